@@ -85,11 +85,14 @@ def required_rate(start_value: np.ndarray, end_value: np.ndarray, years: np.ndar
     return np.where(valid, rate, np.nan)
 
 
-def within_target(value: np.ndarray, low: np.ndarray, high: np.ndarray, target: np.ndarray) -> np.ndarray:
+def within_target(
+    value: np.ndarray, low: np.ndarray, high: np.ndarray, target: np.ndarray
+) -> np.ndarray:
     """True where ``value`` lies in the acceptable interval (False for NaN)."""
     slack = MET_RELATIVE_SLACK * np.maximum(np.abs(np.nan_to_num(target)), 1.0)
     with np.errstate(invalid="ignore"):
-        return (value >= low - slack) & (value <= high + slack)
+        inside: np.ndarray = (value >= low - slack) & (value <= high + slack)
+    return inside
 
 
 def assess(paths: np.ndarray, targets: Targets) -> Assessment:
@@ -181,6 +184,14 @@ def _status(
             ratio >= ACCELERATION_RATIO,
             ratio >= 0,
         ],
-        [NOT_ASSESSABLE, ACHIEVED, MOVING_AWAY, NOT_ASSESSABLE, ON_TRACK, ACCELERATION_NEEDED, LIMITED_PROGRESS],
+        [
+            NOT_ASSESSABLE,
+            ACHIEVED,
+            MOVING_AWAY,
+            NOT_ASSESSABLE,
+            ON_TRACK,
+            ACCELERATION_NEEDED,
+            LIMITED_PROGRESS,
+        ],
         default=MOVING_AWAY,
     )

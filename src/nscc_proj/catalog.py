@@ -109,19 +109,29 @@ class Indicator(BaseModel):
         for year, target in self.targets.items():
             if (target.value is None) != (target.op is None):
                 missing = f"op_{year}" if target.op is None else f"target_{year}"
-                raise _RowError(missing, f"target_{year} and op_{year} must both be set or both empty")
+                raise _RowError(
+                    missing, f"target_{year} and op_{year} must both be set or both empty"
+                )
             if target.value is None:
                 continue
             if year <= self.base_year:
-                raise _RowError(f"target_{year}", f"milestone {year} is not after base_year {self.base_year}")
+                raise _RowError(
+                    f"target_{year}", f"milestone {year} is not after base_year {self.base_year}"
+                )
             if target.op is Op.ABOUT and self.tolerance is None:
-                raise _RowError("tolerance", f"op_{year} is '~' (左右), which needs a tolerance band")
+                raise _RowError(
+                    "tolerance", f"op_{year} is '~' (左右), which needs a tolerance band"
+                )
             if self.kind.is_percent_bounded and not 0 <= target.value <= 100:
-                raise _RowError(f"target_{year}", f"a {self.kind} must lie in [0, 100], got {target.value:g}")
+                raise _RowError(
+                    f"target_{year}", f"a {self.kind} must lie in [0, 100], got {target.value:g}"
+                )
             if self.kind is Kind.RANK and target.value < 1:
                 raise _RowError(f"target_{year}", f"a rank is at least 1, got {target.value:g}")
         if self.kind.is_percent_bounded and self.base_value is not None and self.base_value > 100:
-            raise _RowError("base_value", f"a {self.kind} must lie in [0, 100], got {self.base_value:g}")
+            raise _RowError(
+                "base_value", f"a {self.kind} must lie in [0, 100], got {self.base_value:g}"
+            )
         if self.kind is Kind.RANK and self.base_value is not None and self.base_value < 1:
             raise _RowError("base_value", f"a rank is at least 1, got {self.base_value:g}")
         return self
@@ -158,7 +168,9 @@ class Catalog:
         try:
             return self.indicators[self.index[key]]
         except KeyError:
-            raise InputError(unknown_name_message("indicator", key, self.keys, INDICATOR_HINT)) from None
+            raise InputError(
+                unknown_name_message("indicator", key, self.keys, INDICATOR_HINT)
+            ) from None
 
     @cached_property
     def years(self) -> np.ndarray:
@@ -186,7 +198,10 @@ class Catalog:
     def target_value(self) -> np.ndarray:
         """Targets, I x M, NaN where a row sets none for a milestone."""
         return np.array(
-            [[_nan_if_none(ind.targets[m].value) for m in self.milestones] for ind in self.indicators],
+            [
+                [_nan_if_none(ind.targets[m].value) for m in self.milestones]
+                for ind in self.indicators
+            ],
             dtype=float,
         ).reshape(len(self), len(self.milestones))
 
@@ -205,12 +220,16 @@ class Catalog:
         ``~`` (左右) accepts the band around the target and everything beyond
         it on the good side, so only the bad side of the band binds.
         """
-        return np.array([[_interval(ind, m)[0] for m in self.milestones] for ind in self.indicators])
+        return np.array(
+            [[_interval(ind, m)[0] for m in self.milestones] for ind in self.indicators]
+        )
 
     @cached_property
     def acceptable_high(self) -> np.ndarray:
         """I x M highest value that meets each target (+inf where none binds)."""
-        return np.array([[_interval(ind, m)[1] for m in self.milestones] for ind in self.indicators])
+        return np.array(
+            [[_interval(ind, m)[1] for m in self.milestones] for ind in self.indicators]
+        )
 
     def kind_mask(self, *kinds: Kind) -> np.ndarray:
         return np.array([ind.kind in kinds for ind in self.indicators], dtype=bool)
@@ -296,17 +315,23 @@ def _milestones_from_header(header: list[str], source: str) -> tuple[int, ...]:
         raise InputError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
     milestones = sorted(int(m.group(1)) for c in header if (m := _TARGET_COLUMN.match(c)))
     if not milestones:
-        raise InputError("no target_YYYY column: the table names no milestone", source=source, line=1)
+        raise InputError(
+            "no target_YYYY column: the table names no milestone", source=source, line=1
+        )
     missing_ops = [f"op_{year}" for year in milestones if f"op_{year}" not in header]
     if missing_ops:
         raise InputError(f"missing column(s): {', '.join(missing_ops)}", source=source, line=1)
     return tuple(milestones)
 
 
-def _parse_row(row: Mapping[str, Any], line: int, milestones: tuple[int, ...], source: str) -> Indicator:
+def _parse_row(
+    row: Mapping[str, Any], line: int, milestones: tuple[int, ...], source: str
+) -> Indicator:
     if None in row:
         raise InputError("more cells than header columns", source=source, line=line)
-    cells = {name: (value.strip() if isinstance(value, str) else value) for name, value in row.items()}
+    cells = {
+        name: (value.strip() if isinstance(value, str) else value) for name, value in row.items()
+    }
     data: dict[str, Any] = {
         name: (cells[name] or None) for name in REQUIRED_COLUMNS if name != "note"
     }
@@ -329,13 +354,14 @@ def _column_and_message(error: Mapping[str, Any]) -> tuple[str | None, str]:
     if isinstance(original, _RowError):
         return original.column, str(original)
     loc = tuple(error["loc"])
+    column: str | None
     if loc[:1] == ("targets",) and len(loc) >= 3:
         column = f"{'target' if loc[2] == 'value' else 'op'}_{loc[1]}"
     else:
         column = str(loc[0]) if loc else None
     given = error.get("input")
     message = str(error["msg"])
-    if given is None and error["type"] in ("missing", "none_required") or given is None:
+    if given is None:
         return column, "a value is required here"
     return column, f"{message[0].lower()}{message[1:]}, got {given!r}"
 

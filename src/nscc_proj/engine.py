@@ -67,9 +67,7 @@ def project_paths(
     year_index = np.arange(n_steps + 1)
     at_base = year_index[None, None, :] == start[None, :, None]
     grown = np.where(mode[..., None] == Mode.ADDITIVE, base + additive, base * compound)
-    paths = np.where(
-        mode[..., None] == Mode.DIRECT, np.where(at_base, base, direct), grown
-    )
+    paths = np.where(mode[..., None] == Mode.DIRECT, np.where(at_base, base, direct), grown)
     before_base = year_index[None, None, :] < start[None, :, None]
     paths = np.where(before_base, np.nan, paths)
     return np.clip(paths, lower[None, :, None], upper[None, :, None])

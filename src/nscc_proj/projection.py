@@ -124,7 +124,12 @@ def project(catalog: Catalog, scenarios: Sequence[Scenario]) -> Projection:
     arrays = compile_scenarios(catalog, scenarios)
     start = catalog.base_year - int(catalog.years[0])
     paths = project_paths(
-        catalog.base_value, arrays.growth, arrays.mode, start, catalog.lower_bound, catalog.upper_bound
+        catalog.base_value,
+        arrays.growth,
+        arrays.mode,
+        start,
+        catalog.lower_bound,
+        catalog.upper_bound,
     )
     return Projection(
         catalog=catalog,
@@ -142,14 +147,16 @@ def required_growth(catalog: Catalog) -> Table:
     growth-rate target the requirement is the target rate itself.
     """
     milestones = catalog.milestones
-    spans = [(None, m) for m in range(len(milestones))]
+    spans: list[tuple[int | None, int]] = [(None, m) for m in range(len(milestones))]
     spans += [(m - 1, m) for m in range(1, len(milestones))]
     is_rate = catalog.kind_mask(Kind.GROWTH_RATE)
     rows = []
     for i, indicator in enumerate(catalog.indicators):
         for origin, m in spans:
             from_year = indicator.base_year if origin is None else milestones[origin]
-            from_value = catalog.base_value[i] if origin is None else catalog.target_value[i, origin]
+            from_value = (
+                catalog.base_value[i] if origin is None else catalog.target_value[i, origin]
+            )
             target = catalog.target_value[i, m]
             years = milestones[m] - from_year
             if is_rate[i]:
@@ -170,5 +177,35 @@ def required_growth(catalog: Catalog) -> Table:
                     plain(change),
                 )
             )
-    rows.sort(key=lambda row: (row[0], row[2], row[3]))  # type: ignore[operator]
+    rows.sort(key=lambda row: (row[0], row[2], row[3]))
     return Table(REQUIRED_COLUMNS, tuple(rows))
+
+
+def catalog_table(catalog: Catalog) -> Table:
+    """The catalog as a flat table, one row per indicator, targets in wide columns."""
+    columns = [
+        "id",
+        "key",
+        "domain_zh",
+        "domain_en",
+        "name_zh",
+        "name_en",
+        "unit",
+        "kind",
+        "direction",
+        "base_year",
+        "base_value",
+    ]
+    for milestone in catalog.milestones:
+        columns += [f"target_{milestone}", f"op_{milestone}"]
+    columns += ["tolerance", "note"]
+    rows = []
+    for indicator in catalog.indicators:
+        fields = indicator.model_dump(mode="json")
+        row = [fields[name] for name in columns[:11]]
+        for milestone in catalog.milestones:
+            target = indicator.targets[milestone]
+            row += [target.value, None if target.op is None else target.op.value]
+        row += [indicator.tolerance, indicator.note or None]
+        rows.append(plain_row(row))
+    return Table(tuple(columns), tuple(rows))

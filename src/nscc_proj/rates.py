@@ -6,6 +6,7 @@ engine downstream sees nothing but numbers and a mode per indicator.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,18 +44,23 @@ def compile_scenarios(catalog: Catalog, scenarios: Sequence[Scenario]) -> Scenar
         for key in scenario.growth:
             if key not in catalog.index:
                 raise scenario.error(
-                    ("growth", key), unknown_name_message("indicator", key, catalog.keys, INDICATOR_HINT)
+                    ("growth", key),
+                    unknown_name_message("indicator", key, catalog.keys, INDICATOR_HINT),
                 )
         for i, indicator in enumerate(catalog.indicators):
             growth[s, i], mode[s, i] = _indicator_steps(catalog, scenario, indicator)
     return ScenarioArrays(names=tuple(names), growth=growth, mode=mode)
 
 
-def _indicator_steps(catalog: Catalog, scenario: Scenario, indicator: Indicator) -> tuple[np.ndarray, int]:
+def _indicator_steps(
+    catalog: Catalog, scenario: Scenario, indicator: Indicator
+) -> tuple[np.ndarray, int]:
     first_year = int(catalog.years[0])
     step_years = catalog.years[1:]
     spec = scenario.growth.get(indicator.key, scenario.default)
-    location: tuple[object, ...] = ("growth", indicator.key) if indicator.key in scenario.growth else ("default",)
+    location: tuple[object, ...] = (
+        ("growth", indicator.key) if indicator.key in scenario.growth else ("default",)
+    )
     if isinstance(spec, ChangeSpec):
         if indicator.kind is Kind.GROWTH_RATE:
             raise scenario.error(
@@ -100,10 +106,10 @@ def _check_periods(
         if period.start <= indicator.base_year or period.end > last_year:
             raise scenario.error(
                 (*location, str(period)),
-                f"period {period} lies outside {indicator.base_year + 1}-{last_year} "
-                f"(after '{indicator.key}' base year {indicator.base_year}, up to the last milestone)",
+                f"period {period} lies outside {indicator.base_year + 1}-{last_year} (after "
+                f"'{indicator.key}' base year {indicator.base_year}, up to the last milestone)",
             )
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in itertools.pairwise(ordered):
         if earlier.overlaps(later):
             raise scenario.error(
                 (*location, str(later)), f"period {later} overlaps period {earlier}"

@@ -104,7 +104,7 @@ def _reject_bare_percent(rate: float) -> float:
     if rate > 1.0:
         raise ValueError(
             f"{rate:g} looks like a percentage written without '%': "
-            f"write {rate / 100:g} or \"{rate:g}%\""
+            f'write {rate / 100:g} or "{rate:g}%"'
         )
     return rate
 
@@ -154,7 +154,9 @@ class Scenario(BaseModel):
         """An error located in this scenario's file when it came from one."""
         if self._document is not None:
             return self._document.error(location, message)
-        return InputError(message, source=f"scenario {self.name}", field=".".join(map(str, location)))
+        return InputError(
+            message, source=f"scenario {self.name}", field=".".join(map(str, location))
+        )
 
 
 def load_scenario(name_or_path: str | Path, *, search_dir: str | Path | None = None) -> Scenario:
@@ -162,7 +164,10 @@ def load_scenario(name_or_path: str | Path, *, search_dir: str | Path | None = N
     path = resolve_scenario_path(name_or_path, search_dir=search_dir)
     document = read_yaml(path)
     if not isinstance(document.data, dict):
-        raise InputError("a scenario file must be a mapping with name, growth and default", source=document.source)
+        raise InputError(
+            "a scenario file must be a mapping with name, growth and default",
+            source=document.source,
+        )
     try:
         scenario = Scenario.model_validate(document.data)
     except ValidationError as exc:
@@ -189,8 +194,10 @@ def available_scenarios(search_dir: str | Path | None = None) -> list[str]:
     return list(names)
 
 
-def resolve_scenario_path(name_or_path: str | Path, *, search_dir: str | Path | None = None) -> Path:
-    """``scenarios/NAME.yaml`` in the working folder, then the shipped scenarios; a path works too."""
+def resolve_scenario_path(
+    name_or_path: str | Path, *, search_dir: str | Path | None = None
+) -> Path:
+    """``scenarios/NAME.yaml`` in the working folder, then the shipped ones; or a path."""
     text = str(name_or_path)
     candidate = Path(text)
     looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in text or "\\" in text

@@ -98,7 +98,9 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def validation_error(document: YamlDocument, exc: Any, tags: frozenset[str] = frozenset()) -> InputError:
+def validation_error(
+    document: YamlDocument, exc: Any, tags: frozenset[str] = frozenset()
+) -> InputError:
     """The first pydantic error of ``exc`` as a located one-line error.
 
     ``tags`` are discriminator names pydantic inserts into error locations;

@@ -1,0 +1,309 @@
+"""The ``nscc`` command: parse options, call the library, render. No arithmetic.
+
+Heavy modules load inside the commands, so ``nscc --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from nscc_proj.catalog import Catalog
+    from nscc_proj.export import Format
+    from nscc_proj.table import Table
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="nscc",
+    help="Project the targets of a city's indicator table under growth scenarios.\n\n"
+    "Which 2025 and 2035 targets does a growth path reach, by how much does it miss "
+    "the others, and what growth would each target need?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+class Language(StrEnum):
+    EN = "en"
+    ZH = "zh"
+
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="Indicator table (CSV) to use instead of the shipped one.",
+        show_default=False,
+    ),
+]
+ScenarioOption = Annotated[
+    list[str],
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="Scenario name (scenarios/NAME.yaml here, else a shipped one) or a YAML path. "
+        "Repeat for several.",
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format", "-f", help="table, csv or json [default: table, or the --output suffix]."
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write csv/json to this file instead of standard output."),
+]
+LangOption = Annotated[
+    Language, typer.Option("--lang", help="Language of names and headings in tables.")
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Options of the top-level callback that commands need (set on every invocation).
+_session = {"debug": False}
+
+
+def reports_errors(command: F) -> F:
+    """Turn library errors into one line on stderr and the documented exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from nscc_proj.errors import NsccError
+
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except NsccError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            if _debug_enabled():
+                traceback.print_exc()
+            else:
+                typer.echo(
+                    f"Internal error: {type(exc).__name__}: {exc}. This is a bug in nscc: "
+                    "please report it with the command you ran (add --debug for the traceback).",
+                    err=True,
+                )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _debug_enabled() -> bool:
+    return _session["debug"]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from nscc_proj import __version__
+
+        typer.echo(f"nscc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    _session["debug"] = debug
+
+
+def _catalog(data: Path | None) -> Catalog:
+    from nscc_proj.catalog import load_catalog
+
+    return load_catalog(data)
+
+
+def _emit(table: Table, fmt: Format, output: Path | None) -> None:
+    from nscc_proj.export import render_text, write_atomic
+
+    text = render_text(table, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        typer.echo(f"Wrote {len(table)} rows to {output}", err=True)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+def _resolve_format(fmt: OutputFormat | None, output: Path | None) -> Format:
+    from nscc_proj.export import Format, format_for_output
+
+    return format_for_output(None if fmt is None else Format(fmt.value), output)
+
+
+@app.command()
+@reports_errors
+def project(
+    scenario: ScenarioOption = ["base"],  # noqa: B006 - typer reads the default from here
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    paths: Annotated[
+        bool, typer.Option("--paths", help="Output the yearly paths instead of the assessment.")
+    ] = False,
+    lang: LangOption = Language.EN,
+    data: DataOption = None,
+) -> None:
+    """Project every indicator under the scenarios and assess each target.
+
+    Example: nscc project --scenario base --scenario high --format csv -o assessment.csv
+    """
+    from nscc_proj.export import Format
+    from nscc_proj.projection import project as run_projection
+    from nscc_proj.render import assessment_view
+    from nscc_proj.scenario import load_scenario
+
+    out_format = _resolve_format(fmt, output)
+    catalog = _catalog(data)
+    result = run_projection(catalog, [load_scenario(name) for name in scenario])
+    table = result.path_table if paths else result.assessment_table
+    if out_format is Format.TABLE:
+        if paths:
+            out_format = Format.CSV
+        else:
+            console = _console()
+            console.print(assessment_view(catalog, table, lang.value, console.width))
+            return
+    _emit(table, out_format, output)
+
+
+@app.command()
+@reports_errors
+def required(
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    lang: LangOption = Language.EN,
+    data: DataOption = None,
+) -> None:
+    """Show the growth each target requires: base -> each milestone, milestone -> the next.
+
+    Example: nscc required --format csv
+    """
+    from nscc_proj.export import Format
+    from nscc_proj.projection import required_growth
+    from nscc_proj.render import required_view
+
+    out_format = _resolve_format(fmt, output)
+    catalog = _catalog(data)
+    table = required_growth(catalog)
+    if out_format is Format.TABLE:
+        _console().print(required_view(catalog, table, lang.value))
+    else:
+        _emit(table, out_format, output)
+
+
+@app.command()
+@reports_errors
+def check(
+    scenario: ScenarioOption = [],  # noqa: B006 - typer reads the default from here
+    expect: Annotated[
+        Path | None,
+        typer.Option(
+            "--expect", help="Expectations file to compare with (exit 1 on any difference)."
+        ),
+    ] = None,
+    write_expect: Annotated[
+        Path | None,
+        typer.Option("--write-expect", help="Record the current met/missed statuses in this file."),
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Fail (exit 1) when any target's met/missed status differs from an expectations file.
+
+    Without --scenario, the scenarios named in the expectations file are run.
+
+    Example: nscc check -s base --write-expect expected.yaml; nscc check --expect expected.yaml
+    """
+    from nscc_proj.errors import InputError
+    from nscc_proj.expectations import compare, expectations_yaml, feasibility, read_expectations
+    from nscc_proj.export import write_atomic
+    from nscc_proj.projection import project as run_projection
+    from nscc_proj.render import differences_text
+    from nscc_proj.scenario import load_scenario
+
+    if (expect is None) == (write_expect is None):
+        raise InputError("give exactly one of --expect FILE or --write-expect FILE")
+    expected = read_expectations(expect) if expect is not None else {}
+    names = scenario or list(expected)
+    if not names:
+        raise InputError(
+            "no scenario to check: give --scenario NAME", source=str(expect or write_expect)
+        )
+    catalog = _catalog(data)
+    result = run_projection(catalog, [load_scenario(name) for name in names])
+    if write_expect is not None:
+        write_atomic(write_expect, expectations_yaml(result))
+        typer.echo(
+            f"Wrote the feasibility of {result.assessment.met.size} targets to {write_expect}"
+        )
+        return
+    actual = feasibility(result)
+    differences = compare(expected, actual)
+    total = result.assessment.met.size
+    if differences:
+        typer.echo(differences_text(differences, total, str(expect)))
+        raise typer.Exit(EXIT_CHECK_FAILED)
+    typer.echo(f"OK: all {total} targets match {expect}")
+
+
+@app.command()
+@reports_errors
+def indicators(
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    lang: LangOption = Language.EN,
+    data: DataOption = None,
+) -> None:
+    """List the indicator catalog: keys, kinds, base values and targets.
+
+    Example: nscc indicators --lang zh
+    """
+    from nscc_proj.export import Format
+    from nscc_proj.render import catalog_view
+
+    out_format = _resolve_format(fmt, output)
+    catalog = _catalog(data)
+    if out_format is Format.TABLE:
+        _console().print(catalog_view(catalog, lang.value))
+        return
+    from nscc_proj.projection import catalog_table
+
+    _emit(catalog_table(catalog), out_format, output)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

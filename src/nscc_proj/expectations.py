@@ -1,0 +1,123 @@
+"""Expected target feasibility, the contract ``nscc check`` enforces in CI.
+
+The file is YAML meant for people: one line per target, ``met``, ``missed``
+or ``not_assessable``, with the indicator's name as a comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from nscc_proj.errors import InputError
+from nscc_proj.projection import Projection
+from nscc_proj.yaml_source import read_yaml, validation_error
+
+Feasibility = Literal["met", "missed", "not_assessable"]
+# scenario -> indicator key -> milestone -> feasibility
+FeasibilityMap = dict[str, dict[str, dict[int, Feasibility]]]
+
+
+class ExpectationsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    table: str | None = None
+    scenarios: FeasibilityMap
+
+
+@dataclass(frozen=True)
+class Difference:
+    scenario: str
+    indicator_key: str
+    milestone: int
+    expected: str  # a feasibility, or "absent"
+    actual: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.scenario} {self.indicator_key} {self.milestone}: "
+            f"expected {self.expected}, now {self.actual}"
+        )
+
+
+def feasibility(projection: Projection) -> FeasibilityMap:
+    met = projection.assessment.met
+    result: FeasibilityMap = {}
+    for s, scenario in enumerate(projection.scenario_names):
+        result[scenario] = {
+            indicator.key: {
+                milestone: _label(met[s, i, m])
+                for m, milestone in enumerate(projection.catalog.milestones)
+            }
+            for i, indicator in enumerate(projection.catalog.indicators)
+        }
+    return result
+
+
+def _label(met: float) -> Feasibility:
+    if np.isnan(met):
+        return "not_assessable"
+    return "met" if met else "missed"
+
+
+def compare(expected: FeasibilityMap, actual: FeasibilityMap) -> list[Difference]:
+    """Every target whose feasibility differs, including targets only one side knows."""
+    differences = []
+    for scenario in sorted(expected.keys() | actual.keys(), key=_order(actual)):
+        want = expected.get(scenario, {})
+        have = actual.get(scenario, {})
+        for key in sorted(want.keys() | have.keys(), key=_order(have)):
+            for milestone in sorted(want.get(key, {}).keys() | have.get(key, {}).keys()):
+                before = want.get(key, {}).get(milestone, "absent")
+                after = have.get(key, {}).get(milestone, "absent")
+                if before != after:
+                    differences.append(Difference(scenario, key, milestone, before, after))
+    return differences
+
+
+def _order(reference: Mapping[str, object]) -> Callable[[str], tuple[int, str]]:
+    """Sort key: the order of ``reference`` first, then names it lacks alphabetically."""
+    positions = {name: position for position, name in enumerate(reference)}
+    return lambda name: (positions.get(name, len(positions)), name)
+
+
+def read_expectations(path: str | Path) -> FeasibilityMap:
+    document = read_yaml(path)
+    if not isinstance(document.data, dict):
+        raise InputError(
+            "an expectations file must be a mapping with a 'scenarios' key", source=document.source
+        )
+    try:
+        return ExpectationsFile.model_validate(document.data).scenarios
+    except ValidationError as exc:
+        raise validation_error(document, exc) from None
+
+
+def expectations_yaml(projection: Projection) -> str:
+    """The current feasibility of every target, as a commented YAML document."""
+    names = {
+        ind.key: f"{ind.id} {ind.name_zh} / {ind.name_en}" for ind in projection.catalog.indicators
+    }
+    width = max(len(key) for key in names) + 6
+    lines = [
+        "# Expected target feasibility, checked by `nscc check --expect FILE`.",
+        "# Written by `nscc check --write-expect FILE`; edit by hand or rewrite it.",
+        "# Each target is met, missed or not_assessable.",
+        f"table: {_quote(projection.catalog.source)}",
+        "scenarios:",
+    ]
+    for scenario, by_key in feasibility(projection).items():
+        lines.append(f"  {_quote(scenario)}:")
+        for key, by_milestone in by_key.items():
+            lines.append(f"    {key + ':':<{width}}# {names[key]}")
+            lines.extend(f"      {milestone}: {label}" for milestone, label in by_milestone.items())
+    return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

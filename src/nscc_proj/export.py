@@ -1,0 +1,113 @@
+"""CSV and JSON writers: full precision, formula-safe, and atomic.
+
+A file is written under a temporary name beside its destination and renamed
+only when complete, so a failed run never leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+
+from nscc_proj.errors import InputError
+from nscc_proj.table import Cell, Table
+
+# Spreadsheets run a cell that starts with one of these as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix a text cell a spreadsheet would run as a formula with an apostrophe."""
+    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def _csv_cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return neutralise_formula(value)
+
+
+def table_to_csv(table: Table) -> str:
+    """CSV text: empty cells for missing values, true/false, floats at full precision."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
+    return buffer.getvalue()
+
+
+def table_to_json(table: Table) -> str:
+    """A JSON array of row objects; missing values are null, rates are fractions."""
+    return json.dumps(table.records(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+
+def render_text(table: Table, fmt: Format) -> str:
+    if fmt is Format.CSV:
+        return table_to_csv(table)
+    if fmt is Format.JSON:
+        return table_to_json(table)
+    raise ValueError(f"{fmt} is not a file format")
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    destination = Path(path)
+    folder = destination.parent
+    if not folder.is_dir():
+        raise InputError(f"output folder does not exist: {folder}", source=str(destination))
+    if destination.is_dir():
+        raise InputError("output path is a folder; give a file name", source=str(destination))
+    temporary: Path | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=folder,
+            prefix=f".{destination.name}.",
+            suffix=".tmp",
+            delete=False,
+        ) as handle:
+            temporary = Path(handle.name)
+            handle.write(text)
+        os.replace(temporary, destination)
+    except OSError as exc:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise InputError(
+            f"cannot write the file: {exc.strerror or exc}", source=str(destination)
+        ) from None
+    except BaseException:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise
+
+
+def format_for_output(fmt: Format | None, output: Path | None) -> Format:
+    """The format asked for, else the one the output file's suffix names, else a table."""
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        fmt = Format(suffix) if suffix in (Format.CSV, Format.JSON) else Format.TABLE
+    if fmt is Format.TABLE and output is not None:
+        raise InputError(
+            "--output needs --format csv or json (or a file name ending in .csv or .json)",
+            source=str(output),
+        )
+    return fmt

@@ -1,0 +1,250 @@
+"""Rich tables for the terminal. Numbers are formatted here and nowhere else."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from nscc_proj.catalog import Catalog, Indicator, Op
+from nscc_proj.expectations import Difference
+from nscc_proj.table import Cell, Table
+
+Lang = Literal["en", "zh"]
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("#", "序号"),
+    "indicator": ("Indicator", "指标"),
+    "milestone": ("Year", "年份"),
+    "target": ("Target", "目标"),
+    "projected": ("Projected", "预测值"),
+    "met": ("Met", "达标"),
+    "gap": ("Gap", "差距"),
+    "gap_rel": ("Gap %", "差距%"),
+    "required": ("Need/yr", "所需年均"),
+    "scenario_rate": ("Path/yr", "情景年均"),
+    "status": ("Status", "状态"),
+    "first_met": ("Met in", "达标年"),
+    "from": ("From", "起始年"),
+    "to": ("To", "目标年"),
+    "from_value": ("From value", "起始值"),
+    "change": ("Change /yr", "年均增量"),
+    "key": ("Key", "代码"),
+    "unit": ("Unit", "单位"),
+    "kind": ("Kind", "类型"),
+    "direction": ("Dir.", "方向"),
+    "base": ("Base", "基期值"),
+    "scenario": ("Scenario", "情景"),
+    "targets_met": (
+        "{met} of {assessable} assessable targets met",
+        "{assessable} 项可评估目标中 {met} 项达标",
+    ),
+    "not_assessable_note": (
+        "{count} targets not assessable (no base value)",
+        "{count} 项目标无法评估(缺少基期值)",
+    ),
+}
+# Short labels keep the table within 100 columns; CSV and JSON carry the full codes.
+_STATUS_STYLE = {
+    "achieved": ("achieved", "已实现", "green"),
+    "on_track": ("on track", "按期可达", "green"),
+    "acceleration_needed": ("accelerate", "需要加速", "yellow"),
+    "limited_progress": ("limited", "进展有限", "dark_orange"),
+    "moving_away": ("moving away", "背离目标", "red"),
+    "not_assessable": ("n/a", "无法评估", "dim"),
+}
+_OP_SYMBOL = {Op.AT_LEAST: "≥", Op.AT_MOST: "≤", Op.ABOUT: "≈"}
+
+
+def label(name: str, lang: Lang) -> str:
+    english, chinese = _LABELS[name]
+    return chinese if lang == "zh" else english
+
+
+def percent(rate: Cell, signed: bool = False) -> str:
+    """A fraction as a percentage with two decimals: 0.08759 -> '8.76%'."""
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or math.isnan(rate):
+        return "–"
+    return f"{100 * rate:+.2f}%" if signed else f"{100 * rate:.2f}%"
+
+
+def number(value: Cell, signed: bool = False) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        return "–"
+    return f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
+def target_text(indicator: Indicator, milestone: int) -> str:
+    target = indicator.targets[milestone]
+    if target.value is None or target.op is None:
+        return "–"
+    text = f"{_OP_SYMBOL[target.op]} {target.value:,g}"
+    if target.op is Op.ABOUT:
+        text += f" ±{indicator.tolerance:g}"
+    return text
+
+
+def short_name(indicator: Indicator, lang: Lang) -> str:
+    """The key in English tables (compact, as scenario files write it); the name in Chinese."""
+    return f"{indicator.name_zh if lang == 'zh' else indicator.key} ({indicator.unit})"
+
+
+def indicator_name(indicator: Indicator, lang: Lang) -> str:
+    name = indicator.name_zh if lang == "zh" else indicator.name_en
+    return f"{name} ({indicator.unit})"
+
+
+def domain_name(indicator: Indicator, lang: Lang) -> str:
+    return indicator.domain_zh if lang == "zh" else indicator.domain_en
+
+
+def status_text(status: Cell, lang: Lang) -> Text:
+    english, chinese, style = _STATUS_STYLE[str(status)]
+    return Text(chinese if lang == "zh" else english, style=style)
+
+
+def met_mark(met: Cell) -> Text:
+    if met is None:
+        return Text("–", style="dim")
+    return Text("✓", style="bold green") if met else Text("✗", style="bold red")
+
+
+def assessment_view(catalog: Catalog, table: Table, lang: Lang, width: int = 100) -> RenderableType:
+    """One rich table per scenario, grouped by domain, one row per target."""
+    views: list[RenderableType] = []
+    rows = list(table)
+    for scenario in dict.fromkeys(str(row["scenario"]) for row in rows):
+        mine = [row for row in rows if row["scenario"] == scenario]
+        views.append(_scenario_table(catalog, scenario, mine, lang, width))
+    return Group(*views)
+
+
+def _scenario_table(
+    catalog: Catalog, scenario: str, rows: list[dict[str, Cell]], lang: Lang, width: int
+) -> RichTable:
+    assessable = [row for row in rows if row["met"] is not None]
+    met = sum(1 for row in assessable if row["met"])
+    caption = label("targets_met", lang).format(met=met, assessable=len(assessable))
+    unassessable = len(rows) - len(assessable)
+    if unassessable:
+        caption += "; " + label("not_assessable_note", lang).format(count=unassessable)
+    # Narrow terminals lose the least essential columns rather than squeezing every one.
+    optional = {"first_met": width >= 95, "scenario_rate": width >= 85}
+    view = _table(f"{label('scenario', lang)}: {scenario}", caption)
+    view.add_column(label("indicator", lang), min_width=12, ratio=1, overflow="fold")
+    for name in ("milestone", "target", "projected", "gap_rel", "required", "scenario_rate"):
+        if optional.get(name, True):
+            view.add_column(label(name, lang), justify="right", no_wrap=True)
+    view.add_column(label("status", lang), no_wrap=True)
+    if optional["first_met"]:
+        view.add_column(label("first_met", lang), justify="right", no_wrap=True)
+    previous_key = None
+    for row in rows:
+        indicator = catalog[str(row["indicator_key"])]
+        first_row = indicator.key != previous_key
+        if first_row:
+            _domain_heading(view, indicator, lang, previous_key)
+        previous_key = indicator.key
+        cells: list[RenderableType] = [
+            f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
+            str(row["milestone"]),
+            target_text(indicator, int(row["milestone"])),  # type: ignore[arg-type]
+            number(row["projected_value"]),
+            percent(row["gap_rel"], signed=True),
+            percent(row["required_cagr"]),
+        ]
+        if optional["scenario_rate"]:
+            cells.append(percent(row["scenario_cagr"]))
+        cells.append(met_mark(row["met"]) + " " + status_text(row["status"], lang))
+        if optional["first_met"]:
+            cells.append("–" if row["first_year_met"] is None else str(row["first_year_met"]))
+        view.add_row(*cells)
+    return view
+
+
+def _table(title: str, caption: str | None = None) -> RichTable:
+    return RichTable(
+        title=title,
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+        caption_justify="left",
+    )
+
+
+def _domain_heading(
+    view: RichTable, indicator: Indicator, lang: Lang, previous_key: str | None
+) -> None:
+    """A bold heading row whenever the domain changes."""
+    domain = domain_name(indicator, lang)
+    if previous_key is not None and getattr(view, "_nscc_domain", None) == domain:
+        return
+    view._nscc_domain = domain  # type: ignore[attr-defined]
+    if previous_key is not None:
+        view.add_section()
+    view.add_row(Text(domain, style="bold cyan"))
+
+
+def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
+    view = _table("Required growth" if lang == "en" else "目标所需增速")
+    view.add_column(label("indicator", lang), min_width=12, ratio=1, overflow="fold")
+    for name in ("from", "to", "from_value", "target", "required", "change"):
+        view.add_column(label(name, lang), justify="right", no_wrap=True)
+    previous_key = None
+    for row in table:
+        indicator = catalog[str(row["indicator_key"])]
+        first_row = indicator.key != previous_key
+        if first_row:
+            _domain_heading(view, indicator, lang, previous_key)
+        previous_key = indicator.key
+        view.add_row(
+            f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
+            str(row["from_year"]),
+            str(row["to_year"]),
+            number(row["from_value"]),
+            target_text(indicator, int(row["to_year"])),  # type: ignore[arg-type]
+            percent(row["required_cagr"]),
+            number(row["required_change_per_year"], signed=True),
+        )
+    return view
+
+
+def catalog_view(catalog: Catalog, lang: Lang) -> RichTable:
+    view = _table(f"{len(catalog)} indicators ({catalog.source})")
+    for name in ("id", "key", "indicator", "kind", "direction", "base"):
+        view.add_column(label(name, lang), justify="right" if name in ("id", "base") else "left")
+    for milestone in catalog.milestones:
+        view.add_column(str(milestone), justify="right")
+    domain = None
+    for indicator in catalog.indicators:
+        if domain_name(indicator, lang) != domain:
+            domain = domain_name(indicator, lang)
+            view.add_section()
+            view.add_row("", "", Text(domain, style="bold cyan"))
+        base = (
+            "–"
+            if indicator.base_value is None
+            else f"{indicator.base_value:,g} ({indicator.base_year})"
+        )
+        view.add_row(
+            str(indicator.id),
+            indicator.key,
+            indicator_name(indicator, lang),
+            indicator.kind.value,
+            indicator.direction.value,
+            base,
+            *(target_text(indicator, milestone) for milestone in catalog.milestones),
+        )
+    return view
+
+
+def differences_text(differences: Sequence[Difference], total: int, source: str) -> str:
+    lines = [f"{len(differences)} of {total} targets differ from {source}:"]
+    lines.extend(f"  {difference}" for difference in differences)
+    return "\n".join(lines)
