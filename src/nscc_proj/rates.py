@@ -62,6 +62,7 @@ def _indicator_steps(
         ("growth", indicator.key) if indicator.key in scenario.growth else ("default",)
     )
     if isinstance(spec, ChangeSpec):
+        location = (*location, "change")
         if indicator.kind is Kind.GROWTH_RATE:
             raise scenario.error(
                 location,
@@ -71,7 +72,6 @@ def _indicator_steps(
         mode = Mode.ADDITIVE
         per_period = spec.change if isinstance(spec.change, dict) else None
         uncovered = 0.0 if per_period is not None else float(spec.change)  # type: ignore[arg-type]
-        location = (*location, "change")
     else:
         if indicator.kind is Kind.RANK:
             if indicator.key not in scenario.growth:

@@ -30,7 +30,7 @@ from nscc_proj.errors import InputError
 from nscc_proj.yaml_source import YamlDocument, read_yaml, validation_error
 
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
-_GROWTH_TAGS = frozenset({"rate", "periods", "change"})
+_GROWTH_TAGS = frozenset({"rate_form", "periods_form", "change_form"})
 
 
 class Period(NamedTuple):
@@ -124,16 +124,16 @@ class ChangeSpec(BaseModel):
 
 def _growth_form(value: Any) -> str:
     if isinstance(value, dict):
-        return "change" if "change" in value else "periods"
+        return "change_form" if "change" in value else "periods_form"
     if isinstance(value, ChangeSpec):
-        return "change"
-    return "rate"
+        return "change_form"
+    return "rate_form"
 
 
 GrowthSpec = Annotated[
-    Annotated[Rate, Tag("rate")]
-    | Annotated[dict[PeriodKey, Rate], Tag("periods")]
-    | Annotated[ChangeSpec, Tag("change")],
+    Annotated[Rate, Tag("rate_form")]
+    | Annotated[dict[PeriodKey, Rate], Tag("periods_form")]
+    | Annotated[ChangeSpec, Tag("change_form")],
     Discriminator(_growth_form),
 ]
 

@@ -104,10 +104,13 @@ def validation_error(
     """The first pydantic error of ``exc`` as a located one-line error.
 
     ``tags`` are discriminator names pydantic inserts into error locations;
-    they are not keys of the file and are dropped.
+    they are not keys of the file and are dropped, as are its labels of
+    union members and dict keys (``function-before[...]``, ``[key]``).
     """
     error = exc.errors()[0]
-    location = [part for part in error["loc"] if part not in tags]
+    location = [
+        part for part in error["loc"] if part not in tags and not (isinstance(part, str) and "[" in part)
+    ]
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
         message = "unknown key (check its spelling)"

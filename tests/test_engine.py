@@ -1,0 +1,112 @@
+"""The pure engine: paths from base values and steps, checked against plain arithmetic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from nscc_proj.engine import Mode, project_paths
+from strategies import positive_levels, rates, shares
+
+INF = np.inf
+
+
+def _one(base, steps, mode=Mode.COMPOUND, start=0, lower=0.0, upper=INF):
+    paths = project_paths(
+        np.array([base], dtype=float),
+        np.array([[steps]], dtype=float),
+        np.array([[mode]]),
+        np.array([start]),
+        np.array([lower]),
+        np.array([upper]),
+    )
+    return paths[0, 0]
+
+
+def test_compound_growth_matches_the_formula():
+    obs = _one(6571.6, [0.06] * 5)
+    exp = 6571.6 * 1.06 ** np.arange(6)
+    np.testing.assert_allclose(obs, exp, rtol=1e-12)
+
+
+def test_additive_change_and_direct_rates():
+    np.testing.assert_allclose(
+        _one(22, [-0.5] * 4, Mode.ADDITIVE, lower=1), [22, 21.5, 21, 20.5, 20]
+    )
+    np.testing.assert_allclose(_one(8, [10, 11, 12], Mode.DIRECT, lower=-100), [8, 10, 11, 12])
+
+
+def test_indicator_without_base_value_is_never_zero():
+    assert np.isnan(_one(np.nan, [0.05] * 3)).all()
+    assert np.isnan(_one(np.nan, [1.0] * 3, Mode.ADDITIVE)).all()
+    # A growth rate needs no value to grow from: only its base-year cell is unknown.
+    direct = _one(np.nan, [6.0] * 3, Mode.DIRECT, lower=-100)
+    assert np.isnan(direct[0])
+    assert direct[1:].tolist() == [6.0, 6.0, 6.0]
+
+
+def test_steps_before_a_later_base_year_are_ignored():
+    obs = _one(100, [0.5, 0.5, 0.1, 0.1], start=2)
+    assert np.isnan(obs[:2]).all()
+    np.testing.assert_allclose(obs[2:], [100, 110, 121])
+
+
+def test_bounds_saturate_shares_and_ranks():
+    np.testing.assert_allclose(_one(90, [0.1] * 3, upper=100), [90, 99, 100, 100])
+    np.testing.assert_allclose(_one(2, [-0.6] * 3, Mode.ADDITIVE, lower=1), [2, 1.4, 1, 1])
+
+
+def test_scenarios_and_indicators_broadcast_without_loops():
+    base = np.array([100.0, 50.0])
+    growth = np.stack([np.full((2, 3), 0.1), np.full((2, 3), -0.1)])  # S=2, I=2, T=3
+    mode = np.zeros((2, 2), dtype=int)
+    obs = project_paths(base, growth, mode, np.zeros(2, int), np.zeros(2), np.full(2, INF))
+    assert obs.shape == (2, 2, 4)
+    np.testing.assert_allclose(obs[1, 1, -1], 50 * 0.9**3)
+
+
+@given(base=positive_levels, steps=st.lists(rates, min_size=1, max_size=20), bump=st.floats(0, 0.3))
+def test_more_growth_never_lowers_a_projection(base, steps, bump):
+    lower = _one(base, steps)
+    higher = _one(base, [step + bump for step in steps])
+    assert (higher >= lower * (1 - 1e-12)).all()
+
+
+@given(base=shares, steps=st.lists(st.floats(-0.9, 3.0), min_size=1, max_size=20))
+def test_shares_stay_within_0_and_100(base, steps):
+    compound = _one(base, steps, upper=100)
+    additive = _one(base, [50 * step for step in steps], Mode.ADDITIVE, upper=100)
+    for path in (compound, additive):
+        assert ((path >= 0) & (path <= 100)).all()
+
+
+@given(
+    growth=hnp.arrays(float, (3, 4, 6), elements=st.floats(-0.5, 0.5)),
+    base=hnp.arrays(float, 4, elements=st.floats(0.1, 1e5)),
+)
+def test_engine_equals_a_plain_loop(growth, base):
+    mode = np.array([[Mode.COMPOUND, Mode.ADDITIVE, Mode.DIRECT, Mode.COMPOUND]] * 3)
+    lower = np.array([0.0, 1.0, -100.0, 0.0])
+    upper = np.array([INF, INF, INF, 100.0])
+    obs = project_paths(base, growth, mode, np.zeros(4, int), lower, upper)
+    for s in range(3):
+        for i in range(4):
+            value = base[i]
+            expected = [value]
+            for step in growth[s, i]:
+                if mode[s, i] == Mode.COMPOUND:
+                    value = value * (1 + step)
+                elif mode[s, i] == Mode.ADDITIVE:
+                    value = value + step
+                else:
+                    value = step
+                expected.append(value)
+            np.testing.assert_allclose(obs[s, i], np.clip(expected, lower[i], upper[i]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("mode", [Mode.COMPOUND, Mode.ADDITIVE])
+def test_zero_steps_hold_the_base(mode):
+    np.testing.assert_allclose(_one(42.0, [0.0] * 5, mode), [42.0] * 6)
