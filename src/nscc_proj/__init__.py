@@ -1,31 +1,50 @@
 """Scenario projections for the targets of a city's indicator table.
 
 The public API mirrors the CLI: load a catalog and scenarios, project them,
-and read the results as tidy records (or pandas DataFrames).
+and read the results as tidy tables (``.records()`` or ``.to_frame()``).
 
 >>> from nscc_proj import load_catalog, load_scenario, project
->>> catalog = load_catalog()
->>> result = project(catalog, [load_scenario("base")])
+>>> result = project(load_catalog(), [load_scenario("base")])
+>>> len(result.assessment_table)
+62
+
+Names load on first use, so ``nscc --help`` does not pay for NumPy and
+pydantic.
 """
 
-from nscc_proj.catalog import Catalog, Indicator, load_catalog
-from nscc_proj.errors import InputError, NsccError
-from nscc_proj.projection import Projection, project, required_growth
-from nscc_proj.scenario import Scenario, load_scenario, resolve_scenario_path
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Catalog",
-    "Indicator",
-    "InputError",
-    "NsccError",
-    "Projection",
-    "Scenario",
-    "__version__",
-    "load_catalog",
-    "load_scenario",
-    "project",
-    "required_growth",
-    "resolve_scenario_path",
-]
+_EXPORTS = {
+    "Catalog": "nscc_proj.catalog",
+    "Indicator": "nscc_proj.catalog",
+    "load_catalog": "nscc_proj.catalog",
+    "InputError": "nscc_proj.errors",
+    "NsccError": "nscc_proj.errors",
+    "Projection": "nscc_proj.projection",
+    "project": "nscc_proj.projection",
+    "required_growth": "nscc_proj.projection",
+    "Scenario": "nscc_proj.scenario",
+    "load_scenario": "nscc_proj.scenario",
+    "resolve_scenario_path": "nscc_proj.scenario",
+    "Table": "nscc_proj.table",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+if TYPE_CHECKING:
+    from nscc_proj.catalog import Catalog, Indicator, load_catalog
+    from nscc_proj.errors import InputError, NsccError
+    from nscc_proj.projection import Projection, project, required_growth
+    from nscc_proj.scenario import Scenario, load_scenario, resolve_scenario_path
+    from nscc_proj.table import Table
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'nscc_proj' has no attribute {name!r}")

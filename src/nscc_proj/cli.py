@@ -60,6 +60,7 @@ ScenarioOption = Annotated[
     typer.Option(
         "--scenario",
         "-s",
+        metavar="NAME|PATH",
         help="Scenario name (scenarios/NAME.yaml here, else a shipped one) or a YAML path. "
         "Repeat for several.",
     ),

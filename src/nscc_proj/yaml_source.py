@@ -109,7 +109,9 @@ def validation_error(
     """
     error = exc.errors()[0]
     location = [
-        part for part in error["loc"] if part not in tags and not (isinstance(part, str) and "[" in part)
+        part
+        for part in error["loc"]
+        if part not in tags and not (isinstance(part, str) and "[" in part)
     ]
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
