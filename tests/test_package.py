@@ -53,3 +53,7 @@ def test_tables_become_tidy_frames(catalog):
     assert len(frame) == 62
     paths = result.path_table.to_frame()
     assert set(paths["year"]) == set(range(2020, 2036))
+
+
+def test_all_lists_exactly_the_lazy_exports():
+    assert set(nscc_proj.__all__) == {*nscc_proj._EXPORTS, "__version__"}

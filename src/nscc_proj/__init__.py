@@ -34,7 +34,21 @@ _EXPORTS = {
     "Table": "nscc_proj.table",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [
+    "Catalog",
+    "Indicator",
+    "InputError",
+    "NsccError",
+    "Projection",
+    "Scenario",
+    "Table",
+    "__version__",
+    "load_catalog",
+    "load_scenario",
+    "project",
+    "required_growth",
+    "resolve_scenario_path",
+]
 
 if TYPE_CHECKING:
     from nscc_proj.catalog import Catalog, Indicator, load_catalog
