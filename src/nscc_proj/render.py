@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table as RichTable
 from rich.text import Text
 
@@ -124,8 +125,45 @@ def assessment_view(catalog: Catalog, table: Table, lang: Lang, width: int = 100
     return Group(*views)
 
 
+_Row = dict[str, Cell]
+# Assessment columns after the indicator, with how each renders a row. The
+# optional ones are dropped, last first, when the terminal is too narrow.
+_ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
+    "milestone": lambda row, lang: str(row["milestone"]),
+    "target": lambda row, lang: str(row["_target"]),
+    "projected": lambda row, lang: number(row["projected_value"]),
+    "gap_rel": lambda row, lang: percent(row["gap_rel"], signed=True),
+    "required": lambda row, lang: percent(row["required_cagr"]),
+    "scenario_rate": lambda row, lang: percent(row["scenario_cagr"]),
+    "status": lambda row, lang: met_mark(row["met"]) + " " + status_text(row["status"], lang),
+    "first_met": lambda row, lang: (
+        "–" if row["first_year_met"] is None else str(row["first_year_met"])
+    ),
+}
+_DROPPABLE = ("first_met", "scenario_rate", "gap_rel")
+
+
 def _scenario_table(
-    catalog: Catalog, scenario: str, rows: list[dict[str, Cell]], lang: Lang, width: int
+    catalog: Catalog, scenario: str, rows: list[_Row], lang: Lang, width: int
+) -> RichTable:
+    """The widest table that fits ``width``, dropping optional columns one by one."""
+    columns = list(_ASSESSMENT_CELLS)
+    view = _scenario_table_with(catalog, scenario, rows, lang, columns)
+    for name in _DROPPABLE:
+        if _minimum_width(view) <= width:
+            break
+        columns.remove(name)
+        view = _scenario_table_with(catalog, scenario, rows, lang, columns)
+    return view
+
+
+def _minimum_width(view: RichTable) -> int:
+    console = Console(width=10_000)
+    return Measurement.get(console, console.options, view).minimum
+
+
+def _scenario_table_with(
+    catalog: Catalog, scenario: str, rows: list[_Row], lang: Lang, columns: list[str]
 ) -> RichTable:
     assessable = [row for row in rows if row["met"] is not None]
     met = sum(1 for row in assessable if row["met"])
@@ -133,16 +171,12 @@ def _scenario_table(
     unassessable = len(rows) - len(assessable)
     if unassessable:
         caption += "; " + label("not_assessable_note", lang).format(count=unassessable)
-    # Narrow terminals lose the least essential columns rather than squeezing every one.
-    optional = {"first_met": width >= 95, "scenario_rate": width >= 85}
     view = _table(f"{label('scenario', lang)}: {scenario}", caption)
-    view.add_column(label("indicator", lang), min_width=12, ratio=1, overflow="fold")
-    for name in ("milestone", "target", "projected", "gap_rel", "required", "scenario_rate"):
-        if optional.get(name, True):
-            view.add_column(label(name, lang), justify="right", no_wrap=True)
-    view.add_column(label("status", lang), no_wrap=True)
-    if optional["first_met"]:
-        view.add_column(label("first_met", lang), justify="right", no_wrap=True)
+    view.add_column(label("indicator", lang), min_width=14, max_width=22, overflow="fold")
+    for name in columns:
+        view.add_column(
+            label(name, lang), justify="left" if name == "status" else "right", no_wrap=True
+        )
     previous_key = None
     for row in rows:
         indicator = catalog[str(row["indicator_key"])]
@@ -150,20 +184,9 @@ def _scenario_table(
         if first_row:
             _domain_heading(view, indicator, lang, previous_key)
         previous_key = indicator.key
-        cells: list[RenderableType] = [
-            f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
-            str(row["milestone"]),
-            target_text(indicator, int(row["milestone"])),  # type: ignore[arg-type]
-            number(row["projected_value"]),
-            percent(row["gap_rel"], signed=True),
-            percent(row["required_cagr"]),
-        ]
-        if optional["scenario_rate"]:
-            cells.append(percent(row["scenario_cagr"]))
-        cells.append(met_mark(row["met"]) + " " + status_text(row["status"], lang))
-        if optional["first_met"]:
-            cells.append("–" if row["first_year_met"] is None else str(row["first_year_met"]))
-        view.add_row(*cells)
+        row = {**row, "_target": target_text(indicator, int(str(row["milestone"])))}
+        name = f"{indicator.id} {short_name(indicator, lang)}" if first_row else ""
+        view.add_row(name, *(_ASSESSMENT_CELLS[column](row, lang) for column in columns))
     return view
 
 
@@ -193,7 +216,7 @@ def _domain_heading(
 
 def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
     view = _table("Required growth" if lang == "en" else "目标所需增速")
-    view.add_column(label("indicator", lang), min_width=12, ratio=1, overflow="fold")
+    view.add_column(label("indicator", lang), min_width=14, overflow="fold")
     for name in ("from", "to", "from_value", "target", "required", "change"):
         view.add_column(label(name, lang), justify="right", no_wrap=True)
     previous_key = None
