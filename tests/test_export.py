@@ -110,11 +110,6 @@ def test_csv_booleans_are_not_numbers() -> None:
     assert table_to_csv(Table(("a", "b", "c"), ((True, 1, 1.0),))) == "a,b,c\ntrue,1,1.0\n"
 
 
-@pytest.mark.xfail(
-    reason="bug: a text cell holding a bare carriage return is written unquoted (the writer's "
-    "lineterminator is '\\n'), so csv readers split it into two rows",
-    strict=True,
-)
 def test_csv_quotes_a_bare_carriage_return() -> None:
     table = Table(("note", "n"), (("line one\rline two", 1),))
     assert read_csv(table_to_csv(table)) == [["note", "n"], ["line one\rline two", "1"]]
@@ -289,12 +284,6 @@ def umask_022() -> object:
 
 
 @pytest.mark.usefixtures("umask_022")
-@pytest.mark.xfail(
-    reason="bug: write_atomic renames a tempfile.NamedTemporaryFile (mode 0600) into place, so "
-    "every output file is private to its owner whatever the umask, and an existing 0644 file "
-    "becomes 0600",
-    strict=True,
-)
 def test_write_atomic_respects_the_umask(tmp_path: Path) -> None:
     existing = tmp_path / "existing.csv"
     existing.write_text("old\n", encoding="utf-8")

@@ -68,7 +68,9 @@ ScenarioOption = Annotated[
 FormatOption = Annotated[
     OutputFormat | None,
     typer.Option(
-        "--format", "-f", help="table, csv or json [default: table, or the --output suffix]."
+        "--format",
+        "-f",
+        help="table, csv or json [default: the --output suffix, else table (csv for --paths)].",
     ),
 ]
 OutputOption = Annotated[

@@ -59,14 +59,17 @@ def project_paths(
     effective = np.where(active, growth, 0.0)
 
     ones = np.ones((n_scenarios, n_indicators, 1))
-    compound = np.concatenate([ones, np.cumprod(1.0 + effective, axis=-1)], axis=-1)
-    additive = np.concatenate([0.0 * ones, np.cumsum(effective, axis=-1)], axis=-1)
+    # Overflow surfaces as inf, which callers reject as a scenario error.
+    with np.errstate(over="ignore", invalid="ignore"):
+        compound = np.concatenate([ones, np.cumprod(1.0 + effective, axis=-1)], axis=-1)
+        additive = np.concatenate([0.0 * ones, np.cumsum(effective, axis=-1)], axis=-1)
     direct = np.concatenate([0.0 * ones, growth], axis=-1)
 
     base = base_value[None, :, None]
     year_index = np.arange(n_steps + 1)
     at_base = year_index[None, None, :] == start[None, :, None]
-    grown = np.where(mode[..., None] == Mode.ADDITIVE, base + additive, base * compound)
+    with np.errstate(over="ignore", invalid="ignore"):
+        grown = np.where(mode[..., None] == Mode.ADDITIVE, base + additive, base * compound)
     paths = np.where(mode[..., None] == Mode.DIRECT, np.where(at_base, base, direct), grown)
     before_base = year_index[None, None, :] < start[None, :, None]
     paths = np.where(before_base, np.nan, paths)

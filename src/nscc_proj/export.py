@@ -6,10 +6,9 @@ only when complete, so a failed run never leaves a partial file behind.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
+import stat
 import tempfile
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +18,7 @@ from nscc_proj.table import Cell, Table
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_CSV_SPECIAL = (",", '"', "\r", "\n")
 
 
 class Format(StrEnum):
@@ -38,19 +38,29 @@ def _csv_cell(value: Cell) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        return repr(float(value))  # shortest round-tripping text, also for NumPy floats
     if isinstance(value, int):
         return str(value)
     return neutralise_formula(value)
 
 
+def _csv_field(text: str) -> str:
+    """RFC 4180 quoting; unlike the csv module with a "\\n" terminator, a bare CR is quoted too."""
+    if any(char in text for char in _CSV_SPECIAL) or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_line(fields: list[str]) -> str:
+    # A lone empty field is quoted, or the row would read back as a blank line.
+    return '""' if fields == [""] else ",".join(_csv_field(field) for field in fields)
+
+
 def table_to_csv(table: Table) -> str:
     """CSV text: empty cells for missing values, true/false, floats at full precision."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
-    return buffer.getvalue()
+    lines = [_csv_line(list(table.columns))]
+    lines.extend(_csv_line([_csv_cell(value) for value in row]) for row in table.rows)
+    return "\n".join(lines) + "\n"
 
 
 def table_to_json(table: Table) -> str:
@@ -87,6 +97,8 @@ def write_atomic(path: str | Path, text: str) -> None:
         ) as handle:
             temporary = Path(handle.name)
             handle.write(text)
+        # A temporary file is private (0600); give the result the mode a plain open() would.
+        temporary.chmod(_mode_for(destination))
         os.replace(temporary, destination)
     except OSError as exc:
         if temporary is not None:
@@ -98,6 +110,16 @@ def write_atomic(path: str | Path, text: str) -> None:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
         raise
+
+
+def _mode_for(destination: Path) -> int:
+    """The existing file's mode, else 0666 less the process umask."""
+    try:
+        return stat.S_IMODE(destination.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def format_for_output(fmt: Format | None, output: Path | None) -> Format:

@@ -131,12 +131,25 @@ def project(catalog: Catalog, scenarios: Sequence[Scenario]) -> Projection:
         catalog.lower_bound,
         catalog.upper_bound,
     )
+    _check_finite(paths, catalog, scenarios)
     return Projection(
         catalog=catalog,
         scenario_names=arrays.names,
         paths=paths,
         assessment=assess(paths, targets_of(catalog)),
     )
+
+
+def _check_finite(paths: np.ndarray, catalog: Catalog, scenarios: Sequence[Scenario]) -> None:
+    """A path that overflows to infinity is a scenario error, not a result."""
+    overflow = np.isinf(paths).any(axis=-1)
+    if overflow.any():
+        s, i = (int(k) for k in np.argwhere(overflow)[0])
+        key = catalog.indicators[i].key
+        raise scenarios[s].error(
+            ("growth", key),
+            f"'{key}' grows beyond any representable number: check its rate or change",
+        )
 
 
 def required_growth(catalog: Catalog) -> Table:

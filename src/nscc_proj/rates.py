@@ -34,9 +34,11 @@ class ScenarioArrays:
 
 def compile_scenarios(catalog: Catalog, scenarios: Sequence[Scenario]) -> ScenarioArrays:
     names = [scenario.name for scenario in scenarios]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise scenarios[0].error(("name",), f"scenario name {duplicates[0]!r} is used twice")
+    for position, scenario in enumerate(scenarios):
+        if scenario.name in names[:position]:
+            raise scenario.error(
+                ("name",), f"scenario name {scenario.name!r} is used twice in this run"
+            )
     steps = len(catalog.years) - 1
     growth = np.zeros((len(scenarios), len(catalog), steps))
     mode = np.zeros((len(scenarios), len(catalog)), dtype=np.int8)

@@ -239,31 +239,39 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
 
 
 def catalog_view(catalog: Catalog, lang: Lang) -> RichTable:
+    """The catalog; keys stay whole (error messages send users here for them)."""
     view = _table(f"{len(catalog)} indicators ({catalog.source})")
-    for name in ("id", "key", "indicator", "kind", "direction", "base"):
-        view.add_column(label(name, lang), justify="right" if name in ("id", "base") else "left")
+    view.add_column(label("id", lang), justify="right", no_wrap=True)
+    view.add_column(label("key", lang), no_wrap=True)
+    view.add_column(label("indicator", lang), min_width=10, overflow="fold")
+    view.add_column(label("kind", lang), no_wrap=True)
+    base_years = {indicator.base_year for indicator in catalog.indicators}
+    common_year = base_years.pop() if len(base_years) == 1 else None
+    base_header = label("base", lang) + (f" {common_year}" if common_year else "")
+    view.add_column(base_header, justify="right", no_wrap=True)
     for milestone in catalog.milestones:
-        view.add_column(str(milestone), justify="right")
+        view.add_column(str(milestone), justify="right", no_wrap=True)
     domain = None
     for indicator in catalog.indicators:
         if domain_name(indicator, lang) != domain:
             domain = domain_name(indicator, lang)
             view.add_section()
             view.add_row("", "", Text(domain, style="bold cyan"))
-        base = (
-            "–"
-            if indicator.base_value is None
-            else f"{indicator.base_value:,g} ({indicator.base_year})"
-        )
+        base = "–" if indicator.base_value is None else f"{indicator.base_value:,g}"
+        if common_year is None and indicator.base_value is not None:
+            base += f" ({indicator.base_year})"
+        arrow = "↑" if indicator.direction.sign > 0 else "↓"
         view.add_row(
             str(indicator.id),
             indicator.key,
             indicator_name(indicator, lang),
-            indicator.kind.value,
-            indicator.direction.value,
+            f"{indicator.kind.value} {arrow}",
             base,
             *(target_text(indicator, milestone) for milestone in catalog.milestones),
         )
+    view.caption = (
+        "↑ higher is better, ↓ lower is better" if lang == "en" else "↑ 越高越好, ↓ 越低越好"
+    )
     return view
 
 

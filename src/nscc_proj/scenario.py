@@ -138,6 +138,11 @@ GrowthSpec = Annotated[
 ]
 
 
+def _empty_is_none(value: object) -> object:
+    """``growth:`` with nothing under it means no growth given, as an empty mapping would."""
+    return {} if value is None else value
+
+
 class Scenario(BaseModel):
     """One growth path: how every indicator moves, year by year."""
 
@@ -145,7 +150,9 @@ class Scenario(BaseModel):
 
     name: str = Field(min_length=1, pattern=r"^[^\s,]+$")
     description: str = ""
-    growth: dict[str, GrowthSpec] = Field(default_factory=dict)
+    growth: Annotated[dict[str, GrowthSpec], BeforeValidator(_empty_is_none)] = Field(
+        default_factory=dict
+    )
     default: Rate = 0.0
 
     _document: YamlDocument | None = PrivateAttr(default=None)

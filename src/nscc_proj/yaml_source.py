@@ -54,7 +54,8 @@ def read_yaml(path: str | Path) -> YamlDocument:
         tree = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        last_line = max(1, len(text.splitlines()))
+        line = min(mark.line + 1, last_line) if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(f"YAML syntax error: {problem}", source=source, line=line) from None
     except YAMLError as exc:
