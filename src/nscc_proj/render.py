@@ -19,7 +19,7 @@ from nscc_proj.table import Cell, Table
 Lang = Literal["en", "zh"]
 
 _LABELS: dict[str, tuple[str, str]] = {
-    "id": ("#", "序号"),
+    "id": ("#", "#"),
     "indicator": ("Indicator", "指标"),
     "milestone": ("Year", "年份"),
     "target": ("Target", "目标"),
@@ -39,8 +39,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "unit": ("Unit", "单位"),
     "kind": ("Kind", "类型"),
     "direction": ("Dir.", "方向"),
-    "base": ("Base", "基期值"),
+    "base": ("Base", "基期"),
     "scenario": ("Scenario", "情景"),
+    "catalog_title": ("{count} indicators ({source})", "{count} 项指标({source})"),
+    "required_title": ("Required growth", "目标所需增速"),
     "targets_met": (
         "{met} of {assessable} assessable targets met",
         "{assessable} 项可评估目标中 {met} 项达标",
@@ -215,7 +217,7 @@ def _domain_heading(
 
 
 def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
-    view = _table("Required growth" if lang == "en" else "目标所需增速")
+    view = _table(label("required_title", lang))
     view.add_column(label("indicator", lang), min_width=14, overflow="fold")
     for name in ("from", "to", "from_value", "target", "required", "change"):
         view.add_column(label(name, lang), justify="right", no_wrap=True)
@@ -240,10 +242,10 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
 
 def catalog_view(catalog: Catalog, lang: Lang) -> RichTable:
     """The catalog; keys stay whole (error messages send users here for them)."""
-    view = _table(f"{len(catalog)} indicators ({catalog.source})")
+    view = _table(label("catalog_title", lang).format(count=len(catalog), source=catalog.source))
     view.add_column(label("id", lang), justify="right", no_wrap=True)
     view.add_column(label("key", lang), no_wrap=True)
-    view.add_column(label("indicator", lang), min_width=10, overflow="fold")
+    view.add_column(label("indicator", lang), min_width=12, overflow="fold")
     view.add_column(label("kind", lang), no_wrap=True)
     base_years = {indicator.base_year for indicator in catalog.indicators}
     common_year = base_years.pop() if len(base_years) == 1 else None
