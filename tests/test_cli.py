@@ -573,6 +573,32 @@ def test_check_without_scenario_runs_the_ones_in_the_file(workdir: Path) -> None
     assert "high gdp 2025: expected missed, now absent" in other.stdout
 
 
+def test_check_reloads_scenarios_given_by_path(workdir: Path, write_file: WriteFile) -> None:
+    write_file("mine.yaml", "name: mine\ngrowth:\n  gdp: 0.09\n")
+    assert (
+        run("check", "-s", "./mine.yaml", "-s", "base", "--write-expect", "e.yaml").exit_code == 0
+    )
+    text = (workdir / "e.yaml").read_text(encoding="utf-8")
+    assert "sources:" in text
+    assert '"mine": "./mine.yaml"' in text
+    result = run("check", "--expect", "e.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert "OK: all 124 targets match e.yaml" in result.stdout
+
+
+def test_check_warns_when_the_table_differs(workdir: Path, tiny_table: Path) -> None:
+    write = run("check", "-s", "base", "--write-expect", "e.yaml")
+    assert write.exit_code == 0
+    text = (workdir / "e.yaml").read_text(encoding="utf-8")
+    (workdir / "e.yaml").write_text(text.replace("(shipped)", "(an older copy)"), encoding="utf-8")
+    result = run("check", "--expect", "e.yaml")
+    assert result.exit_code == 0
+    assert (
+        "Warning: e.yaml was written against the table indicators_2020.csv (an older copy)"
+        in result.stderr
+    )
+
+
 def test_check_detects_an_edited_expectation(workdir: Path) -> None:
     assert run("check", "-s", "base", "--write-expect", "e.yaml").exit_code == 0
     path = workdir / "e.yaml"

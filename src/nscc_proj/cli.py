@@ -259,22 +259,32 @@ def check(
 
     if (expect is None) == (write_expect is None):
         raise InputError("give exactly one of --expect FILE or --write-expect FILE")
-    expected = read_expectations(expect) if expect is not None else {}
-    names = scenario or list(expected)
-    if not names:
+    expected = read_expectations(expect) if expect is not None else None
+    references = scenario or (expected.scenario_references() if expected is not None else [])
+    if not references:
         raise InputError(
             "no scenario to check: give --scenario NAME", source=str(expect or write_expect)
         )
     catalog = _catalog(data)
-    result = run_projection(catalog, [load_scenario(name) for name in names])
+    scenarios = [load_scenario(reference) for reference in references]
+    result = run_projection(catalog, scenarios)
     if write_expect is not None:
-        write_atomic(write_expect, expectations_yaml(result))
+        named = {
+            loaded.name: reference for loaded, reference in zip(scenarios, references, strict=True)
+        }
+        write_atomic(write_expect, expectations_yaml(result, named))
         typer.echo(
             f"Wrote the feasibility of {result.assessment.met.size} targets to {write_expect}"
         )
         return
-    actual = feasibility(result)
-    differences = compare(expected, actual)
+    assert expected is not None
+    if expected.table is not None and expected.table != catalog.source:
+        typer.echo(
+            f"Warning: {expect} was written against the table {expected.table}, "
+            f"this check uses {catalog.source}",
+            err=True,
+        )
+    differences = compare(expected.scenarios, feasibility(result))
     total = result.assessment.met.size
     if differences:
         typer.echo(differences_text(differences, total, str(expect)))

@@ -24,10 +24,17 @@ FeasibilityMap = dict[str, dict[str, dict[int, Feasibility]]]
 
 
 class ExpectationsFile(BaseModel):
+    """The file's content: the table it was written against, how to find each scenario, targets."""
+
     model_config = ConfigDict(extra="forbid")
 
     table: str | None = None
+    sources: dict[str, str] = {}
     scenarios: FeasibilityMap
+
+    def scenario_references(self) -> list[str]:
+        """What to pass to ``load_scenario`` for each scenario, in the file's order."""
+        return [self.sources.get(name, name) for name in self.scenarios]
 
 
 @dataclass(frozen=True)
@@ -86,20 +93,24 @@ def _order(reference: Mapping[str, object]) -> Callable[[str], tuple[int, str]]:
     return lambda name: (positions.get(name, len(positions)), name)
 
 
-def read_expectations(path: str | Path) -> FeasibilityMap:
+def read_expectations(path: str | Path) -> ExpectationsFile:
     document = read_yaml(path)
     if not isinstance(document.data, dict):
         raise InputError(
             "an expectations file must be a mapping with a 'scenarios' key", source=document.source
         )
     try:
-        return ExpectationsFile.model_validate(document.data).scenarios
+        return ExpectationsFile.model_validate(document.data)
     except ValidationError as exc:
         raise validation_error(document, exc) from None
 
 
-def expectations_yaml(projection: Projection) -> str:
-    """The current feasibility of every target, as a commented YAML document."""
+def expectations_yaml(projection: Projection, references: Mapping[str, str] | None = None) -> str:
+    """The current feasibility of every target, as a commented YAML document.
+
+    ``references`` maps scenario names to what was passed to ``--scenario``
+    where that differs (a path), so a later check can load them again.
+    """
     names = {
         ind.key: f"{ind.id} {ind.name_zh} / {ind.name_en}" for ind in projection.catalog.indicators
     }
@@ -109,8 +120,12 @@ def expectations_yaml(projection: Projection) -> str:
         "# Written by `nscc check --write-expect FILE`; edit by hand or rewrite it.",
         "# Each target is met, missed or not_assessable.",
         f"table: {_quote(projection.catalog.source)}",
-        "scenarios:",
     ]
+    extra = {name: ref for name, ref in (references or {}).items() if ref != name}
+    if extra:
+        lines.append("sources:  # how a check without --scenario loads each scenario")
+        lines.extend(f"  {_quote(name)}: {_quote(ref)}" for name, ref in extra.items())
+    lines.append("scenarios:")
     for scenario, by_key in feasibility(projection).items():
         lines.append(f"  {_quote(scenario)}:")
         for key, by_milestone in by_key.items():
