@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nscc_proj.catalog import Catalog, load_catalog
+from nscc_proj.catalog import Catalog
+from nscc_proj.catalog_io import load_catalog
 
 TINY_TABLE = """\
 id,key,domain_zh,domain_en,name_zh,name_en,unit,kind,direction,base_year,base_value,target_2025,op_2025,target_2035,op_2035,tolerance,note

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nscc_proj.assess import STATUSES, required_rate
-from nscc_proj.projection import project, required_growth
+from nscc_proj.projection import project
+from nscc_proj.requirements import required_growth
 from nscc_proj.scenario import Scenario
 from strategies import rates
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import TINY_TABLE
-from nscc_proj.catalog import Kind, load_catalog
+from nscc_proj.catalog import Kind
+from nscc_proj.catalog_io import load_catalog
 from nscc_proj.errors import InputError
 
 HEADER = TINY_TABLE.splitlines()[0]

@@ -26,7 +26,8 @@ from typer.testing import CliRunner, Result
 import nscc_proj
 from nscc_proj.catalog import Catalog
 from nscc_proj.cli import app
-from nscc_proj.projection import ASSESSMENT_COLUMNS, PATH_COLUMNS, REQUIRED_COLUMNS
+from nscc_proj.projection import ASSESSMENT_COLUMNS, PATH_COLUMNS
+from nscc_proj.requirements import REQUIRED_COLUMNS
 
 WriteFile = Callable[[str, str], Path]
 

@@ -26,7 +26,7 @@ from nscc_proj.export import (
     table_to_json,
     write_atomic,
 )
-from nscc_proj.projection import REQUIRED_COLUMNS
+from nscc_proj.requirements import REQUIRED_COLUMNS
 from nscc_proj.table import Cell, Table
 
 GOLDEN = Path(__file__).parent / "golden"

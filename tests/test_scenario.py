@@ -10,12 +10,10 @@ import pytest
 from nscc_proj.engine import Mode
 from nscc_proj.errors import InputError
 from nscc_proj.rates import compile_scenarios
+from nscc_proj.quantities import Period, parse_period, parse_rate
 from nscc_proj.scenario import (
-    Period,
     available_scenarios,
     load_scenario,
-    parse_period,
-    parse_rate,
     resolve_scenario_path,
     shipped_scenario_dir,
 )

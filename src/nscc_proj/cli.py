@@ -140,7 +140,7 @@ def main_options(
 
 
 def _catalog(data: Path | None) -> Catalog:
-    from nscc_proj.catalog import load_catalog
+    from nscc_proj.catalog_io import load_catalog
 
     return load_catalog(data)
 
@@ -216,8 +216,8 @@ def required(
     Example: nscc required --format csv
     """
     from nscc_proj.export import Format
-    from nscc_proj.projection import required_growth
     from nscc_proj.render import required_view
+    from nscc_proj.requirements import required_growth
 
     out_format = _resolve_format(fmt, output)
     catalog = _catalog(data)
@@ -312,7 +312,7 @@ def indicators(
     if out_format is Format.TABLE:
         _console().print(catalog_view(catalog, lang.value))
         return
-    from nscc_proj.projection import catalog_table
+    from nscc_proj.catalog_io import catalog_table
 
     _emit(catalog_table(catalog), out_format, output)
 

@@ -1,12 +1,16 @@
 """The projection engine: pure NumPy, arrays in and arrays out.
 
-No I/O and no Python loop over scenarios, indicators or years: every path is
-a broadcast cumulative product (compound growth) or sum (additive change),
-selected per scenario and indicator by a mode, then held within bounds.
+No I/O and no Python loop over scenarios, series or years: every path is a
+broadcast cumulative product (compound growth) or sum (additive change),
+selected per scenario and series by a mode, shifted by shocks, linked to its
+driver, anchored on observations, then held within bounds. The only loop is
+over link depth (a series linked to a linked series waits one round), which
+is 1 or 2 in practice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -18,6 +22,66 @@ class Mode(IntEnum):
     DIRECT = 2  # value[t+1] = step (a growth rate that is itself the indicator)
 
 
+class Link(IntEnum):
+    NONE = 0
+    RATIO = 1  # value = ratio (%) / 100 x driver; the steps move the ratio
+    PER = 2  # value = count / driver; the steps move the count
+    RATE_OF = 3  # value = the driver's growth that year, in %
+
+
+@dataclass(frozen=True)
+class Links:
+    """(S, N) link kind and driver index (-1 for none) of every series."""
+
+    kind: np.ndarray
+    driver: np.ndarray
+
+
+def grow(
+    base_value: np.ndarray, growth: np.ndarray, mode: np.ndarray, start: np.ndarray
+) -> np.ndarray:
+    """Unbounded paths, S x N x (T + 1), from base values and annual steps.
+
+    ``base_value`` is (N,) or (S, N); ``start`` (N,) is the index on the year
+    axis of each series' base year: steps before it are ignored and the path
+    is NaN before it. A compound or additive series without a base value has
+    no value to grow from, so its whole path is NaN (never zero); a direct
+    series holds its yearly rates whatever its base.
+
+    Notes
+    -----
+    Compound: ``path[t] = v0 * prod(1 + g[start:t])``; additive:
+    ``path[t] = v0 + sum(g[start:t])``; direct: ``path[t] = g[t - 1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> paths = grow(np.array([100.0]), np.full((1, 1, 2), 0.1), np.zeros((1, 1), int), np.array([0]))
+    >>> paths.round(6).tolist()
+    [[[100.0, 110.0, 121.0]]]
+    """
+    n_scenarios, n_series, n_steps = growth.shape
+    base = np.broadcast_to(base_value, (n_scenarios, n_series))[..., None]
+    step_index = np.arange(n_steps)
+    active = step_index[None, None, :] >= start[None, :, None]
+    effective = np.where(active, growth, 0.0)
+    ones = np.ones((n_scenarios, n_series, 1))
+    year_index = np.arange(n_steps + 1)[None, None, :]
+    # Overflow surfaces as inf, which callers reject as a scenario error.
+    with np.errstate(over="ignore", invalid="ignore"):
+        compound = base * np.concatenate([ones, np.cumprod(1.0 + effective, axis=-1)], axis=-1)
+        additive = base + np.concatenate([0.0 * ones, np.cumsum(effective, axis=-1)], axis=-1)
+    direct = np.where(
+        year_index == start[None, :, None], base, np.concatenate([ones, growth], axis=-1)
+    )
+    paths = np.select(
+        [mode[..., None] == Mode.ADDITIVE, mode[..., None] == Mode.DIRECT],
+        [additive, direct],
+        compound,
+    )
+    return np.where(year_index < start[None, :, None], np.nan, paths)
+
+
 def project_paths(
     base_value: np.ndarray,
     growth: np.ndarray,
@@ -25,26 +89,25 @@ def project_paths(
     start: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
+    *,
+    shift: np.ndarray | None = None,
+    links: Links | None = None,
+    observed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Yearly paths, S x I x (T + 1), from base values and annual steps.
+    """Yearly paths, S x N x (T + 1): grown, shocked, linked, anchored, bounded.
 
     Parameters
     ----------
-    base_value : (I,) value in each indicator's base year; NaN where unknown.
-    growth : (S, I, T) step into each following year (see ``Mode``).
-    mode : (S, I) a ``Mode`` per scenario and indicator.
-    start : (I,) index on the year axis of each indicator's base year; steps
-        before it are ignored and the path is NaN before it.
-    lower, upper : (I,) bounds: shares stay in [0, 100], ranks at >= 1.
-
-    Notes
-    -----
-    For a compound indicator with base value ``v0`` and rates ``g``,
-    ``path[t] = v0 * prod(1 + g[start:t])``; for an additive one,
-    ``path[t] = v0 + sum(g[start:t])``. Bounds saturate the path: a share
-    whose underlying trajectory passes 100 reads 100 while it stays above.
-    A compound or additive indicator without a base value has no value to
-    grow from, so its whole path is NaN (never zero).
+    base_value : (N,) value in each series' base year; NaN where unknown.
+    growth : (S, N, T) step into each following year (see ``Mode``).
+    mode : (S, N) a ``Mode`` per scenario and series.
+    start : (N,) index on the year axis of each series' base year.
+    lower, upper : (N,) bounds: shares stay in [0, 100], ranks at >= 1.
+        Bounds saturate the path: a share whose trajectory passes 100 reads 100.
+    shift : (S, N, T + 1) shock factors (compound series) or offsets (additive).
+    links : series defined from others (see ``Link``); drivers are final
+        (shocked, anchored, bounded) before the series they drive.
+    observed : (N, T + 1) observed values, NaN where none (see ``anchor``).
 
     Examples
     --------
@@ -53,24 +116,147 @@ def project_paths(
     ...               np.array([0]), np.array([0.0]), np.array([np.inf])).round(6).tolist()
     [[[100.0, 110.0, 121.0]]]
     """
-    n_scenarios, n_indicators, n_steps = growth.shape
-    step_index = np.arange(n_steps)
-    active = step_index[None, None, :] >= start[None, :, None]  # (1, I, T)
-    effective = np.where(active, growth, 0.0)
+    n_scenarios, n_series, n_steps = growth.shape
+    if links is None:
+        links = Links(np.zeros((n_scenarios, n_series), int), np.full((n_scenarios, n_series), -1))
+    depth = link_depth(links)
+    final = np.full((n_scenarios, n_series, n_steps + 1), np.nan)
+    for level in range(int(depth.max()) + 1):
+        own_base = _own_base(base_value, start, links, final)
+        own = grow(own_base, growth, mode, start)
+        if shift is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                own = np.where(mode[..., None] == Mode.ADDITIVE, own + shift, own * shift)
+        value = _linked(own, links, final, start)
+        if observed is not None:
+            value = anchor(value, observed, _anchor_mode(mode, links))
+        value = np.clip(value, lower[None, :, None], upper[None, :, None])
+        final = np.where((depth == level)[..., None], value, final)
+    return final
 
-    ones = np.ones((n_scenarios, n_indicators, 1))
-    # Overflow surfaces as inf, which callers reject as a scenario error.
-    with np.errstate(over="ignore", invalid="ignore"):
-        compound = np.concatenate([ones, np.cumprod(1.0 + effective, axis=-1)], axis=-1)
-        additive = np.concatenate([0.0 * ones, np.cumsum(effective, axis=-1)], axis=-1)
-    direct = np.concatenate([0.0 * ones, growth], axis=-1)
 
-    base = base_value[None, :, None]
-    year_index = np.arange(n_steps + 1)
-    at_base = year_index[None, None, :] == start[None, :, None]
-    with np.errstate(over="ignore", invalid="ignore"):
-        grown = np.where(mode[..., None] == Mode.ADDITIVE, base + additive, base * compound)
-    paths = np.where(mode[..., None] == Mode.DIRECT, np.where(at_base, base, direct), grown)
-    before_base = year_index[None, None, :] < start[None, :, None]
-    paths = np.where(before_base, np.nan, paths)
-    return np.clip(paths, lower[None, :, None], upper[None, :, None])
+def link_depth(links: Links) -> np.ndarray:
+    """(S, N) rounds before a series can be computed: 0 unlinked, 1 + its driver's."""
+    depth = np.where(links.kind == Link.NONE, 0, 1)
+    rows = np.arange(links.kind.shape[0])[:, None]
+    for _ in range(links.kind.shape[1]):  # bounded: acyclic chains are shorter than N
+        driver_depth = np.where(links.driver >= 0, depth[rows, np.maximum(links.driver, 0)], -1)
+        updated = np.where(links.kind == Link.NONE, 0, driver_depth + 1)
+        if np.array_equal(updated, depth):
+            break
+        depth = updated
+    return depth
+
+
+def _driver_paths(links: Links, final: np.ndarray) -> np.ndarray:
+    rows = np.arange(final.shape[0])[:, None]
+    paths: np.ndarray = final[rows, np.maximum(links.driver, 0)]  # (S, N, Y); junk where no link
+    return paths
+
+
+def _own_base(
+    base_value: np.ndarray, start: np.ndarray, links: Links, final: np.ndarray
+) -> np.ndarray:
+    """(S, N) what each series' own path grows from: its value, ratio (%) or count."""
+    driver = _driver_paths(links, final)
+    at_start = np.take_along_axis(
+        driver, np.broadcast_to(start[None, :, None], (*driver.shape[:2], 1)), -1
+    )[..., 0]
+    base = np.broadcast_to(base_value, at_start.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.select(
+            [links.kind == Link.RATIO, links.kind == Link.PER],
+            [100.0 * base / at_start, base * at_start],
+            base,
+        )
+
+
+def _linked(own: np.ndarray, links: Links, final: np.ndarray, start: np.ndarray) -> np.ndarray:
+    driver = _driver_paths(links, final)
+    kind = links.kind[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        previous = np.concatenate(
+            [np.full((*driver.shape[:2], 1), np.nan), driver[..., :-1]], axis=-1
+        )
+        rate = 100.0 * (driver / previous - 1.0)
+        year_index = np.arange(own.shape[-1])[None, None, :]
+        rate = np.where(
+            year_index == start[None, :, None],
+            own,
+            np.where(year_index < start[None, :, None], np.nan, rate),
+        )
+        return np.select(
+            [kind == Link.RATIO, kind == Link.PER, kind == Link.RATE_OF],
+            [own / 100.0 * driver, own / driver, rate],
+            own,
+        )
+
+
+class Anchor(IntEnum):
+    MULTIPLY = 0  # levels: interpolate geometrically, carry the ratio forward
+    ADD = 1  # additive series: interpolate linearly, carry the difference forward
+    REPLACE = 2  # growth rates: observed years replace the model's, nothing carried
+
+
+def _anchor_mode(mode: np.ndarray, links: Links) -> np.ndarray:
+    return np.select(
+        [
+            links.kind == Link.RATE_OF,
+            links.kind != Link.NONE,
+            mode == Mode.ADDITIVE,
+            mode == Mode.DIRECT,
+        ],
+        [Anchor.REPLACE, Anchor.MULTIPLY, Anchor.ADD, Anchor.REPLACE],
+        Anchor.MULTIPLY,
+    )
+
+
+def anchor(paths: np.ndarray, observed: np.ndarray, how: np.ndarray) -> np.ndarray:
+    """Paths that pass through every observation and grow on from the latest.
+
+    Up to a series' latest observation the path is interpolated between its
+    anchors (the model's first value and each observation); after it, the
+    model path is moved to start from the latest observation (scaled for
+    levels, offset for additive series), so the scenario's growth applies
+    from what was last observed.
+
+    >>> import numpy as np
+    >>> obs = np.array([[np.nan, np.nan, 144.0, np.nan]])
+    >>> model = np.array([[[100.0, 110.0, 121.0, 133.1]]])
+    >>> anchor(model, obs, np.zeros((1, 1), int)).round(6).tolist()
+    [[[100.0, 120.0, 144.0, 158.4]]]
+    """
+    seen = ~np.isnan(observed)  # (N, Y)
+    year_index = np.arange(paths.shape[-1])
+    last = np.where(seen.any(-1), (seen * year_index).max(-1), -1)  # (N,)
+    first_model = np.argmax(~np.isnan(paths), axis=-1)  # (S, N)
+    is_anchor = seen[None] | (year_index == first_model[..., None])
+    anchor_value = np.where(seen[None], observed[None], paths)
+    previous = np.maximum.accumulate(np.where(is_anchor, year_index, -1), axis=-1)
+    following = np.flip(
+        np.minimum.accumulate(np.flip(np.where(is_anchor, year_index, 10**9), -1), -1), -1
+    )
+    following = np.minimum(following, paths.shape[-1] - 1)
+    at_previous = np.take_along_axis(anchor_value, np.maximum(previous, 0), -1)
+    at_following = np.take_along_axis(anchor_value, following, -1)
+    span = np.maximum(following - previous, 1)
+    weight = (year_index - previous) / span
+    how = how[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        geometric = at_previous * (at_following / at_previous) ** weight
+        linear = at_previous + (at_following - at_previous) * weight
+        interpolated = np.where(how == Anchor.MULTIPLY, geometric, linear)
+        interpolated = np.where(is_anchor, anchor_value, interpolated)
+        last_index = np.broadcast_to(np.maximum(last, 0)[None, :, None], (*paths.shape[:2], 1))
+        model_at_last = np.take_along_axis(paths, last_index, -1)
+        observed_last = np.take_along_axis(anchor_value, last_index, -1)
+        carried = np.select(
+            [how == Anchor.MULTIPLY, how == Anchor.ADD],
+            [paths * observed_last / model_at_last, paths + observed_last - model_at_last],
+            paths,
+        )
+    replaced = np.where(seen[None], observed[None], paths)
+    interpolated = np.where(previous < 0, paths, interpolated)  # before the model's first value
+    anchored = np.where(year_index <= last[None, :, None], interpolated, carried)
+    anchored = np.where(how == Anchor.REPLACE, replaced, anchored)
+    return np.where((last < 0)[None, :, None], paths, anchored)

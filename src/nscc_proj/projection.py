@@ -8,9 +8,10 @@ from functools import cached_property
 
 import numpy as np
 
-from nscc_proj.assess import STATUSES, Assessment, Targets, assess, required_rate
+from nscc_proj.assess import STATUSES, Assessment, Targets, assess
 from nscc_proj.catalog import Catalog, Kind
-from nscc_proj.engine import project_paths
+from nscc_proj.engine import Links, project_paths
+from nscc_proj.observed import Observations
 from nscc_proj.rates import compile_scenarios
 from nscc_proj.scenario import Scenario
 from nscc_proj.table import Table, plain, plain_row
@@ -32,27 +33,17 @@ ASSESSMENT_COLUMNS = (
     "scenario_cagr",
     "status",
     "first_year_met",
+    "growth_basis",
 )
-PATH_COLUMNS = ("scenario", "indicator_id", "indicator_key", "year", "value")
-REQUIRED_COLUMNS = (
-    "indicator_id",
-    "indicator_key",
-    "from_year",
-    "to_year",
-    "from_value",
-    "target_op",
-    "target_value",
-    "required_cagr",
-    "required_change_per_year",
-)
+PATH_COLUMNS = ("scenario", "indicator_id", "indicator_key", "year", "value", "observed")
 
 
-def targets_of(catalog: Catalog) -> Targets:
+def targets_of(catalog: Catalog, base_value: np.ndarray, base_year: np.ndarray) -> Targets:
     return Targets(
         years=catalog.years,
         milestones=np.array(catalog.milestones),
-        base_value=catalog.base_value,
-        base_year=catalog.base_year,
+        base_value=base_value,
+        base_year=base_year,
         direction=catalog.direction,
         is_growth_rate=catalog.kind_mask(Kind.GROWTH_RATE),
         value=catalog.target_value,
@@ -67,8 +58,12 @@ class Projection:
 
     catalog: Catalog
     scenario_names: tuple[str, ...]
-    paths: np.ndarray
+    paths: np.ndarray  # S x N x Y: indicators, then context series
     assessment: Assessment
+    base_value: np.ndarray  # (N,) what each path grew from (see ``effective_base``)
+    base_year: np.ndarray
+    basis: tuple[tuple[str, ...], ...]  # S x N: how each series was specified
+    observed: Observations | None = None
 
     @property
     def years(self) -> np.ndarray:
@@ -91,8 +86,8 @@ class Projection:
                             indicator.id,
                             indicator.key,
                             milestone,
-                            indicator.base_year,
-                            plain(catalog.base_value[i]),
+                            int(self.base_year[i]),
+                            plain(self.base_value[i]),
                             catalog.target_op[i, m] or None,
                             plain(catalog.target_value[i, m]),
                             plain(result.projected[s, i, m]),
@@ -103,41 +98,86 @@ class Projection:
                             plain(result.scenario_cagr[s, i, m]),
                             STATUSES[result.status[s, i, m]],
                             None if np.isnan(first) else int(first),
+                            self.basis[s][i],
                         )
                     )
         return Table(ASSESSMENT_COLUMNS, tuple(rows))
 
     @cached_property
     def path_table(self) -> Table:
-        """One row per scenario x indicator x year with a value (columns: ``PATH_COLUMNS``)."""
+        """One row per scenario x series x year with a value (columns: ``PATH_COLUMNS``).
+
+        Context series follow the indicators; ``observed`` is true where the
+        value is an observation rather than a projection.
+        """
+        observed = (
+            np.zeros(self.paths.shape[1:], dtype=bool)
+            if self.observed is None
+            else ~np.isnan(self.observed.array(self.catalog))
+        )
         rows = []
         for s, scenario in enumerate(self.scenario_names):
-            for i, indicator in enumerate(self.catalog.indicators):
-                for year, value in zip(self.years, self.paths[s, i], strict=True):
+            for n, series in enumerate(self.catalog.series):
+                for y, (year, value) in enumerate(zip(self.years, self.paths[s, n], strict=True)):
                     if not np.isnan(value):
-                        rows.append(plain_row((scenario, indicator.id, indicator.key, year, value)))
+                        row = (scenario, series.id, series.key, year, value, bool(observed[n, y]))
+                        rows.append(plain_row(row))
         return Table(PATH_COLUMNS, tuple(rows))
 
 
-def project(catalog: Catalog, scenarios: Sequence[Scenario]) -> Projection:
-    """Project every indicator of ``catalog`` under each scenario and assess the targets."""
+def project(
+    catalog: Catalog, scenarios: Sequence[Scenario], observed: Observations | None = None
+) -> Projection:
+    """Project every series of ``catalog`` under each scenario and assess the targets.
+
+    With ``observed``, paths pass through the observations and grow on from
+    the latest one; an indicator without a base value starts from its first
+    observation.
+    """
     arrays = compile_scenarios(catalog, scenarios)
-    start = catalog.base_year - int(catalog.years[0])
+    base_value, base_year = effective_base(catalog, observed)
     paths = project_paths(
-        catalog.base_value,
+        base_value,
         arrays.growth,
         arrays.mode,
-        start,
+        base_year - int(catalog.years[0]),
         catalog.lower_bound,
         catalog.upper_bound,
+        shift=arrays.shift,
+        links=Links(arrays.link, arrays.driver),
+        observed=None if observed is None else observed.array(catalog),
     )
     _check_finite(paths, catalog, scenarios)
+    indicators = len(catalog)
+    targets = targets_of(catalog, base_value[:indicators], base_year[:indicators])
     return Projection(
         catalog=catalog,
         scenario_names=arrays.names,
         paths=paths,
-        assessment=assess(paths, targets_of(catalog)),
+        assessment=assess(paths[:, :indicators], targets),
+        base_value=base_value,
+        base_year=base_year,
+        basis=arrays.basis,
+        observed=observed,
     )
+
+
+def effective_base(
+    catalog: Catalog, observed: Observations | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) base values and years: the table's, or the first observation where it has none."""
+    base_value = catalog.series_base_value.copy()
+    base_year = catalog.series_base_year.copy()
+    if observed is not None:
+        for n, series in enumerate(catalog.series):
+            first = observed.first(series.key)
+            if (
+                series.base_value is None
+                and first is not None
+                and series.kind is not Kind.GROWTH_RATE
+            ):
+                base_value[n], base_year[n] = first.value, first.year
+    return base_value, base_year
 
 
 def _check_finite(paths: np.ndarray, catalog: Catalog, scenarios: Sequence[Scenario]) -> None:
@@ -145,80 +185,8 @@ def _check_finite(paths: np.ndarray, catalog: Catalog, scenarios: Sequence[Scena
     overflow = np.isinf(paths).any(axis=-1)
     if overflow.any():
         s, i = (int(k) for k in np.argwhere(overflow)[0])
-        key = catalog.indicators[i].key
+        key = catalog.series[i].key
         raise scenarios[s].error(
             ("growth", key),
             f"'{key}' grows beyond any representable number: check its rate or change",
         )
-
-
-def required_growth(catalog: Catalog) -> Table:
-    """The growth each target requires, base -> each milestone and milestone -> the next.
-
-    Requirements between milestones start from the earlier target, so an
-    indicator with no base value still gets its later requirement. For a
-    growth-rate target the requirement is the target rate itself.
-    """
-    milestones = catalog.milestones
-    spans: list[tuple[int | None, int]] = [(None, m) for m in range(len(milestones))]
-    spans += [(m - 1, m) for m in range(1, len(milestones))]
-    is_rate = catalog.kind_mask(Kind.GROWTH_RATE)
-    rows = []
-    for i, indicator in enumerate(catalog.indicators):
-        for origin, m in spans:
-            from_year = indicator.base_year if origin is None else milestones[origin]
-            from_value = (
-                catalog.base_value[i] if origin is None else catalog.target_value[i, origin]
-            )
-            target = catalog.target_value[i, m]
-            years = milestones[m] - from_year
-            if is_rate[i]:
-                cagr, change = target / 100.0, np.nan
-            else:
-                cagr = float(required_rate(np.array(from_value), np.array(target), np.array(years)))
-                change = (target - from_value) / years if years > 0 else np.nan
-            rows.append(
-                (
-                    indicator.id,
-                    indicator.key,
-                    from_year,
-                    milestones[m],
-                    plain(from_value),
-                    catalog.target_op[i, m] or None,
-                    plain(target),
-                    plain(cagr),
-                    plain(change),
-                )
-            )
-    rows.sort(key=lambda row: (row[0], row[2], row[3]))
-    return Table(REQUIRED_COLUMNS, tuple(rows))
-
-
-def catalog_table(catalog: Catalog) -> Table:
-    """The catalog as a flat table, one row per indicator, targets in wide columns."""
-    columns = [
-        "id",
-        "key",
-        "domain_zh",
-        "domain_en",
-        "name_zh",
-        "name_en",
-        "unit",
-        "kind",
-        "direction",
-        "base_year",
-        "base_value",
-    ]
-    for milestone in catalog.milestones:
-        columns += [f"target_{milestone}", f"op_{milestone}"]
-    columns += ["tolerance", "note"]
-    rows = []
-    for indicator in catalog.indicators:
-        fields = indicator.model_dump(mode="json")
-        row = [fields[name] for name in columns[:11]]
-        for milestone in catalog.milestones:
-            target = indicator.targets[milestone]
-            row += [target.value, None if target.op is None else target.op.value]
-        row += [indicator.tolerance, indicator.note or None]
-        rows.append(plain_row(row))
-    return Table(tuple(columns), tuple(rows))

@@ -2,17 +2,16 @@
 
 A scenario says how each indicator moves every year: compound growth for
 levels and shares, an additive change (``{change: x}``) for ranks or where
-points per year are the natural unit, and the yearly rate itself for
-``growth_rate`` indicators. Rates are fractions or percent strings.
+points per year are the natural unit, the yearly rate itself for
+``growth_rate`` indicators, real growth plus a deflator, or a link to another
+indicator (a ratio to GDP, a count per resident, the growth rate of a level).
+A scenario may extend another and add one-off shocks.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -23,119 +22,165 @@ from pydantic import (
     PrivateAttr,
     Tag,
     ValidationError,
+    model_validator,
 )
 
 from nscc_proj.catalog import unknown_name_message
 from nscc_proj.errors import InputError
+from nscc_proj.quantities import Change, PeriodKey, Rate
 from nscc_proj.yaml_source import YamlDocument, read_yaml, validation_error
 
-_PERIOD = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
-_GROWTH_TAGS = frozenset({"rate_form", "periods_form", "change_form"})
-
-
-class Period(NamedTuple):
-    """Inclusive span of years, written ``2021-2025`` or ``2022``."""
-
-    start: int
-    end: int
-
-    def __str__(self) -> str:
-        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
-
-    def overlaps(self, other: Period) -> bool:
-        return self.start <= other.end and other.start <= self.end
-
-
-def parse_period(value: object) -> Period:
-    if isinstance(value, Period):
-        return value
-    match = _PERIOD.match(str(value)) if isinstance(value, int | str) else None
-    if match is None:
-        raise ValueError(f"period {value!r} is not a year or a span like 2021-2025")
-    start = int(match.group(1))
-    end = int(match.group(2) or start)
-    if end < start:
-        raise ValueError(f"period {value!r} ends before it starts")
-    return Period(start, end)
-
-
-def parse_rate(value: object) -> float:
-    """A growth rate as a fraction: 0.06, "6%" or "6 %"; never a bare 6."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a growth rate such as 0.06 or '6%', got {value!r}")
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith("%"):
-            rate = _finite_number(text[:-1], value) / 100.0
-        else:
-            rate = _reject_bare_percent(_finite_number(text, value))
-    elif isinstance(value, int | float):
-        rate = _reject_bare_percent(_finite_number(value, value))
-    else:
-        raise ValueError(f"expected a growth rate such as 0.06 or '6%', got {value!r}")
-    if rate <= -1.0:
-        raise ValueError(f"growth of {rate:.2%} a year is -100 % or less: nothing would be left")
-    return rate
-
-
-def parse_change(value: object) -> float:
-    """An additive change per year, in the indicator's own units (points for shares)."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        raise ValueError(
-            f"change is in the indicator's own units (points for shares and rates): "
-            f"write {value.strip()[:-1].strip()} rather than {value!r}"
-        )
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"expected a number, got {value!r}")
-    return _finite_number(value, value)
-
-
-def _finite_number(text: object, original: object) -> float:
-    try:
-        number = float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"expected a number, got {original!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"expected a finite number, got {original!r}")
-    return number
-
-
-def _reject_bare_percent(rate: float) -> float:
-    if rate > 1.0:
-        raise ValueError(
-            f"{rate:g} looks like a percentage written without '%': "
-            f'write {rate / 100:g} or "{rate:g}%"'
-        )
-    return rate
-
-
-Rate = Annotated[float, BeforeValidator(parse_rate)]
-Change = Annotated[float, BeforeValidator(parse_change)]
-PeriodKey = Annotated[Period, BeforeValidator(parse_period)]
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 
 class ChangeSpec(BaseModel):
     """``{change: -0.5}`` or ``{change: {2021-2025: -0.5, 2026-2035: -1}}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FROZEN
 
     change: Change | dict[PeriodKey, Change]
 
 
+RatePath = Rate | dict[PeriodKey, Rate]
+
+
+def _plain_form(value: Any) -> str:
+    if isinstance(value, ChangeSpec) or (isinstance(value, dict) and "change" in value):
+        return "change_form"
+    return "periods_form" if isinstance(value, dict) else "rate_form"
+
+
+PlainGrowth = Annotated[
+    Annotated[Rate, Tag("rate_form")]
+    | Annotated[dict[PeriodKey, Rate], Tag("periods_form")]
+    | Annotated[ChangeSpec, Tag("change_form")],
+    Discriminator(_plain_form),
+]
+
+
+class RealSpec(BaseModel):
+    """``{real: 0.05}``: real growth; nominal = (1 + real)(1 + deflator) - 1."""
+
+    model_config = _FROZEN
+
+    real: RatePath
+
+
+class RatioLinkSpec(BaseModel):
+    """``{ratio_to: gdp}`` or ``{share_of: gdp}``: value = ratio x driver.
+
+    ``ratio`` moves the ratio (in %, so ``change`` is in percentage points);
+    without it the ratio holds where it starts.
+    """
+
+    model_config = _FROZEN
+
+    ratio_to: str | None = None
+    share_of: str | None = None
+    ratio: PlainGrowth = 0.0
+
+    @model_validator(mode="after")
+    def _one_driver(self) -> RatioLinkSpec:
+        if (self.ratio_to is None) == (self.share_of is None):
+            raise ValueError("give exactly one of ratio_to or share_of")
+        return self
+
+    @property
+    def driver(self) -> str:
+        return self.ratio_to or self.share_of or ""
+
+
+class PerLinkSpec(BaseModel):
+    """``{per: population, count: 0.05}``: value = count / driver; ``count`` grows."""
+
+    model_config = _FROZEN
+
+    per: str
+    count: PlainGrowth = 0.0
+
+    @property
+    def driver(self) -> str:
+        return self.per
+
+
+class RateOfSpec(BaseModel):
+    """``{rate_of: urban_income}``: a growth-rate indicator read off a projected level."""
+
+    model_config = _FROZEN
+
+    rate_of: str
+
+    @property
+    def driver(self) -> str:
+        return self.rate_of
+
+
+LinkSpec = RatioLinkSpec | PerLinkSpec | RateOfSpec
+_FORM_KEYS = (
+    ("change", "change_form"),
+    ("real", "real_form"),
+    ("ratio_to", "ratio_form"),
+    ("share_of", "ratio_form"),
+    ("per", "per_form"),
+    ("rate_of", "rate_of_form"),
+)
+
+
+_MODEL_FORMS: dict[type[BaseModel], str] = {}  # filled below, once the spec models exist
+
+
 def _growth_form(value: Any) -> str:
     if isinstance(value, dict):
-        return "change_form" if "change" in value else "periods_form"
-    if isinstance(value, ChangeSpec):
-        return "change_form"
-    return "rate_form"
+        return next((form for key, form in _FORM_KEYS if key in value), "periods_form")
+    return _MODEL_FORMS.get(type(value), "rate_form")
 
 
 GrowthSpec = Annotated[
     Annotated[Rate, Tag("rate_form")]
     | Annotated[dict[PeriodKey, Rate], Tag("periods_form")]
-    | Annotated[ChangeSpec, Tag("change_form")],
+    | Annotated[ChangeSpec, Tag("change_form")]
+    | Annotated[RealSpec, Tag("real_form")]
+    | Annotated[RatioLinkSpec, Tag("ratio_form")]
+    | Annotated[PerLinkSpec, Tag("per_form")]
+    | Annotated[RateOfSpec, Tag("rate_of_form")],
     Discriminator(_growth_form),
 ]
+_MODEL_FORMS.update(
+    {
+        ChangeSpec: "change_form",
+        RealSpec: "real_form",
+        RatioLinkSpec: "ratio_form",
+        PerLinkSpec: "per_form",
+        RateOfSpec: "rate_of_form",
+    }
+)
+_GROWTH_TAGS = frozenset(
+    {
+        "rate_form",
+        "periods_form",
+        "change_form",
+        "real_form",
+        "ratio_form",
+        "per_form",
+        "rate_of_form",
+    }
+)
+
+
+class Shock(BaseModel):
+    """A one-off level change in ``year``, optionally undone over ``recover_years``.
+
+    Sizes are fractions or percent strings for indicators that grow
+    compoundly (-0.05 or "-5%": five percent below the path) and numbers in
+    the indicator's units for indicators that move by ``change``.
+    """
+
+    model_config = _FROZEN
+
+    year: int
+    name: str = ""
+    change: dict[str, float | str]
+    recover_years: int | None = Field(default=None, ge=1, le=100)
 
 
 def _empty_is_none(value: object) -> object:
@@ -144,18 +189,47 @@ def _empty_is_none(value: object) -> object:
 
 
 class Scenario(BaseModel):
-    """One growth path: how every indicator moves, year by year."""
+    """One growth path: how every indicator moves, year by year.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    With ``extends``, keys given here replace the parent's, except
+    ``growth``, whose indicators are layered over the parent's one by one
+    (see ``rates.compile_scenarios``).
+    """
+
+    model_config = _FROZEN
 
     name: str = Field(min_length=1, pattern=r"^[^\s,]+$")
     description: str = ""
+    extends: str | None = None
+    deflator: RatePath | None = None
     growth: Annotated[dict[str, GrowthSpec], BeforeValidator(_empty_is_none)] = Field(
         default_factory=dict
     )
+    shocks: list[Shock] | None = None
     default: Rate = 0.0
 
     _document: YamlDocument | None = PrivateAttr(default=None)
+    _parent: Scenario | None = PrivateAttr(default=None)
+
+    @property
+    def parent(self) -> Scenario | None:
+        return self._parent
+
+    def chain(self) -> list[Scenario]:
+        """This scenario and its ancestors, root first."""
+        chain: list[Scenario] = []
+        node: Scenario | None = self
+        while node is not None:
+            chain.insert(0, node)
+            node = node.parent
+        return chain
+
+    def inherited(self, field: str) -> Any:
+        """The nearest value of ``field`` set explicitly along the chain, else its default."""
+        for node in reversed(self.chain()):
+            if field in node.model_fields_set:
+                return getattr(node, field)
+        return getattr(self, field)
 
     def error(self, location: tuple[object, ...], message: str) -> InputError:
         """An error located in this scenario's file when it came from one."""
@@ -165,10 +239,24 @@ class Scenario(BaseModel):
             message, source=f"scenario {self.name}", field=".".join(map(str, location))
         )
 
+    @property
+    def source(self) -> str | None:
+        return None if self._document is None else self._document.source
+
+
+def scenario_from_dict(data: dict[str, Any], parent: Scenario | None = None) -> Scenario:
+    """A scenario built in Python (a goal-seek variant, a test), optionally over a parent."""
+    scenario = Scenario.model_validate(data)
+    scenario._parent = parent
+    return scenario
+
 
 def load_scenario(name_or_path: str | Path, *, search_dir: str | Path | None = None) -> Scenario:
     """Load and validate a scenario by name (see ``resolve_scenario_path``) or path."""
-    path = resolve_scenario_path(name_or_path, search_dir=search_dir)
+    return _load(resolve_scenario_path(name_or_path, search_dir=search_dir), search_dir, ())
+
+
+def _load(path: Path, search_dir: str | Path | None, seen: tuple[Path, ...]) -> Scenario:
     document = read_yaml(path)
     if not isinstance(document.data, dict):
         raise InputError(
@@ -180,10 +268,39 @@ def load_scenario(name_or_path: str | Path, *, search_dir: str | Path | None = N
     except ValidationError as exc:
         raise validation_error(document, exc, _GROWTH_TAGS) from None
     scenario._document = document
+    if scenario.extends is not None:
+        parent_path = _resolve_parent(scenario, path, search_dir)
+        if parent_path.resolve() in {*seen, path.resolve()}:
+            raise document.error(
+                ("extends",), f"'{scenario.extends}' extends this scenario in turn"
+            )
+        scenario._parent = _load(parent_path, search_dir, (*seen, path.resolve()))
     return scenario
 
 
+def _resolve_parent(scenario: Scenario, path: Path, search_dir: str | Path | None) -> Path:
+    """The parent: a sibling file first, then like --scenario; never the child itself.
+
+    A local ``scenarios/base.yaml`` may thus extend the shipped ``base``.
+    """
+    name = str(scenario.extends)
+    file_name = name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
+    folders = [path.parent, *_scenario_dirs(search_dir)]
+    for candidate in (folder / file_name for folder in folders):
+        if candidate.is_file() and candidate.resolve() != path.resolve():
+            return candidate
+    if Path(name).suffix in (".yaml", ".yml") and Path(name).is_file():
+        return Path(name)
+    try:
+        resolved = resolve_scenario_path(name, search_dir=search_dir)
+    except InputError as exc:
+        raise scenario.error(("extends",), exc.message) from None
+    raise scenario.error(("extends",), f"'{name}' resolves to this very file ({resolved})")
+
+
 def shipped_scenario_dir() -> Path:
+    from importlib import resources
+
     return Path(str(resources.files("nscc_proj").joinpath("scenarios")))
 
 
