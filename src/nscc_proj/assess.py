@@ -78,7 +78,7 @@ def required_rate(start_value: np.ndarray, end_value: np.ndarray, years: np.ndar
     >>> float(required_rate(np.array(6571.6), np.array(10000.0), np.array(5)).round(5))
     0.08759
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.asarray(end_value, dtype=float) / np.asarray(start_value, dtype=float)
         valid = (ratio > 0) & (np.asarray(years) > 0) & (np.asarray(start_value) > 0)
         rate = np.power(np.where(valid, ratio, np.nan), 1.0 / np.where(valid, years, 1)) - 1.0

@@ -56,7 +56,8 @@ def grow(
     Examples
     --------
     >>> import numpy as np
-    >>> paths = grow(np.array([100.0]), np.full((1, 1, 2), 0.1), np.zeros((1, 1), int), np.array([0]))
+    >>> steps = np.full((1, 1, 2), 0.1)
+    >>> paths = grow(np.array([100.0]), steps, np.zeros((1, 1), int), np.array([0]))
     >>> paths.round(6).tolist()
     [[[100.0, 110.0, 121.0]]]
     """
