@@ -375,7 +375,10 @@ def test_project_paths(workdir: Path, catalog: Catalog) -> None:
             assert years[key] == list(range(2021, 2036))
         else:
             assert years[key] == list(range(2020, 2036)), key
-    assert len(rows) == 2 * (26 * 16 + 15)
+    context = [row for row in rows if row["indicator_key"] in ("urban_income", "rural_income")]
+    assert len(context) == 2 * 2 * 16
+    # 26 indicators projected from 2020, income growth from 2021, two context series.
+    assert len(rows) == 2 * (26 * 16 + 15 + 2 * 16)
     gdp = {
         int(r["year"]): float(r["value"])
         for r in rows

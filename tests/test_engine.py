@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nscc_proj.engine import Mode, project_paths
+from nscc_proj.engine import Mode, bound_year_by_year, project_paths
 from strategies import positive_levels, rates, shares
 
 INF = np.inf
@@ -54,9 +54,36 @@ def test_steps_before_a_later_base_year_are_ignored():
     np.testing.assert_allclose(obs[2:], [100, 110, 121])
 
 
-def test_bounds_saturate_shares_and_ranks():
+def test_bounds_hold_year_by_year():
     np.testing.assert_allclose(_one(90, [0.1] * 3, upper=100), [90, 99, 100, 100])
     np.testing.assert_allclose(_one(2, [-0.6] * 3, Mode.ADDITIVE, lower=1), [2, 1.4, 1, 1])
+    # A share pushed to 100 turns down as soon as its steps do (not when its
+    # unbounded trajectory comes back below 100).
+    np.testing.assert_allclose(
+        _one(40, [20, 20, 20, -5, -5], Mode.ADDITIVE, upper=100), [40, 60, 80, 100, 95, 90]
+    )
+    np.testing.assert_allclose(_one(90, [0.2, -0.1], upper=100), [90, 100, 90])
+    # Against both bounds in one path.
+    np.testing.assert_allclose(
+        _one(50, [80, -150, 30, 100], Mode.ADDITIVE, upper=100), [50, 100, 0, 30, 100]
+    )
+
+
+@given(
+    start=st.floats(0, 100),
+    steps=st.lists(st.floats(-80, 80), min_size=1, max_size=20),
+    lower=st.sampled_from([0.0, 1.0, -np.inf]),
+    upper=st.sampled_from([100.0, np.inf]),
+)
+def test_year_by_year_bounds_equal_a_clipping_loop(start, steps, lower, upper):
+    start = min(max(start, lower), upper)
+    path = np.concatenate([[start], start + np.cumsum(steps)])
+    value, expected = start, [start]
+    for step in steps:
+        value = min(max(value + step, lower), upper)
+        expected.append(value)
+    obs = bound_year_by_year(path[None], np.array([[lower]]), np.array([[upper]]))[0]
+    np.testing.assert_allclose(obs, expected, rtol=1e-9, atol=1e-9)
 
 
 def test_scenarios_and_indicators_broadcast_without_loops():
@@ -94,7 +121,7 @@ def test_engine_equals_a_plain_loop(growth, base):
     obs = project_paths(base, growth, mode, np.zeros(4, int), lower, upper)
     for s in range(3):
         for i in range(4):
-            value = base[i]
+            value = min(max(base[i], lower[i]), upper[i])
             expected = [value]
             for step in growth[s, i]:
                 if mode[s, i] == Mode.COMPOUND:
@@ -103,8 +130,10 @@ def test_engine_equals_a_plain_loop(growth, base):
                     value = value + step
                 else:
                     value = step
+                # Bounds hold every year: next year's step starts from the bounded value.
+                value = min(max(value, lower[i]), upper[i])
                 expected.append(value)
-            np.testing.assert_allclose(obs[s, i], np.clip(expected, lower[i], upper[i]), rtol=1e-9)
+            np.testing.assert_allclose(obs[s, i], expected, rtol=1e-9)
 
 
 @pytest.mark.parametrize("mode", [Mode.COMPOUND, Mode.ADDITIVE])

@@ -9,8 +9,8 @@ import pytest
 
 from nscc_proj.engine import Mode
 from nscc_proj.errors import InputError
-from nscc_proj.rates import compile_scenarios
 from nscc_proj.quantities import Period, parse_period, parse_rate
+from nscc_proj.rates import compile_scenarios
 from nscc_proj.scenario import (
     available_scenarios,
     load_scenario,
@@ -65,7 +65,7 @@ def test_every_shipped_scenario_loads_and_compiles(catalog):
     scenarios = [load_scenario(name) for name in names]
     assert [s.name for s in scenarios] == names
     arrays = compile_scenarios(catalog, scenarios)
-    assert arrays.growth.shape == (len(names), 31, 15)
+    assert arrays.growth.shape == (len(names), len(catalog.series), 15)
     assert np.isfinite(arrays.growth).all()
 
 

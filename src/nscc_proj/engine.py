@@ -128,12 +128,70 @@ def project_paths(
         if shift is not None:
             with np.errstate(over="ignore", invalid="ignore"):
                 own = np.where(mode[..., None] == Mode.ADDITIVE, own + shift, own * shift)
+        own = _bounded_own(own, mode, links, lower, upper)
         value = _linked(own, links, final, start)
         if observed is not None:
             value = anchor(value, observed, _anchor_mode(mode, links))
         value = np.clip(value, lower[None, :, None], upper[None, :, None])
         final = np.where((depth == level)[..., None], value, final)
     return final
+
+
+def bound_year_by_year(path: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """The path that takes ``path``'s yearly steps but never leaves [lower, upper].
+
+    Equivalent to ``y[t] = clip(y[t-1] + path[t] - path[t-1], lower, upper)``
+    (so a share pushed to 100 turns down as soon as its steps do), computed
+    without a loop over years as the discrete Skorokhod map: the Lindley
+    recursion for the lower bound, then Kruk, Lehoczky, Ramanan and Shreve's
+    (2007) map for the upper one. Only rows that press against both bounds
+    need the quadratic form of the second step.
+
+    ``path`` is (..., Y), NaN before its start; ``lower`` and ``upper`` broadcast
+    to (..., 1).
+
+    >>> import numpy as np
+    >>> bound_year_by_year(np.array([[90.0, 110.0, 105.0, 95.0]]), np.array([[0.0]]),
+    ...                    np.array([[100.0]])).tolist()
+    [[90.0, 100.0, 95.0, 85.0]]
+    """
+    with np.errstate(invalid="ignore"):
+        push_up = np.fmax.accumulate(np.maximum(lower - path, 0.0), axis=-1)
+        raised = path + np.nan_to_num(push_up)
+        over = np.nan_to_num(np.maximum(raised - upper, 0.0))
+    push_down = np.maximum.accumulate(over, axis=-1)
+    both = np.broadcast_to(np.isfinite(lower), over.shape)[..., 0] & (over > 0).any(axis=-1)
+    if both.any():
+        push_down = push_down.copy()
+        room = np.where(np.isnan(raised), np.inf, raised - lower)[both]  # (k, Y)
+        years = room.shape[-1]
+        later = np.arange(years)[None, :] >= np.arange(years)[:, None]  # [s, t]: t >= s
+        lowest = np.minimum.accumulate(np.where(later, room[:, None, :], np.inf), axis=-1)
+        capped = np.where(later, np.minimum(over[both][:, :, None], lowest), -np.inf)
+        push_down[both] = capped.max(axis=1)
+    return raised - push_down
+
+
+def _bounded_own(
+    own: np.ndarray, mode: np.ndarray, links: Links, lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """Own paths of unlinked series bounded year by year (in logs for compound growth)."""
+    low, high = lower[None, :, None], upper[None, :, None]
+    with np.errstate(invalid="ignore"):
+        outside = ((own < low) | (own > high)).any(axis=-1, keepdims=True)
+    # Rows that never leave their bounds keep their exact values (no log round trip).
+    affected = (links.kind == Link.NONE)[..., None] & outside
+    if not affected.any():
+        return own
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        compound = np.exp(bound_year_by_year(np.log(own), np.log(low), np.log(high)))
+        additive = bound_year_by_year(own, low, high)
+    bounded = np.select(
+        [mode[..., None] == Mode.COMPOUND, mode[..., None] == Mode.ADDITIVE],
+        [compound, additive],
+        np.clip(own, low, high),
+    )
+    return np.where(affected, bounded, own)
 
 
 def link_depth(links: Links) -> np.ndarray:
