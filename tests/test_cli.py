@@ -429,7 +429,7 @@ def test_required_golden_rates(
 
 def test_required_without_a_base_value(workdir: Path) -> None:
     rows = _required_rows()
-    assert len(rows) == N_INDICATORS * 3
+    assert len(rows) == N_INDICATORS * 3 - 2  # growth-rate rows: no 2020 -> 2035 span
     first = find_row(rows, indicator_key="digital_economy_share", from_year="2020", to_year="2025")
     assert first["from_value"] == ""
     assert first["required_cagr"] == ""
@@ -453,7 +453,7 @@ def test_required_table_and_json(workdir: Path) -> None:
     assert "地区生产总值" in zh.stdout
     as_json = run("required", "-f", "json")
     records = json.loads(as_json.stdout)
-    assert len(records) == 93
+    assert len(records) == 31 * 3 - 2  # no 2020 -> 2035 span for the two growth-rate rows
     assert tuple(records[0]) == REQUIRED_COLUMNS
 
 
@@ -534,7 +534,7 @@ def test_project_with_a_custom_table(
 
 def test_required_with_a_custom_table(workdir: Path, tiny_table: Path) -> None:
     rows = _required_rows("--data", str(tiny_table))
-    assert len(rows) == 6 * 3
+    assert len(rows) == 6 * 3 - 1  # no base -> 2035 span for the growth-rate row
     gdp = find_row(rows, indicator_key="gdp", from_year="2020", to_year="2025")
     assert float(gdp["required_cagr"]) == pytest.approx(1.5 ** (1 / 5) - 1, rel=1e-12)
     parks = find_row(rows, indicator_key="parks", from_year="2025", to_year="2035")

@@ -80,7 +80,8 @@ def required_rate(start_value: np.ndarray, end_value: np.ndarray, years: np.ndar
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.asarray(end_value, dtype=float) / np.asarray(start_value, dtype=float)
-        valid = (ratio > 0) & (np.asarray(years) > 0) & (np.asarray(start_value) > 0)
+        # An end of 0 is a rate of -100 %; a start of 0 or below has no rate.
+        valid = (ratio >= 0) & (np.asarray(years) > 0) & (np.asarray(start_value) > 0)
         rate = np.power(np.where(valid, ratio, np.nan), 1.0 / np.where(valid, years, 1)) - 1.0
     return np.where(valid, rate, np.nan)
 

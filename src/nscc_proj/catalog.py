@@ -171,8 +171,12 @@ class Catalog:
 
     @cached_property
     def years(self) -> np.ndarray:
-        """Every year from the earliest base year to the last milestone."""
-        start = min(ind.base_year for ind in self.series)
+        """Every year from the earliest base year (or milestone) to the last milestone.
+
+        A milestone earlier than every base year (a table rebased on later
+        data) still has its place on the axis, where no path has a value.
+        """
+        start = min(*(ind.base_year for ind in self.series), *self.milestones)
         return np.arange(start, max(self.milestones) + 1)
 
     @cached_property

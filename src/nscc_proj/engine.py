@@ -169,7 +169,8 @@ def bound_year_by_year(path: np.ndarray, lower: np.ndarray, upper: np.ndarray) -
         lowest = np.minimum.accumulate(np.where(later, room[:, None, :], np.inf), axis=-1)
         capped = np.where(later, np.minimum(over[both][:, :, None], lowest), -np.inf)
         push_down[both] = capped.max(axis=1)
-    return raised - push_down
+    bounded: np.ndarray = raised - push_down
+    return bounded
 
 
 def _bounded_own(

@@ -69,18 +69,24 @@ def requirement(
 
 
 def _base_and_milestone_spans(catalog: Catalog, i: int) -> list[Requirement]:
+    """Base year -> each later milestone, and each milestone -> the next.
+
+    A growth-rate target averages over its own plan period, so from the base
+    year only the first milestone's requirement applies.
+    """
     indicator, milestones = catalog.indicators[i], catalog.milestones
-    base = catalog.base_value[i]
+    later = [m for m, milestone in enumerate(milestones) if milestone > indicator.base_year]
+    from_base = later[:1] if indicator.kind is Kind.GROWTH_RATE else later
     spans = [
         requirement(
             indicator,
             indicator.base_year,
-            base,
-            milestone,
+            catalog.base_value[i],
+            milestones[m],
             catalog.target_value[i, m],
             catalog.target_op[i, m],
         )
-        for m, milestone in enumerate(milestones)
+        for m in from_base
     ]
     spans += [
         requirement(
@@ -91,7 +97,8 @@ def _base_and_milestone_spans(catalog: Catalog, i: int) -> list[Requirement]:
             catalog.target_value[i, m],
             catalog.target_op[i, m],
         )
-        for m in range(1, len(milestones))
+        for m in later
+        if m > 0 and milestones[m - 1] >= indicator.base_year
     ]
     return sorted(spans, key=lambda r: (r.from_year, r.to_year))
 
