@@ -100,6 +100,9 @@ def _read_rows(
 
 
 def _check_columns(header: list[str], source: str) -> None:
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        raise InputError(f"column {repeated[0]!r} appears twice", source=source, line=1)
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise InputError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
@@ -123,6 +126,8 @@ def _parse_row(
 ) -> Indicator:
     if None in row:
         raise InputError("more cells than header columns", source=source, line=line)
+    if None in row.values():
+        raise InputError("fewer cells than header columns", source=source, line=line)
     cells = {
         name: (value.strip() if isinstance(value, str) else value) for name, value in row.items()
     }

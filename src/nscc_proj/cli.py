@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 
     from nscc_proj.catalog import Catalog
     from nscc_proj.export import Format
+    from nscc_proj.observed import Observations
     from nscc_proj.table import Table
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+# 2 (bad input) comes with each error, from ``errors``.
+EXIT_CHECK_FAILED, EXIT_INTERNAL = 1, 3
 
 app = typer.Typer(
     name="nscc",
@@ -76,6 +78,18 @@ FormatOption = Annotated[
 OutputOption = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write csv/json to this file instead of standard output."),
+]
+ObservedOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--observed",
+        help="Observed values (CSV) to anchor on [default: observed.csv beside the table].",
+        show_default=False,
+    ),
+]
+NoObservedOption = Annotated[
+    bool,
+    typer.Option("--no-observed", help="Project from the base year only, ignoring observations."),
 ]
 LangOption = Annotated[
     Language, typer.Option("--lang", help="Language of names and headings in tables.")
@@ -145,6 +159,27 @@ def _catalog(data: Path | None) -> Catalog:
     return load_catalog(data)
 
 
+def _inputs(
+    data: Path | None, observed: Path | None, no_observed: bool
+) -> tuple[Catalog, Observations | None]:
+    """The catalog, and the observed values: --observed FILE, else observed.csv beside the table."""
+    from nscc_proj.errors import InputError
+    from nscc_proj.observed import companion_observed_path, load_observed
+
+    catalog = _catalog(data)
+    if no_observed:
+        if observed is not None:
+            raise InputError("give --observed FILE or --no-observed, not both")
+        return catalog, None
+    path = observed or companion_observed_path(catalog)
+    if path is None:
+        return catalog, None
+    shipped = observed is None and data is None
+    return catalog, load_observed(
+        path, catalog, display="observed.csv (shipped)" if shipped else None
+    )
+
+
 def _emit(table: Table, fmt: Format, output: Path | None) -> None:
     from nscc_proj.export import render_text, write_atomic
 
@@ -179,6 +214,8 @@ def project(
     ] = False,
     lang: LangOption = Language.EN,
     data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
 ) -> None:
     """Project every indicator under the scenarios and assess each target.
 
@@ -190,8 +227,8 @@ def project(
     from nscc_proj.scenario import load_scenario
 
     out_format = _resolve_format(fmt, output)
-    catalog = _catalog(data)
-    result = run_projection(catalog, [load_scenario(name) for name in scenario])
+    catalog, observations = _inputs(data, observed, no_observed)
+    result = run_projection(catalog, [load_scenario(name) for name in scenario], observations)
     table = result.path_table if paths else result.assessment_table
     if out_format is Format.TABLE:
         if paths:
@@ -203,25 +240,54 @@ def project(
     _emit(table, out_format, output)
 
 
+class Origin(StrEnum):
+    BASE = "base"
+    LATEST = "latest"
+
+
 @app.command()
 @reports_errors
 def required(
+    origin: Annotated[
+        Origin,
+        typer.Option(
+            "--from",
+            help="base: from the base year and between milestones; latest: from the latest "
+            "observation to each remaining target.",
+        ),
+    ] = Origin.BASE,
+    write_scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-scenario",
+            help="Also write a scenario that meets every target exactly (from --from's origin).",
+        ),
+    ] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     lang: LangOption = Language.EN,
     data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
 ) -> None:
-    """Show the growth each target requires: base -> each milestone, milestone -> the next.
+    """Show the growth each target requires, from the base year or from the latest observation.
 
-    Example: nscc required --format csv
+    Example: nscc required --from latest --format csv
     """
-    from nscc_proj.export import Format
+    from nscc_proj.errors import InputError
+    from nscc_proj.export import Format, write_atomic
     from nscc_proj.render import required_view
-    from nscc_proj.requirements import required_growth
+    from nscc_proj.requirements import required_from_latest, required_growth, yardstick_scenario
 
     out_format = _resolve_format(fmt, output)
-    catalog = _catalog(data)
-    table = required_growth(catalog)
+    catalog, observations = _inputs(data, observed, no_observed)
+    if origin is Origin.LATEST and observations is None:
+        raise InputError("--from latest needs observed values: give --observed FILE")
+    latest = observations if origin is Origin.LATEST else None
+    table = required_growth(catalog) if latest is None else required_from_latest(catalog, latest)
+    if write_scenario is not None:
+        write_atomic(write_scenario, yardstick_scenario(catalog, latest))
+        typer.echo(f"Wrote a scenario meeting every target to {write_scenario}", err=True)
     if out_format is Format.TABLE:
         _console().print(required_view(catalog, table, lang.value))
     else:
@@ -243,6 +309,8 @@ def check(
         typer.Option("--write-expect", help="Record the current met/missed statuses in this file."),
     ] = None,
     data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
 ) -> None:
     """Fail (exit 1) when any target's met/missed status differs from an expectations file.
 
@@ -251,7 +319,7 @@ def check(
     Example: nscc check -s base --write-expect expected.yaml; nscc check --expect expected.yaml
     """
     from nscc_proj.errors import InputError
-    from nscc_proj.expectations import compare, expectations_yaml, feasibility, read_expectations
+    from nscc_proj.expectations import check_feasibility, expectations_yaml, read_expectations
     from nscc_proj.export import write_atomic
     from nscc_proj.projection import project as run_projection
     from nscc_proj.render import differences_text
@@ -259,37 +327,34 @@ def check(
 
     if (expect is None) == (write_expect is None):
         raise InputError("give exactly one of --expect FILE or --write-expect FILE")
-    expected = read_expectations(expect) if expect is not None else None
-    references = scenario or (expected.scenario_references() if expected is not None else [])
-    if not references:
-        raise InputError(
-            "no scenario to check: give --scenario NAME", source=str(expect or write_expect)
-        )
-    catalog = _catalog(data)
-    scenarios = [load_scenario(reference) for reference in references]
-    result = run_projection(catalog, scenarios)
     if write_expect is not None:
-        named = {
-            loaded.name: reference for loaded, reference in zip(scenarios, references, strict=True)
-        }
+        if not scenario:
+            raise InputError("no scenario to check: give --scenario NAME", source=str(write_expect))
+        catalog, observations = _inputs(data, observed, no_observed)
+        scenarios = [load_scenario(reference) for reference in scenario]
+        result = run_projection(catalog, scenarios, observations)
+        named = {loaded.name: ref for loaded, ref in zip(scenarios, scenario, strict=True)}
         write_atomic(write_expect, expectations_yaml(result, named))
         typer.echo(
-            f"Wrote the feasibility of {result.assessment.met.size} targets to {write_expect}"
-        )
-        return
-    assert expected is not None
-    if expected.table is not None and expected.table != catalog.source:
-        typer.echo(
-            f"Warning: {expect} was written against the table {expected.table}, "
-            f"this check uses {catalog.source}",
+            f"Wrote the feasibility of {result.assessment.met.size} targets to {write_expect}",
             err=True,
         )
-    differences = compare(expected.scenarios, feasibility(result))
-    total = result.assessment.met.size
-    if differences:
-        typer.echo(differences_text(differences, total, str(expect)))
+        return
+    assert expect is not None
+    expected = read_expectations(expect)
+    catalog, observations = _inputs(data, observed, no_observed)
+    scenarios = (
+        [load_scenario(name) for name in scenario] if scenario else expected.load_scenarios()
+    )
+    if not scenarios:
+        raise InputError("no scenario to check: give --scenario NAME", source=str(expect))
+    outcome = check_feasibility(expected, run_projection(catalog, scenarios, observations))
+    for warning in outcome.warnings:
+        typer.echo(f"Warning: {expect} was {warning}", err=True)
+    if outcome.differences:
+        typer.echo(differences_text(outcome.differences, outcome.compared, str(expect)))
         raise typer.Exit(EXIT_CHECK_FAILED)
-    typer.echo(f"OK: all {total} targets match {expect}")
+    typer.echo(f"OK: all {outcome.compared} targets match {expect}")
 
 
 @app.command()
@@ -304,6 +369,7 @@ def indicators(
 
     Example: nscc indicators --lang zh
     """
+    from nscc_proj.catalog_io import catalog_table
     from nscc_proj.export import Format
     from nscc_proj.render import catalog_view
 
@@ -312,11 +378,13 @@ def indicators(
     if out_format is Format.TABLE:
         _console().print(catalog_view(catalog, lang.value))
         return
-    from nscc_proj.catalog_io import catalog_table
-
     _emit(catalog_table(catalog), out_format, output)
 
 
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+# Commands of the analysis layer register themselves on ``app``.
+from nscc_proj import cli_analysis  # noqa: E402, F401

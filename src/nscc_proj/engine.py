@@ -122,18 +122,19 @@ def project_paths(
         links = Links(np.zeros((n_scenarios, n_series), int), np.full((n_scenarios, n_series), -1))
     depth = link_depth(links)
     final = np.full((n_scenarios, n_series, n_steps + 1), np.nan)
-    for level in range(int(depth.max()) + 1):
-        own_base = _own_base(base_value, start, links, final)
-        own = grow(own_base, growth, mode, start)
-        if shift is not None:
-            with np.errstate(over="ignore", invalid="ignore"):
+    # NaN marks what cannot be known and overflow surfaces as inf for callers
+    # to reject, so NumPy's floating-point warnings carry no news here.
+    with np.errstate(all="ignore"):
+        for level in range(int(depth.max()) + 1):
+            own = grow(_own_base(base_value, start, links, final), growth, mode, start)
+            if shift is not None:
                 own = np.where(mode[..., None] == Mode.ADDITIVE, own + shift, own * shift)
-        own = _bounded_own(own, mode, links, lower, upper)
-        value = _linked(own, links, final, start)
-        if observed is not None:
-            value = anchor(value, observed, _anchor_mode(mode, links))
-        value = np.clip(value, lower[None, :, None], upper[None, :, None])
-        final = np.where((depth == level)[..., None], value, final)
+            own = _bounded_own(own, mode, links, lower, upper)
+            value = _linked(own, links, final, start)
+            if observed is not None:
+                value = anchor(value, observed, _anchor_mode(mode, links))
+            value = np.clip(value, lower[None, :, None], upper[None, :, None])
+            final = np.where((depth == level)[..., None], value, final)
     return final
 
 
@@ -302,7 +303,7 @@ def anchor(paths: np.ndarray, observed: np.ndarray, how: np.ndarray) -> np.ndarr
     span = np.maximum(following - previous, 1)
     weight = (year_index - previous) / span
     how = how[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         geometric = at_previous * (at_following / at_previous) ** weight
         linear = at_previous + (at_following - at_previous) * weight
         interpolated = np.where(how == Anchor.MULTIPLY, geometric, linear)

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from nscc_proj.errors import InputError
 from nscc_proj.projection import Projection
-from nscc_proj.yaml_source import read_yaml, validation_error
+from nscc_proj.scenario import Scenario, load_scenario
+from nscc_proj.yaml_source import YamlDocument, read_yaml, validation_error
 
 Feasibility = Literal["met", "missed", "not_assessable"]
 # scenario -> indicator key -> milestone -> feasibility
@@ -29,12 +30,60 @@ class ExpectationsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     table: str | None = None
+    observed: str | None = None
     sources: dict[str, str] = {}
     scenarios: FeasibilityMap
+
+    _document: YamlDocument | None = PrivateAttr(default=None)
 
     def scenario_references(self) -> list[str]:
         """What to pass to ``load_scenario`` for each scenario, in the file's order."""
         return [self.sources.get(name, name) for name in self.scenarios]
+
+    def load_scenarios(self) -> list[Scenario]:
+        """The scenarios the file names; one that cannot be loaded is reported at its line."""
+        loaded = []
+        for name, reference in zip(self.scenarios, self.scenario_references(), strict=True):
+            try:
+                loaded.append(load_scenario(reference))
+            except InputError as exc:
+                if self._document is None or exc.source is not None:
+                    raise
+                raise self._document.error(("scenarios", name), exc.message) from None
+        return loaded
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    differences: list[Difference]
+    compared: int  # targets known to the file, the run, or both
+    warnings: list[str]
+
+
+def check_feasibility(expected: ExpectationsFile, projection: Projection) -> CheckResult:
+    """Compare a run with an expectations file; note inputs that differ from the file's."""
+    actual = feasibility(projection)
+    compared = len(_targets(expected.scenarios) | _targets(actual))
+    warnings = []
+    observed = None if projection.observed is None else projection.observed.source
+    for what, recorded, now in (
+        ("table", expected.table, projection.catalog.source),
+        ("observed values", expected.observed, observed),
+    ):
+        if recorded is not None and recorded != now:
+            warnings.append(
+                f"written against the {what} {recorded}, this check uses {now or 'none'}"
+            )
+    return CheckResult(compare(expected.scenarios, actual), compared, warnings)
+
+
+def _targets(feasible: FeasibilityMap) -> set[tuple[str, str, int]]:
+    return {
+        (scenario, key, milestone)
+        for scenario, by_key in feasible.items()
+        for key, by_milestone in by_key.items()
+        for milestone in by_milestone
+    }
 
 
 @dataclass(frozen=True)
@@ -100,9 +149,11 @@ def read_expectations(path: str | Path) -> ExpectationsFile:
             "an expectations file must be a mapping with a 'scenarios' key", source=document.source
         )
     try:
-        return ExpectationsFile.model_validate(document.data)
+        expectations = ExpectationsFile.model_validate(document.data)
     except ValidationError as exc:
         raise validation_error(document, exc) from None
+    expectations._document = document
+    return expectations
 
 
 def expectations_yaml(projection: Projection, references: Mapping[str, str] | None = None) -> str:
@@ -121,6 +172,8 @@ def expectations_yaml(projection: Projection, references: Mapping[str, str] | No
         "# Each target is met, missed or not_assessable.",
         f"table: {_quote(projection.catalog.source)}",
     ]
+    if projection.observed is not None:
+        lines.append(f"observed: {_quote(projection.observed.source)}")
     extra = {name: ref for name, ref in (references or {}).items() if ref != name}
     if extra:
         lines.append("sources:  # how a check without --scenario loads each scenario")

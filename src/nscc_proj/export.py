@@ -77,8 +77,22 @@ def render_text(table: Table, fmt: Format) -> str:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    """Write ``text`` to ``path`` through a temporary file and a rename.
+
+    A symlink is followed (its target is replaced, not the link), and a
+    destination that is not a regular file (``/dev/stdout``, a pipe) is
+    written in place, since it cannot be renamed over.
+    """
     destination = Path(path)
+    if destination.exists() and not destination.is_file() and not destination.is_dir():
+        try:
+            with destination.open("w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", source=str(path)) from None
+        return
+    if destination.is_symlink():
+        destination = destination.resolve()
     folder = destination.parent
     if not folder.is_dir():
         raise InputError(f"output folder does not exist: {folder}", source=str(destination))

@@ -83,6 +83,8 @@ def parse_change(value: object) -> float:
 def _finite_number(text: object, original: object) -> float:
     try:
         number = float(text)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError("number too large") from None
     except (TypeError, ValueError):
         raise ValueError(f"expected a number, got {original!r}") from None
     if not math.isfinite(number):

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from nscc_proj.catalog import Catalog, Indicator, Op
 from nscc_proj.expectations import Difference
+from nscc_proj.solve import GoalSeek
 from nscc_proj.table import Cell, Table
 
 Lang = Literal["en", "zh"]
@@ -142,7 +143,7 @@ _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
         "–" if row["first_year_met"] is None else str(row["first_year_met"])
     ),
 }
-_DROPPABLE = ("first_met", "scenario_rate", "gap_rel")
+_DROPPABLE = ("first_met", "scenario_rate", "required", "target")
 
 
 def _scenario_table(
@@ -160,8 +161,14 @@ def _scenario_table(
 
 
 def _minimum_width(view: RichTable) -> int:
+    """Width the table needs with its indicator column folded to 14 cells."""
+    indicator = view.columns[0]
+    widest, indicator.max_width = indicator.max_width, 14
     console = Console(width=10_000)
-    return Measurement.get(console, console.options, view).minimum
+    try:
+        return Measurement.get(console, console.options, view).maximum
+    finally:
+        indicator.max_width = widest
 
 
 def _scenario_table_with(
@@ -179,12 +186,11 @@ def _scenario_table_with(
         view.add_column(
             label(name, lang), justify="left" if name == "status" else "right", no_wrap=True
         )
-    previous_key = None
+    previous_key, domain = None, None
     for row in rows:
         indicator = catalog[str(row["indicator_key"])]
         first_row = indicator.key != previous_key
-        if first_row:
-            _domain_heading(view, indicator, lang, previous_key)
+        domain = _domain_heading(view, domain_name(indicator, lang), domain)
         previous_key = indicator.key
         row = {**row, "_target": target_text(indicator, int(str(row["milestone"])))}
         name = f"{indicator.id} {short_name(indicator, lang)}" if first_row else ""
@@ -203,17 +209,13 @@ def _table(title: str, caption: str | None = None) -> RichTable:
     )
 
 
-def _domain_heading(
-    view: RichTable, indicator: Indicator, lang: Lang, previous_key: str | None
-) -> None:
-    """A bold heading row whenever the domain changes."""
-    domain = domain_name(indicator, lang)
-    if previous_key is not None and getattr(view, "_nscc_domain", None) == domain:
-        return
-    view._nscc_domain = domain  # type: ignore[attr-defined]
-    if previous_key is not None:
-        view.add_section()
-    view.add_row(Text(domain, style="bold cyan"))
+def _domain_heading(view: RichTable, domain: str, previous: str | None) -> str:
+    """A bold heading row (after a rule) when the domain changes; returns the domain."""
+    if domain != previous:
+        if previous is not None:
+            view.add_section()
+        view.add_row(Text(domain, style="bold cyan"))
+    return domain
 
 
 def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
@@ -221,12 +223,11 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
     view.add_column(label("indicator", lang), min_width=14, overflow="fold")
     for name in ("from", "to", "from_value", "target", "required", "change"):
         view.add_column(label(name, lang), justify="right", no_wrap=True)
-    previous_key = None
+    previous_key, domain = None, None
     for row in table:
         indicator = catalog[str(row["indicator_key"])]
         first_row = indicator.key != previous_key
-        if first_row:
-            _domain_heading(view, indicator, lang, previous_key)
+        domain = _domain_heading(view, domain_name(indicator, lang), domain)
         previous_key = indicator.key
         view.add_row(
             f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
@@ -281,3 +282,63 @@ def differences_text(differences: Sequence[Difference], total: int, source: str)
     lines = [f"{len(differences)} of {total} targets differ from {source}:"]
     lines.extend(f"  {difference}" for difference in differences)
     return "\n".join(lines)
+
+
+def consistency_view(table: Table, milestones: tuple[int, ...], lang: Lang) -> RenderableType:
+    """Ratios with their base, latest observed and implied values; flags below the table."""
+    view = _table("Ratios the targets imply" if lang == "en" else "目标隐含的比率")
+    view.add_column("Ratio" if lang == "en" else "比率", min_width=14, overflow="fold")
+    view.add_column("Base" if lang == "en" else "基期", justify="right", no_wrap=True)
+    view.add_column("Latest" if lang == "en" else "最新观测", justify="right", no_wrap=True)
+    for milestone in milestones:
+        view.add_column(str(milestone), justify="right", no_wrap=True)
+    view.add_column("Trend/yr" if lang == "en" else "观测趋势", justify="right", no_wrap=True)
+    view.add_column("Implied/yr" if lang == "en" else "目标隐含", justify="right", no_wrap=True)
+    flags = []
+    for row in table:
+        name = str(row["name_zh"] if lang == "zh" else row["name_en"])
+        latest = (
+            "–"
+            if row["latest_year"] is None
+            else f"{_short(row['latest_value'])} ({row['latest_year']}, {row['latest_grade']})"
+        )
+        mark = Text(" ⚠", style="bold yellow") if row["flag"] else Text("")
+        view.add_row(
+            Text(f"{name} ({row['unit']})") + mark,
+            _short(row["base_value"]),
+            latest,
+            *(_short(row[f"implied_{m}"]) for m in milestones),
+            percent(row["observed_trend"], signed=True),
+            percent(row["implied_change"], signed=True),
+        )
+        if row["flag"]:
+            flags.append(f"⚠ {row['ratio']}: {row['flag']}")
+    return Group(view, *(Text(flag, style="yellow") for flag in flags))
+
+
+def _short(value: Cell) -> str:
+    """Four significant figures with thousands separators: ratios span 1e-1 to 1e5."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        return "–"
+    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
+def solve_text(result: GoalSeek, catalog: Catalog) -> str:
+    """One paragraph: what growth meets the target, against what the scenario assumes."""
+    target = catalog[result.target_key]
+    unit = "a year" if "change" not in result.form else f"{catalog[result.vary_key].unit} a year"
+    solution = (
+        f"{result.solution:.4%}" if "change" not in result.form else f"{result.solution:+,.4g}"
+    )
+    assumed = (
+        f"{result.scenario_value:.2%}"
+        if "change" not in result.form
+        else f"{result.scenario_value:+,.4g}"
+    )
+    return (
+        f"{result.vary_key} {result.form} of {solution} {unit} in {result.period} meets "
+        f"{result.target_key} {result.milestone} ({result.target_op} {result.target_value:,g} "
+        f"{target.unit}) in scenario {result.scenario}: projected {result.projected:,.6g}.\n"
+        f"The scenario assumes {assumed} {unit} there, "
+        f"which reaches {result.scenario_projected:,.6g}."
+    )

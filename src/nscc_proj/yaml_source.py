@@ -6,6 +6,7 @@ line of the user's file; this module keeps the two together.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,32 +63,65 @@ def read_yaml(path: str | Path) -> YamlDocument:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
         raise InputError(f"YAML syntax error: {first_line}", source=source) from None
     lines: dict[Location, int] = {}
-    return YamlDocument(data=_plain(tree, (), lines), source=source, lines=lines)
+    budget = [_MAX_NODES]
+    return YamlDocument(data=_plain(tree, (), lines, 1, budget, source), source=source, lines=lines)
 
 
-def _plain(node: Any, location: Location, lines: dict[Location, int]) -> Any:
+# Aliases can expand a small file into a huge tree; no scenario needs this many nodes.
+_MAX_NODES = 100_000
+
+
+def _plain(
+    node: Any,
+    location: Location,
+    lines: dict[Location, int],
+    line: int,
+    budget: list[int],
+    source: str,
+) -> Any:
     """Builtin containers and scalars, recording each key's line on the way."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InputError("the document expands to too many values (aliases?)", source=source)
     if isinstance(node, CommentedMap):
         result: dict[Any, Any] = {}
         for key, value in node.items():
-            here = (*location, str(key))
-            lines[here] = node.lc.key(key)[0] + 1
-            result[_scalar(key)] = _plain(value, here, lines)
+            here = (*location, str(_scalar(key)))
+            # Keys merged in with `<<: *anchor` have no position of their own.
+            lines[here] = _line_of(node.lc.key, key, line)
+            result[_scalar(key)] = _plain(value, here, lines, lines[here], budget, source)
         return result
     if isinstance(node, CommentedSeq):
         items = []
         for index, value in enumerate(node):
             here = (*location, str(index))
-            lines[here] = node.lc.item(index)[0] + 1
-            items.append(_plain(value, here, lines))
+            lines[here] = _line_of(node.lc.item, index, line)
+            items.append(_plain(value, here, lines, lines[here], budget, source))
         return items
+    if isinstance(node, TaggedScalar):
+        raise InputError(
+            f"YAML tags such as {node.tag} are not supported", source=source, line=line
+        )
     return _scalar(node)
 
 
+def _line_of(position_of: Any, key: Any, fallback: int) -> int:
+    """A key's line; keys merged in with ``<<: *anchor`` have none, so use the parent's."""
+    try:
+        position = position_of(key)
+    except (KeyError, IndexError):
+        return fallback
+    return int(position[0]) + 1 if position is not None else fallback
+
+
 def _scalar(value: Any) -> Any:
-    """ruamel's scalar subclasses turned into the builtin types pydantic expects."""
+    """ruamel's scalar subclasses turned into the builtin types pydantic expects.
+
+    Dates become their ISO text, so a period written 2021-01-01 is reported
+    as written rather than as a Python object.
+    """
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
@@ -96,6 +130,8 @@ def _scalar(value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return value
 
 
