@@ -86,7 +86,16 @@ class Indicator(BaseModel):
                 f"must be positive to grow from, got {self.base_value:g} "
                 "(leave the cell empty where the plan publishes no value)",
             )
+        if self.kind is Kind.RANK and self.direction is not Direction.DOWN:
+            raise RowError("direction", "a rank is better when lower: its direction is down")
+        contradiction = {Direction.UP: Op.AT_MOST, Direction.DOWN: Op.AT_LEAST}[self.direction]
         for year, target in self.targets.items():
+            if target.op is contradiction:
+                raise RowError(
+                    f"op_{year}",
+                    f"'{target.op.value}' contradicts direction '{self.direction.value}' "
+                    f"(higher is better: >=; lower is better: <=)",
+                )
             if (target.value is None) != (target.op is None):
                 missing = f"op_{year}" if target.op is None else f"target_{year}"
                 raise RowError(
@@ -198,10 +207,6 @@ class Catalog:
     @cached_property
     def direction(self) -> np.ndarray:
         return np.array([ind.direction.sign for ind in self.indicators], dtype=int)
-
-    @cached_property
-    def tolerance(self) -> np.ndarray:
-        return np.array([_nan_if_none(ind.tolerance) for ind in self.indicators], dtype=float)
 
     @cached_property
     def target_value(self) -> np.ndarray:

@@ -104,3 +104,25 @@ def _reject_bare_percent(rate: float) -> float:
 Rate = Annotated[float, BeforeValidator(parse_rate)]
 Change = Annotated[float, BeforeValidator(parse_change)]
 PeriodKey = Annotated[Period, BeforeValidator(parse_period)]
+
+
+def distinct_periods(value: object) -> object:
+    """A mapping of periods that sets something and names no year twice.
+
+    ``2021:`` and ``"2021":`` are different YAML keys but the same period;
+    without this check the later one would silently win.
+    """
+    if not isinstance(value, dict):
+        return value
+    if not value:
+        raise ValueError("an empty mapping sets nothing: give a rate or {PERIOD: rate}")
+    seen: dict[Period, object] = {}
+    for key in value:
+        try:
+            period = parse_period(key)
+        except ValueError:
+            continue  # reported against the key itself
+        if period in seen:
+            raise ValueError(f"period {period} is given twice ({seen[period]!r} and {key!r})")
+        seen[period] = key
+    return value

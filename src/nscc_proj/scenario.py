@@ -27,10 +27,25 @@ from pydantic import (
 
 from nscc_proj.catalog import unknown_name_message
 from nscc_proj.errors import InputError
-from nscc_proj.quantities import Change, PeriodKey, Rate
+from nscc_proj.quantities import Change, PeriodKey, Rate, distinct_periods
 from nscc_proj.yaml_source import YamlDocument, read_yaml, validation_error
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
+RatePeriods = Annotated[dict[PeriodKey, Rate], BeforeValidator(distinct_periods)]
+ChangePeriods = Annotated[dict[PeriodKey, Change], BeforeValidator(distinct_periods)]
+
+
+def _named_keys_only(model: str, example: str) -> Any:
+    """Reject periods written beside a form's keyword, with the fix in the message."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, dict) and any(
+            not isinstance(key, str) or key[:1].isdigit() for key in value
+        ):
+            raise ValueError(f"periods go inside {model}, e.g. {example}")
+        return value
+
+    return check
 
 
 class ChangeSpec(BaseModel):
@@ -38,10 +53,14 @@ class ChangeSpec(BaseModel):
 
     model_config = _FROZEN
 
-    change: Change | dict[PeriodKey, Change]
+    change: Change | ChangePeriods
+
+    _periods_inside = model_validator(mode="before")(
+        _named_keys_only("change", "{change: {2021-2025: 0.5}}")
+    )
 
 
-RatePath = Rate | dict[PeriodKey, Rate]
+RatePath = Rate | RatePeriods
 
 
 def _plain_form(value: Any) -> str:
@@ -52,7 +71,7 @@ def _plain_form(value: Any) -> str:
 
 PlainGrowth = Annotated[
     Annotated[Rate, Tag("rate_form")]
-    | Annotated[dict[PeriodKey, Rate], Tag("periods_form")]
+    | Annotated[RatePeriods, Tag("periods_form")]
     | Annotated[ChangeSpec, Tag("change_form")],
     Discriminator(_plain_form),
 ]
@@ -64,6 +83,10 @@ class RealSpec(BaseModel):
     model_config = _FROZEN
 
     real: RatePath
+
+    _periods_inside = model_validator(mode="before")(
+        _named_keys_only("real", "{real: {2026-2035: 0.045}}")
+    )
 
 
 class RatioLinkSpec(BaseModel):
@@ -137,7 +160,7 @@ def _growth_form(value: Any) -> str:
 
 GrowthSpec = Annotated[
     Annotated[Rate, Tag("rate_form")]
-    | Annotated[dict[PeriodKey, Rate], Tag("periods_form")]
+    | Annotated[RatePeriods, Tag("periods_form")]
     | Annotated[ChangeSpec, Tag("change_form")]
     | Annotated[RealSpec, Tag("real_form")]
     | Annotated[RatioLinkSpec, Tag("ratio_form")]
@@ -305,7 +328,8 @@ def shipped_scenario_dir() -> Path:
 
 
 def _scenario_dirs(search_dir: str | Path | None) -> list[Path]:
-    local = Path(search_dir) if search_dir is not None else Path.cwd()
+    # Relative to the working folder, so messages name "scenarios/mine.yaml".
+    local = Path(search_dir) if search_dir is not None else Path()
     return [local / "scenarios", shipped_scenario_dir()]
 
 

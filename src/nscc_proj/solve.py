@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nscc_proj.catalog import Catalog, Kind
+from nscc_proj.engine import Mode
 from nscc_proj.errors import InputError
 from nscc_proj.observed import Observations
 from nscc_proj.projection import project
@@ -31,7 +32,7 @@ from nscc_proj.scenario import (
 from nscc_proj.table import Table, plain_row
 
 # Search brackets: rates as fractions a year; changes in multiples of the base value.
-RATE_BRACKET = (-0.9, 3.0)
+RATE_BRACKET = (-0.9, 1.0)
 CHANGE_SPAN = 10.0
 
 
@@ -48,7 +49,7 @@ class GoalSeek:
     solution: float
     projected: float
     met: bool
-    scenario_value: float  # what the scenario itself assumes over the period (mean step)
+    scenario_value: float  # the scenario's own average over the period (geometric for rates)
     scenario_projected: float
 
 
@@ -204,7 +205,9 @@ def _scenario_mean_step(catalog: Catalog, scenario: Scenario, key: str, period: 
     steps = arrays.growth[0, catalog.index[key], period.start - first - 1 : period.end - first]
     if catalog[key].kind is Kind.GROWTH_RATE:
         steps = steps / 100.0
-    return float(np.mean(steps))
+    if arrays.mode[0, catalog.index[key]] == Mode.ADDITIVE:
+        return float(np.mean(steps))
+    return float(np.prod(1.0 + steps) ** (1.0 / len(steps)) - 1.0)
 
 
 GOAL_SEEK_COLUMNS = (
