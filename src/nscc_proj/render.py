@@ -44,6 +44,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "scenario": ("Scenario", "情景"),
     "catalog_title": ("{count} indicators ({source})", "{count} 项指标({source})"),
     "required_title": ("Required growth", "目标所需增速"),
+    "required_latest_title": (
+        "Required growth from the latest observation",
+        "自最新观测值起的目标所需增速",
+    ),
+    "from_base": ("From base/yr", "自基期"),
+    "harder_by": ("Harder by", "难度增加"),
+    "grade": ("Grade", "来源等级"),
     "targets_met": (
         "{met} of {assessable} assessable targets met",
         "{assessable} 项可评估目标中 {met} 项达标",
@@ -219,9 +226,18 @@ def _domain_heading(view: RichTable, domain: str, previous: str | None) -> str:
 
 
 def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
-    view = _table(label("required_title", lang))
+    """Requirements per span; from the latest observation, beside the rate from the base.
+
+    The latest-observation table replaces the linear change with the rate
+    from the base year, how much harder the target became, and the grade of
+    the observation it starts from.
+    """
+    from_latest = "harder_by" in table.columns
+    view = _table(label("required_latest_title" if from_latest else "required_title", lang))
     view.add_column(label("indicator", lang), min_width=14, overflow="fold")
-    for name in ("from", "to", "from_value", "target", "required", "change"):
+    names = ["from", "to", "from_value", "target", "required"]
+    names += ["from_base", "harder_by", "grade"] if from_latest else ["change"]
+    for name in names:
         view.add_column(label(name, lang), justify="right", no_wrap=True)
     previous_key, domain = None, None
     for row in table:
@@ -229,16 +245,33 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
         first_row = indicator.key != previous_key
         domain = _domain_heading(view, domain_name(indicator, lang), domain)
         previous_key = indicator.key
-        view.add_row(
+        cells = [
             f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
             str(row["from_year"]),
             str(row["to_year"]),
             number(row["from_value"]),
-            target_text(indicator, int(row["to_year"])),  # type: ignore[arg-type]
+            target_text(indicator, int(str(row["to_year"]))),
             percent(row["required_cagr"]),
-            number(row["required_change_per_year"], signed=True),
-        )
+        ]
+        if from_latest:
+            harder = row["harder_by"]
+            style = "red" if isinstance(harder, float) and harder > 0 else "green"
+            cells += [
+                percent(row["required_cagr_from_base"]),
+                Text(_points(harder), style=style),
+                str(row["grade"] or "–"),
+            ]
+        else:
+            cells.append(number(row["required_change_per_year"], signed=True))
+        view.add_row(*cells)
     return view
+
+
+def _points(rate: Cell) -> str:
+    """A difference of rates in percentage points: 0.0123 -> '+1.23 pt'."""
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or math.isnan(rate):
+        return "–"
+    return f"{100 * rate:+.2f} pt"
 
 
 def catalog_view(catalog: Catalog, lang: Lang) -> RichTable:
@@ -296,7 +329,7 @@ def consistency_view(table: Table, milestones: tuple[int, ...], lang: Lang) -> R
     view.add_column("Implied/yr" if lang == "en" else "目标隐含", justify="right", no_wrap=True)
     flags = []
     for row in table:
-        name = str(row["name_zh"] if lang == "zh" else row["name_en"])
+        name = str(row["name_zh"] if lang == "zh" else row["ratio"])
         latest = (
             "–"
             if row["latest_year"] is None
