@@ -245,7 +245,7 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
         first_row = indicator.key != previous_key
         domain = _domain_heading(view, domain_name(indicator, lang), domain)
         previous_key = indicator.key
-        cells = [
+        cells: list[RenderableType] = [
             f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
             str(row["from_year"]),
             str(row["to_year"]),
