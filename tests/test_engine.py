@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nscc_proj.engine import Mode, bound_year_by_year, project_paths
+from nscc_proj.assess import required_rate, within_target
+from nscc_proj.engine import Link, Links, Mode, anchor, bound_year_by_year, project_paths
 from strategies import positive_levels, rates, shares
 
 INF = np.inf
@@ -139,3 +140,94 @@ def test_engine_equals_a_plain_loop(growth, base):
 @pytest.mark.parametrize("mode", [Mode.COMPOUND, Mode.ADDITIVE])
 def test_zero_steps_hold_the_base(mode):
     np.testing.assert_allclose(_one(42.0, [0.0] * 5, mode), [42.0] * 6)
+
+
+@given(base=positive_levels, target=positive_levels, years=st.integers(1, 15))
+def test_a_path_at_exactly_the_required_rate_meets_its_target(base, target, years):
+    rate = float(required_rate(np.array(base), np.array(target), np.array(years)))
+    path = _one(base, [rate] * years)
+    low, high = np.array(target), np.array(np.inf)
+    assert bool(within_target(path[-1], low, high, np.array(target)))
+
+
+def _links(kind, driver):
+    return Links(np.array([kind]), np.array([driver]))
+
+
+def test_ratio_link_is_ratio_times_driver():
+    # Series 0 (GDP) grows 10 %; series 1 (revenue) holds 10 % of it, then its ratio grows 5 %.
+    base = np.array([1000.0, 100.0])
+    growth = np.array([[[0.1, 0.1, 0.1], [0.0, 0.05, 0.05]]])
+    paths = project_paths(
+        base,
+        growth,
+        np.zeros((1, 2), int),
+        np.zeros(2, int),
+        np.zeros(2),
+        np.full(2, INF),
+        links=_links([Link.NONE, Link.RATIO], [-1, 0]),
+    )
+    gdp = 1000 * 1.1 ** np.arange(4)
+    ratio = 0.1 * np.array([1, 1, 1.05, 1.05**2])
+    np.testing.assert_allclose(paths[0, 0], gdp)
+    np.testing.assert_allclose(paths[0, 1], ratio * gdp)
+
+
+def test_per_link_divides_a_growing_count_by_the_driver():
+    base = np.array([900.0, 4.0])  # population (万人), physicians per 1000
+    growth = np.array([[[0.01] * 3, [0.03] * 3]])
+    paths = project_paths(
+        base,
+        growth,
+        np.zeros((1, 2), int),
+        np.zeros(2, int),
+        np.zeros(2),
+        np.full(2, INF),
+        links=_links([Link.NONE, Link.PER], [-1, 0]),
+    )
+    np.testing.assert_allclose(paths[0, 1], 4.0 * (1.03 / 1.01) ** np.arange(4))
+
+
+def test_rate_of_link_reads_the_drivers_growth():
+    base = np.array([47413.0, np.nan])
+    growth = np.array([[[0.05, 0.03, 0.04], [0.0] * 3]])
+    mode = np.array([[Mode.COMPOUND, Mode.DIRECT]])
+    paths = project_paths(
+        base,
+        growth,
+        mode,
+        np.zeros(2, int),
+        np.array([0.0, -100.0]),
+        np.full(2, INF),
+        links=_links([Link.NONE, Link.RATE_OF], [-1, 0]),
+    )
+    assert np.isnan(paths[0, 1, 0])
+    np.testing.assert_allclose(paths[0, 1, 1:], [5.0, 3.0, 4.0])
+
+
+def test_a_recovering_shock_returns_to_the_trajectory():
+    base, growth = np.array([100.0]), np.full((1, 1, 6), 0.05)
+    weight = np.array([0, 0, 1, 2 / 3, 1 / 3, 0, 0])
+    shift = (1 - 0.04) ** weight
+    shocked = project_paths(
+        base,
+        growth,
+        np.zeros((1, 1), int),
+        np.zeros(1, int),
+        np.zeros(1),
+        np.full(1, INF),
+        shift=shift[None, None, :],
+    )[0, 0]
+    clean = 100 * 1.05 ** np.arange(7)
+    np.testing.assert_allclose(shocked[2], clean[2] * 0.96)
+    np.testing.assert_allclose(shocked[5:], clean[5:], rtol=1e-15)
+
+
+def test_anchoring_passes_through_observations_and_grows_on():
+    model = 100 * 1.1 ** np.arange(6)
+    observed = np.array([[np.nan, np.nan, 150.0, np.nan, 160.0, np.nan]])
+    paths = anchor(model[None, None, :], observed, np.zeros((1, 1), int))[0, 0]
+    np.testing.assert_allclose(paths[[0, 2, 4]], [100, 150, 160])
+    np.testing.assert_allclose(paths[1], 100 * 1.5**0.5)  # geometric between anchors
+    np.testing.assert_allclose(paths[3], (150 * 160) ** 0.5)
+    np.testing.assert_allclose(paths[5], 160 * 1.1)  # the scenario's growth from the latest
