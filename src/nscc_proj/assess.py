@@ -172,6 +172,7 @@ def _running_average_rate(paths: np.ndarray, start_index: np.ndarray) -> np.ndar
 def _status(
     met: np.ndarray, scenario_cagr: np.ndarray, required_cagr: np.ndarray, direction: np.ndarray
 ) -> np.ndarray:
+    """Status codes by the ratio method; a missed target needing no growth is moving away."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = direction * scenario_cagr / np.abs(required_cagr)
     no_required_growth = required_cagr == 0

@@ -102,6 +102,7 @@ class Difference:
 
 
 def feasibility(projection: Projection) -> FeasibilityMap:
+    """met / missed / not_assessable for every scenario, indicator and milestone."""
     met = projection.assessment.met
     result: FeasibilityMap = {}
     for s, scenario in enumerate(projection.scenario_names):
@@ -143,6 +144,7 @@ def _order(reference: Mapping[str, object]) -> Callable[[str], tuple[int, str]]:
 
 
 def read_expectations(path: str | Path) -> ExpectationsFile:
+    """Parse and validate an expectations file, keeping its lines for later messages."""
     document = read_yaml(path)
     if not isinstance(document.data, dict):
         raise InputError(

@@ -39,6 +39,7 @@ PATH_COLUMNS = ("scenario", "indicator_id", "indicator_key", "year", "value", "o
 
 
 def targets_of(catalog: Catalog, base_value: np.ndarray, base_year: np.ndarray) -> Targets:
+    """The catalog's targets as the assessment's arrays, measured from the given bases."""
     return Targets(
         years=catalog.years,
         milestones=np.array(catalog.milestones),

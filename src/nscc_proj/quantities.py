@@ -37,6 +37,7 @@ class Period(NamedTuple):
 
 
 def parse_period(value: object) -> Period:
+    """``2021-2025`` or ``2022`` (int or text) as an inclusive ``Period``."""
     if isinstance(value, Period):
         return value
     match = _PERIOD.match(str(value)) if isinstance(value, int | str) else None

@@ -69,6 +69,12 @@ class _Entry:
 
 
 def compile_scenarios(catalog: Catalog, scenarios: Sequence[Scenario]) -> ScenarioArrays:
+    """Every scenario's steps, modes, links and shocks on the catalog's series and years.
+
+    All validation that needs the catalog happens here (unknown keys, periods
+    outside a row's years, forms a kind does not take), located in the file
+    that wrote the offending entry.
+    """
     names = [scenario.name for scenario in scenarios]
     for position, scenario in enumerate(scenarios):
         if scenario.name in names[:position]:
