@@ -706,12 +706,12 @@ BAD_SCENARIOS: dict[str, tuple[dict[str, str], list[str], tuple[str, ...]]] = {
     "unknown scenario": (
         {},
         ["-s", "bse"],
-        ("unknown scenario 'bse'", "did you mean 'base'?", "(available: base, high, low)"),
+        ("unknown scenario 'bse'", "did you mean 'base'?", "(available: base, high, low, shock)"),
     ),
     "unknown scenario, local ones listed": (
         {"scenarios/mine.yaml": "name: mine\n"},
         ["-s", "zzz"],
-        ("unknown scenario 'zzz'", "(available: mine, base, high, low)"),
+        ("unknown scenario 'zzz'", "(available: mine, base, high, low, shock)"),
     ),
     "missing scenario file": (
         {},

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nscc_proj.catalog import Catalog, Kind
+from nscc_proj.engine import Mode
 from nscc_proj.errors import InputError
 from nscc_proj.rates import compile_scenarios
 from nscc_proj.scenario import (
@@ -24,7 +25,6 @@ from nscc_proj.scenario import (
 
 # Thresholds of plausibility, per year.
 FAST_GROWTH = 0.30  # any compound rate beyond +30 % or below -30 % a year
-FAST_SHARE_CHANGE = 5.0  # percentage points a year for shares and rates
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ def validate_files(paths: list[str | Path], catalog: Catalog) -> list[Finding]:
 def warnings(scenario: Scenario, catalog: Catalog) -> list[Finding]:
     """Implausible values in the scenario's own file (not in the scenarios it extends)."""
     found: list[Finding] = []
+    horizon = int(catalog.years[-1] - catalog.years[0])
 
     def warn(location: tuple[object, ...], message: str) -> None:
         error = scenario.error(location, message)
@@ -69,40 +70,75 @@ def warnings(scenario: Scenario, catalog: Catalog) -> list[Finding]:
 
     for key, spec in scenario.growth.items():
         kind = catalog[key].kind
-        for location, value, additive in _values(("growth", key), spec):
+        for location, value, additive, years in _values(("growth", key), spec, horizon):
             if additive:
-                if kind.is_percent_bounded and abs(value) > FAST_SHARE_CHANGE:
+                start = catalog[key].base_value
+                end = (50.0 if start is None else start) + value * years
+                if kind.is_percent_bounded and not 0 <= end <= 100:
                     warn(
                         location,
-                        f"a {kind} moving {value:+g} points a year leaves [0, 100] "
-                        f"within {100 / abs(value):.0f} years",
+                        f"a {kind} moving {value:+g} points a year for {years} years "
+                        "would leave [0, 100]",
                     )
                 continue
             if abs(value) > FAST_GROWTH:
                 hint = f'; did you mean "{value:g}%"?' if 0 < value < 1 else ""
                 subject = f"a {kind}" if kind is not Kind.LEVEL else "a level"
                 warn(location, f"{subject} growing {value:+.0%} a year{hint}")
+        if isinstance(spec, RealSpec) and isinstance(spec.real, dict):
+            covered = sum(period.years for period in spec.real)
+            after_base = int(catalog.years[-1]) - catalog[key].base_year
+            if covered < after_base:
+                warn(
+                    ("growth", key, "real"),
+                    f"real growth covers {covered} of {after_base} years; the others take "
+                    f"`default` ({scenario.inherited('default'):g}) as nominal growth",
+                )
     if scenario.deflator is not None:
-        for location, value, _ in _values(("deflator",), scenario.deflator):
+        for location, value, _, _ in _values(("deflator",), scenario.deflator, horizon):
             if abs(value) > FAST_GROWTH / 3:
                 warn(location, f"a deflator of {value:+.0%} a year")
+    additive = compile_scenarios(catalog, [scenario]).mode[0] == Mode.ADDITIVE
+    for number, shock in enumerate(scenario.shocks or []):
+        for key, size in shock.change.items():
+            amount = _number(size)
+            # Sizes of additive series are in their own units, not fractions.
+            if (
+                amount is not None
+                and abs(amount) > FAST_GROWTH
+                and not additive[catalog.index[key]]
+            ):
+                warn(("shocks", number, "change", key), f"a one-off change of {amount:+.0%}")
     return found
 
 
+def _number(size: float | str) -> float | None:
+    """A shock size as a fraction, where it reads as one."""
+    text = str(size).strip()
+    try:
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        return None
+
+
 def _values(
-    location: tuple[object, ...], spec: object
-) -> list[tuple[tuple[object, ...], float, bool]]:
-    """(location, value, additive) for every number an entry sets."""
+    location: tuple[object, ...], spec: object, horizon: int
+) -> list[tuple[tuple[object, ...], float, bool, int]]:
+    """(location, value, additive, years it applies) for every number an entry sets."""
     if isinstance(spec, RealSpec):
-        return _values((*location, "real"), spec.real)
+        return _values((*location, "real"), spec.real, horizon)
     if isinstance(spec, RatioLinkSpec):
-        return _values((*location, "ratio"), spec.ratio)
+        return _values((*location, "ratio"), spec.ratio, horizon)
     if isinstance(spec, PerLinkSpec):
-        return _values((*location, "count"), spec.count)
+        return _values((*location, "count"), spec.count, horizon)
     if isinstance(spec, ChangeSpec):
-        return [(loc, value, True) for loc, value, _ in _values((*location, "change"), spec.change)]
+        inner = _values((*location, "change"), spec.change, horizon)
+        return [(loc, value, True, years) for loc, value, _, years in inner]
     if isinstance(spec, dict):
-        return [((*location, str(period)), float(value), False) for period, value in spec.items()]
+        return [
+            ((*location, str(period)), float(value), False, period.years)
+            for period, value in spec.items()
+        ]
     if isinstance(spec, int | float):
-        return [(location, float(spec), False)]
+        return [(location, float(spec), False, horizon)]
     return []
