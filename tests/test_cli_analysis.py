@@ -251,11 +251,6 @@ def test_observation_in_the_base_year_of_an_indicator_without_base_value(
     assert share[2020] == (5.0, True)
 
 
-@pytest.mark.xfail(
-    reason="bug: observed.py reports csv.DictReader.line_num, the LAST line of a record, so an "
-    "error in a row whose quoted note spans two lines points at the wrong line",
-    strict=True,
-)
 def test_malformed_observed_row_with_a_multiline_note_names_its_first_line(
     workdir: Path, write_file: WriteFile
 ) -> None:
@@ -437,12 +432,6 @@ def test_written_scenario_from_latest_meets_every_remaining_target(workdir: Path
     assert revenue["met"] == "false"
 
 
-@pytest.mark.xfail(
-    reason="bug: with growth-rate observations that leave a gap (2021 and 2023 observed, 2022 "
-    "not), yardstick_scenario writes the needed rate only after the latest observation, so "
-    "the unobserved 2022 takes the default 0 and the 2021-2025 average misses 10%",
-    strict=True,
-)
 def test_written_scenario_from_latest_with_a_gap_in_growth_rate_observations(
     workdir: Path, write_file: WriteFile
 ) -> None:
@@ -629,11 +618,6 @@ def test_solve_bad_target(workdir: Path, target: str, fragments: tuple[str, ...]
     assert_input_error(result, *fragments)
 
 
-@pytest.mark.xfail(
-    reason="bug: a --target without its colon (gdp2035) is reported as an unknown indicator, "
-    "without naming --target or the KEY:YEAR form, unlike every other --target error",
-    strict=True,
-)
 def test_solve_target_without_colon_names_the_option(workdir: Path) -> None:
     result = run("solve", "--target", "gdp2035", "--vary", "gdp:2026-2035")
     assert_input_error(result, "--target", "KEY:YEAR")
@@ -716,11 +700,6 @@ def test_validate_warnings_exit_0(workdir: Path, write_file: WriteFile) -> None:
     assert lines[2] == "1 file(s): 0 error(s), 2 warning(s)"
 
 
-@pytest.mark.xfail(
-    reason="bug: validate suggests 'did you mean \"0.6%\"' for a rate written explicitly as "
-    '"60%": the hint is given for any value in (0.3, 1) whatever its written form',
-    strict=True,
-)
 def test_validate_does_not_doubt_an_explicit_percent(workdir: Path, write_file: WriteFile) -> None:
     write_file("pct.yaml", 'name: pct\ngrowth:\n  population: "60%"\n')
     result = run("validate", "pct.yaml")

@@ -8,7 +8,6 @@ with it, so a plain install finds all three.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -18,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from nscc_proj.catalog import Catalog, Indicator, RowError
+from nscc_proj.csv_source import read_csv
 from nscc_proj.errors import InputError
 from nscc_proj.table import Table, plain_row
 
@@ -57,7 +57,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     """
     csv_path = Path(path) if path is not None else shipped_catalog_path()
     source = str(path) if path is not None else f"{SHIPPED_TABLE} (shipped)"
-    header, rows = _read_rows(csv_path, source, "indicator table")
+    header, rows = read_csv(csv_path, source, "indicator table", REQUIRED_COLUMNS)
     milestones = _milestones_from_header(header, source)
     if not rows:
         raise InputError("the indicator table has no rows", source=source)
@@ -67,8 +67,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     context_path = csv_path.parent / CONTEXT_FILE
     if context_path.is_file():
         context_source = str(context_path) if path is not None else f"{CONTEXT_FILE} (shipped)"
-        context_header, context_rows = _read_rows(context_path, context_source, "context table")
-        _check_columns(context_header, context_source)
+        _, context_rows = read_csv(context_path, context_source, "context table", REQUIRED_COLUMNS)
         context = tuple(_parse_row(row, line, (), context_source) for line, row in context_rows)
         _check_unique(context, [line for line, _ in context_rows], context_source)
         clash = sorted(set(Catalog(indicators, milestones).keys) & {c.key for c in context})
@@ -84,32 +83,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     )
 
 
-def _read_rows(
-    csv_path: Path, source: str, what: str
-) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    try:
-        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            rows = [(reader.line_num, row) for row in reader]
-    except FileNotFoundError:
-        raise InputError(f"{what} not found: {csv_path}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read the {what}: {exc}", source=source) from None
-    return header, rows
-
-
-def _check_columns(header: list[str], source: str) -> None:
-    repeated = sorted({column for column in header if header.count(column) > 1})
-    if repeated:
-        raise InputError(f"column {repeated[0]!r} appears twice", source=source, line=1)
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise InputError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
-
-
 def _milestones_from_header(header: list[str], source: str) -> tuple[int, ...]:
-    _check_columns(header, source)
     milestones = sorted(int(m.group(1)) for c in header if (m := _TARGET_COLUMN.match(c)))
     if not milestones:
         raise InputError(

@@ -8,12 +8,12 @@ city's table brings its own.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from nscc_proj.catalog import Catalog, unknown_name_message
+from nscc_proj.csv_source import read_csv
 from nscc_proj.errors import InputError
 from nscc_proj.observed import Observations
 from nscc_proj.table import Table, plain
@@ -59,20 +59,14 @@ class Ratio:
 
 def load_ratios(path: str | Path, catalog: Catalog) -> tuple[Ratio, ...]:
     source = str(path)
-    try:
-        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in RATIO_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
-            rows = [(reader.line_num, row) for row in reader]
-    except FileNotFoundError:
-        raise InputError(f"ratios file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read the ratios: {exc}", source=source) from None
-    ratios = []
+    _, rows = read_csv(path, source, "ratios file", RATIO_COLUMNS)
+    ratios: list[Ratio] = []
     for line, row in rows:
         cells = {name: (row.get(name) or "").strip() for name in RATIO_COLUMNS}
+        if any(ratio.key == cells["key"] for ratio in ratios):
+            raise InputError(
+                f"duplicate key {cells['key']!r}", source=source, line=line, field="key"
+            )
         for field in ("numerator", "denominator"):
             if cells[field] not in catalog.index:
                 message = unknown_name_message("indicator", cells[field], catalog.series_keys)

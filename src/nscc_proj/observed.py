@@ -9,7 +9,6 @@ or mainstream media, B-derived arithmetic on B, C secondary copy).
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from nscc_proj.catalog import INDICATOR_HINT, Catalog, Kind, unknown_name_message
+from nscc_proj.csv_source import read_csv
 from nscc_proj.errors import InputError
 
 OBSERVED_FILE = "observed.csv"
@@ -70,17 +70,7 @@ def load_observed(
     path: str | Path, catalog: Catalog, *, display: str | None = None
 ) -> Observations:
     source = display or str(path)
-    try:
-        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in OBSERVED_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
-            rows = [(reader.line_num, row) for row in reader]
-    except FileNotFoundError:
-        raise InputError(f"observed-values file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read the observed values: {exc}", source=source) from None
+    _, rows = read_csv(path, source, "observed-values file", OBSERVED_COLUMNS)
     records: list[Observation] = []
     seen: dict[tuple[str, int], int] = {}
     for line, row in rows:

@@ -230,12 +230,10 @@ def yardstick_scenario(catalog: Catalog, observed: Observations | None = None) -
             target = catalog.target_value[i, m]
             if milestone <= year or math.isnan(target):
                 continue
-            if not math.isnan(value) or indicator.kind is Kind.GROWTH_RATE:
-                r = (
-                    _remaining(catalog, observed, i, m, year, value)
-                    if observed is not None
-                    else requirement(indicator, year, value, milestone, target, "")
-                )
+            if indicator.kind is Kind.GROWTH_RATE:
+                periods += _growth_rate_periods(catalog, observed, i, m)
+            elif not math.isnan(value):
+                r = requirement(indicator, year, value, milestone, target, "")
                 step = r.change if indicator.kind is Kind.RANK else r.cagr
                 periods.append(f"{year + 1}-{milestone}: {float(step)!r}")
             year, value = milestone, target
@@ -247,3 +245,30 @@ def yardstick_scenario(catalog: Catalog, observed: Observations | None = None) -
             )
     lines.append("default: 0.0")
     return "\n".join(lines) + "\n"
+
+
+def _growth_rate_periods(
+    catalog: Catalog, observed: Observations | None, i: int, m: int
+) -> list[str]:
+    """The rate each unobserved year of a growth-rate target's period must take.
+
+    Observed years keep their rates; the others share the rate that brings
+    the period's average to the target, written as spans of unobserved years.
+    """
+    indicator, milestone = catalog.indicators[i], catalog.milestones[m]
+    start = indicator.base_year if m == 0 else max(indicator.base_year, catalog.milestones[m - 1])
+    seen = (
+        set() if observed is None else {r.year for r in observed.records if r.key == indicator.key}
+    )
+    free = [year for year in range(start + 1, milestone + 1) if year not in seen]
+    if not free:
+        return []
+    needed = _remaining(catalog, observed, i, m, start, math.nan) if observed is not None else None
+    rate = needed.cagr if needed is not None else catalog.target_value[i, m] / 100.0
+    spans: list[tuple[int, int]] = []
+    for year in free:
+        if spans and spans[-1][1] == year - 1:
+            spans[-1] = (spans[-1][0], year)
+        else:
+            spans.append((year, year))
+    return [f"{a}-{b}: {float(rate)!r}" if a != b else f"{a}: {float(rate)!r}" for a, b in spans]

@@ -206,6 +206,49 @@ class Shock(BaseModel):
     recover_years: int | None = Field(default=None, ge=1, le=100)
 
 
+class CorrelationGroup(BaseModel):
+    """Indicators whose annual growth shocks move together: ``rho`` between every pair."""
+
+    model_config = _FROZEN
+
+    name: str = ""
+    members: list[str] = Field(min_length=2)
+    rho: float = Field(ge=-1.0, le=1.0)
+
+
+class CorrelationMatrix(BaseModel):
+    """An explicit correlation matrix over ``keys`` (symmetric, ones on the diagonal)."""
+
+    model_config = _FROZEN
+
+    keys: list[str] = Field(min_length=2)
+    values: list[list[float]]
+
+    @model_validator(mode="after")
+    def _square(self) -> CorrelationMatrix:
+        size = len(self.keys)
+        if len(self.values) != size or any(len(row) != size for row in self.values):
+            raise ValueError(f"values must be a {size} x {size} matrix, one row per key")
+        return self
+
+
+class Uncertainty(BaseModel):
+    """Volatility of every indicator's annual growth, and how the shocks correlate.
+
+    ``sigma`` maps keys (and ``default``) to the standard deviation of a
+    year's shock: a fraction or percent string for compound growth (of the
+    log growth factor), the indicator's units for additive change, and
+    percentage points for growth-rate indicators.
+    """
+
+    model_config = _FROZEN
+
+    sigma: dict[str, float | str] = Field(default_factory=dict)
+    groups: list[CorrelationGroup] = Field(default_factory=list)
+    matrix: CorrelationMatrix | None = None
+    df: float | None = Field(default=None, gt=2.0)
+
+
 def _empty_is_none(value: object) -> object:
     """``growth:`` with nothing under it means no growth given, as an empty mapping would."""
     return {} if value is None else value
@@ -229,6 +272,7 @@ class Scenario(BaseModel):
         default_factory=dict
     )
     shocks: list[Shock] | None = None
+    uncertainty: Uncertainty | None = None
     default: Rate = 0.0
 
     _document: YamlDocument | None = PrivateAttr(default=None)
@@ -261,6 +305,15 @@ class Scenario(BaseModel):
         return InputError(
             message, source=f"scenario {self.name}", field=".".join(map(str, location))
         )
+
+    def written(self, location: tuple[object, ...]) -> object:
+        """A value as the file wrote it ("60%" rather than 0.6); None without a file."""
+        node: object = None if self._document is None else self._document.data
+        for part in location:
+            if not isinstance(node, dict):
+                return None
+            node = next((value for key, value in node.items() if str(key) == str(part)), None)
+        return node
 
     @property
     def source(self) -> str | None:

@@ -55,7 +55,11 @@ class GoalSeek:
 
 def parse_target(text: str, catalog: Catalog) -> tuple[str, int]:
     """``budget_revenue:2035`` into a key and a milestone."""
-    key, _, year = text.partition(":")
+    key, colon, year = text.partition(":")
+    if not colon:
+        raise InputError(
+            f"give the target as KEY:YEAR, e.g. gdp:2035, got {text!r}", field="--target"
+        )
     if key not in catalog.index or key not in catalog.keys:
         catalog[key]  # raises with a suggestion
         raise InputError(f"'{key}' is a context series and has no targets", field="--target")
@@ -70,7 +74,11 @@ def parse_target(text: str, catalog: Catalog) -> tuple[str, int]:
 
 def parse_vary(text: str, catalog: Catalog) -> tuple[str, Period]:
     """``gdp:2026-2035`` into a key and a period."""
-    key, _, span = text.partition(":")
+    key, colon, span = text.partition(":")
+    if not colon:
+        raise InputError(
+            f"give the assumption as KEY:PERIOD, e.g. gdp:2026-2035, got {text!r}", field="--vary"
+        )
     catalog[key]
     try:
         period = parse_period(span)

@@ -82,7 +82,8 @@ def warnings(scenario: Scenario, catalog: Catalog) -> list[Finding]:
                     )
                 continue
             if abs(value) > FAST_GROWTH:
-                hint = f'; did you mean "{value:g}%"?' if 0 < value < 1 else ""
+                bare = not str(scenario.written(location)).strip().endswith("%")
+                hint = f'; did you mean "{value:g}%"?' if bare and 0 < value < 1 else ""
                 subject = f"a {kind}" if kind is not Kind.LEVEL else "a level"
                 warn(location, f"{subject} growing {value:+.0%} a year{hint}")
         if isinstance(spec, RealSpec) and isinstance(spec.real, dict):

@@ -1,0 +1,133 @@
+"""Exact probabilities where the Monte Carlo model has a closed form.
+
+An unlinked level that grows compoundly, has no upper bound and Gaussian
+shocks is log-normal at every milestone: the shocks multiply the scenario's
+(median) value by ``exp(sigma * sum(z))`` over the years after its latest
+observation. Its probability of meeting a target is then a normal CDF, and
+the joint probability of several such targets a multivariate normal CDF
+(SciPy), with covariances ``rho_ij sigma_i sigma_j`` times the years their
+shocks share. Everything else (bounds, links, fat tails, growth rates) is
+left to simulation and reported as NaN here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nscc_proj.catalog import Kind
+from nscc_proj.engine import Link, Mode
+from nscc_proj.montecarlo import Setup
+
+
+def _first_shocked_year(setup: Setup) -> np.ndarray:
+    """(N,) index of the last year whose value is fixed: base year or latest observation."""
+    start = setup.start.copy()
+    if setup.observed is not None:
+        seen = ~np.isnan(setup.observed)
+        latest = np.where(seen.any(-1), (seen * np.arange(seen.shape[-1])).max(-1), -1)
+        start = np.maximum(start, latest)
+    return start
+
+
+def eligible(setup: Setup) -> np.ndarray:
+    """(S, I) targets with a closed form."""
+    catalog = setup.catalog
+    indicators = len(catalog)
+    level = np.array([ind.kind in (Kind.LEVEL, Kind.COUNT) for ind in catalog.indicators])
+    gaussian = np.array([v.df is None for v in setup.volatility])
+    arrays = setup.arrays
+    closed_form: np.ndarray = (
+        level[None]
+        & np.isinf(catalog.upper_bound[:indicators])[None]
+        & (arrays.mode[:, :indicators] == Mode.COMPOUND)
+        & (arrays.link[:, :indicators] == Link.NONE)
+        & gaussian[:, None]
+    )
+    return closed_form
+
+
+def _moments(setup: Setup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Log-median (S, I, M), shocked years (I, M), bounds in logs (I, M) x 2."""
+    first_year = int(setup.catalog.years[0])
+    milestone_index = np.array(setup.catalog.milestones) - first_year
+    indicators = len(setup.catalog)
+    years = np.maximum(milestone_index[None, :] - _first_shocked_year(setup)[:indicators, None], 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_median = np.log(setup.centre)
+        low = np.log(np.where(setup.targets.low > 0, setup.targets.low, 0.0))
+        high = np.log(setup.targets.high)
+    return log_median, years, low, high
+
+
+def marginal(setup: Setup) -> np.ndarray:
+    """(S, I, M) exact probability of meeting each target, NaN where there is no closed form."""
+    from scipy.stats import norm
+
+    log_median, years, low, high = _moments(setup)
+    sigma = np.stack([v.sigma[: len(setup.catalog)] for v in setup.volatility])  # (S, I)
+    spread = sigma[:, :, None] * np.sqrt(years)[None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = (high[None] - log_median) / spread
+        lower = (low[None] - log_median) / spread
+        probability = norm.cdf(upper) - norm.cdf(lower)
+    certain = np.where((log_median >= low[None]) & (log_median <= high[None]), 1.0, 0.0)
+    probability = np.where(spread > 0, probability, certain)
+    ok = eligible(setup)[..., None] & np.isfinite(log_median) & ~np.isnan(setup.targets.value)[None]
+    return np.where(ok, probability, np.nan)
+
+
+def joint(setup: Setup) -> np.ndarray:
+    """(S, D + 1, M + 1) exact joint probabilities, as ``montecarlo.Tally.joint`` orders them."""
+    from scipy.stats import multivariate_normal
+
+    log_median, years, low, high = _moments(setup)
+    fixed = _first_shocked_year(setup)
+    milestone_index = np.array(setup.catalog.milestones) - int(setup.catalog.years[0])
+    n_domains = int(setup.domain_of.max()) + 1
+    milestones = len(setup.catalog.milestones)
+    ok = eligible(setup)
+    assessable = ~np.isnan(setup.centre) & ~np.isnan(setup.targets.value)[None]
+    out = np.full((len(setup.volatility), n_domains + 1, milestones + 1), np.nan)
+    for s, volatility in enumerate(setup.volatility):
+        correlation = volatility.cholesky @ volatility.cholesky.T
+        for d in range(n_domains + 1):
+            rows = setup.domain_of == d if d < n_domains else np.ones_like(setup.domain_of, bool)
+            for m in range(milestones + 1):
+                cols = [m] if m < milestones else list(range(milestones))
+                members = [
+                    (i, c) for i in np.flatnonzero(rows) for c in cols if assessable[s, i, c]
+                ]
+                if not members or not all(ok[s, i] for i, _ in members):
+                    continue
+                random = [(i, c) for i, c in members if volatility.sigma[i] > 0 and years[i, c] > 0]
+                fixed_ok = all(
+                    low[i, c] <= log_median[s, i, c] <= high[i, c]
+                    for i, c in members
+                    if (i, c) not in random
+                )
+                if not fixed_ok or not random:
+                    out[s, d, m] = float(fixed_ok)
+                    continue
+                series = np.array([i for i, _ in random])
+                start = fixed[series]
+                end = milestone_index[[c for _, c in random]]
+                # Two targets share the shocks of the years both have after their fixed values.
+                shared = np.maximum(
+                    np.minimum(end[:, None], end[None, :])
+                    - np.maximum(start[:, None], start[None, :]),
+                    0,
+                )
+                sigma = volatility.sigma[series]
+                covariance = correlation[np.ix_(series, series)] * np.outer(sigma, sigma) * shared
+                distribution = multivariate_normal(
+                    mean=np.array([log_median[s, i, c] for i, c in random]),
+                    cov=covariance,
+                    allow_singular=True,
+                )
+                out[s, d, m] = float(
+                    distribution.cdf(
+                        np.array([high[i, c] for i, c in random]),
+                        lower_limit=np.array([low[i, c] for i, c in random]),
+                    )
+                )
+    return out
