@@ -386,5 +386,5 @@ def main() -> None:
     app()
 
 
-# Commands of the analysis layer register themselves on ``app``.
-from nscc_proj import cli_analysis  # noqa: E402, F401
+# Commands of the analysis and uncertainty layers register themselves on ``app``.
+from nscc_proj import cli_analysis, cli_uncertainty  # noqa: E402, F401

@@ -65,12 +65,20 @@ class Tally:
     joint: np.ndarray  # (S, D + 1, M + 1): domains then all; milestones then all
     joint_assessable: np.ndarray  # (S, D + 1, M + 1) paths where the scope had a target
     histogram: np.ndarray  # (S, I, M, BINS + 2): underflow, bins, overflow
+    low: np.ndarray  # (S, I, M) smallest value seen: min and max are exact and order-free,
+    high: np.ndarray  # so percentiles of a value that cannot move are exact too
     band_histogram: np.ndarray | None = field(default=None)  # (S, N, Y, BAND_BINS + 2)
+    band_low: np.ndarray | None = field(default=None)
+    band_high: np.ndarray | None = field(default=None)
 
     def __add__(self, other: Tally) -> Tally:
         bands = None
         if self.band_histogram is not None and other.band_histogram is not None:
-            bands = self.band_histogram + other.band_histogram
+            bands = (
+                self.band_histogram + other.band_histogram,
+                np.fmin(self.band_low, other.band_low),  # type: ignore[arg-type]
+                np.fmax(self.band_high, other.band_high),  # type: ignore[arg-type]
+            )
         return Tally(
             self.paths + other.paths,
             self.met + other.met,
@@ -78,7 +86,9 @@ class Tally:
             self.joint + other.joint,
             self.joint_assessable + other.joint_assessable,
             self.histogram + other.histogram,
-            bands,
+            np.fmin(self.low, other.low),
+            np.fmax(self.high, other.high),
+            *(bands or (None, None, None)),
         )
 
 
@@ -152,22 +162,32 @@ def simulate_block(setup: Setup, seed: int, index: int, size: int) -> Tally:
             z = z / np.sqrt(tails.chisquare(df, (size, n_steps, 1)) / df) * np.sqrt((df - 2) / df)
         z = np.ascontiguousarray(np.swapaxes(z, 1, 2))
         growth = shocked_steps(arrays.growth[s], arrays.mode[s], volatility.sigma, z)
-        paths = project_paths(
-            setup.base_value,
-            growth,
-            np.broadcast_to(arrays.mode[s], (size, n_series)),
-            setup.start,
-            setup.catalog.lower_bound,
-            setup.catalog.upper_bound,
-            shift=np.broadcast_to(arrays.shift[s], (size, *arrays.shift.shape[1:])),
-            links=Links(
-                np.broadcast_to(arrays.link[s], (size, n_series)),
-                np.broadcast_to(arrays.driver[s], (size, n_series)),
-            ),
-            observed=setup.observed,
-        )
-        tallies.append(_tally(setup, s, paths))
+        tallies.append(_tally(setup, s, project_variants(setup, s, growth)))
     return _stack(tallies, size)
+
+
+def project_variants(setup: Setup, s: int, growth: np.ndarray) -> np.ndarray:
+    """Paths (K, N, Y) of scenario ``s`` under K alternative step arrays (K, N, T).
+
+    Everything but the steps (modes, links, shocks, observations) is the
+    scenario's own: the common ground of Monte Carlo and sensitivity runs.
+    """
+    arrays = setup.arrays
+    variants, n_series = growth.shape[0], growth.shape[1]
+    return project_paths(
+        setup.base_value,
+        growth,
+        np.broadcast_to(arrays.mode[s], (variants, n_series)),
+        setup.start,
+        setup.catalog.lower_bound,
+        setup.catalog.upper_bound,
+        shift=np.broadcast_to(arrays.shift[s], (variants, *arrays.shift.shape[1:])),
+        links=Links(
+            np.broadcast_to(arrays.link[s], (variants, n_series)),
+            np.broadcast_to(arrays.driver[s], (variants, n_series)),
+        ),
+        observed=setup.observed,
+    )
 
 
 def _tally(setup: Setup, s: int, paths: np.ndarray) -> Tally:
@@ -178,9 +198,14 @@ def _tally(setup: Setup, s: int, paths: np.ndarray) -> Tally:
     hit = met == 1.0
     histogram = _histogram(result.projected, setup.centre[s], setup.linear[:indicators, None], BINS)
     joint, joint_assessable = _joint(setup, hit, assessable)
-    bands = None
+    band = None
     if setup.bands:
-        bands = _histogram(paths, setup.path_centre[s], setup.linear[:, None], BAND_BINS)
+        counts = _histogram(paths, setup.path_centre[s], setup.linear[:, None], BAND_BINS)
+        band = (
+            counts[None],
+            np.fmin.reduce(paths, axis=0)[None],
+            np.fmax.reduce(paths, axis=0)[None],
+        )
     return Tally(
         paths=paths.shape[0],
         met=hit.sum(axis=0)[None],
@@ -188,7 +213,11 @@ def _tally(setup: Setup, s: int, paths: np.ndarray) -> Tally:
         joint=joint[None],
         joint_assessable=joint_assessable[None],
         histogram=histogram[None],
-        band_histogram=None if bands is None else bands[None],
+        low=np.fmin.reduce(result.projected, axis=0)[None],
+        high=np.fmax.reduce(result.projected, axis=0)[None],
+        band_histogram=None if band is None else band[0],
+        band_low=None if band is None else band[1],
+        band_high=None if band is None else band[2],
     )
 
 
@@ -226,7 +255,12 @@ def _histogram(values: np.ndarray, centre: np.ndarray, linear: np.ndarray, bins:
 
 
 def _stack(tallies: list[Tally], size: int) -> Tally:
-    bands = [t.band_histogram for t in tallies]
+    """The tallies of every scenario of one block, along the scenario axis."""
+
+    def joined(name: str) -> np.ndarray | None:
+        parts = [getattr(t, name) for t in tallies]
+        return None if any(p is None for p in parts) else np.concatenate(parts)
+
     return Tally(
         paths=size,
         met=np.concatenate([t.met for t in tallies]),
@@ -234,12 +268,21 @@ def _stack(tallies: list[Tally], size: int) -> Tally:
         joint=np.concatenate([t.joint for t in tallies]),
         joint_assessable=np.concatenate([t.joint_assessable for t in tallies]),
         histogram=np.concatenate([t.histogram for t in tallies]),
-        band_histogram=None if any(b is None for b in bands) else np.concatenate(bands),  # type: ignore[arg-type]
+        low=np.concatenate([t.low for t in tallies]),
+        high=np.concatenate([t.high for t in tallies]),
+        band_histogram=joined("band_histogram"),
+        band_low=joined("band_low"),
+        band_high=joined("band_high"),
     )
 
 
 def percentiles(
-    histogram: np.ndarray, centre: np.ndarray, linear: np.ndarray, quantiles: Sequence[float]
+    histogram: np.ndarray,
+    centre: np.ndarray,
+    linear: np.ndarray,
+    quantiles: Sequence[float],
+    low: np.ndarray,
+    high: np.ndarray,
 ) -> np.ndarray:
     """(..., Q) values at ``quantiles`` (fractions) from histograms (..., bins + 2).
 
@@ -263,6 +306,7 @@ def percentiles(
         offset = position / bins * 2 * span - span
         with np.errstate(over="ignore", invalid="ignore"):
             value = np.where(linear, centre + offset, centre * np.exp(offset))
+        value = np.clip(value, low, high)  # never beyond what was seen
         out.append(np.where(total[..., 0] > 0, value, np.nan))
     return np.stack(out, axis=-1)
 

@@ -1,0 +1,203 @@
+"""Uncertainty commands: Monte Carlo simulation and sensitivity analysis.
+
+Registered on the ``nscc`` app by ``cli``; like it, parse, call, render.
+Progress goes to stderr, so csv and json on stdout stay clean.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from nscc_proj.cli import (
+    DataOption,
+    FormatOption,
+    LangOption,
+    Language,
+    NoObservedOption,
+    ObservedOption,
+    OutputOption,
+    ScenarioOption,
+    _console,
+    _emit,
+    _inputs,
+    _resolve_format,
+    app,
+    reports_errors,
+)
+
+SeedOption = Annotated[
+    int, typer.Option("--seed", help="Seed of the random streams (same seed, same numbers).")
+]
+
+
+class Engine(StrEnum):
+    NUMPY = "numpy"
+    DASK = "dask"
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr that appears only when a run lasts more than about a second."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    started = time.perf_counter()
+    bar = Progress(
+        label,
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        elapsed = time.perf_counter() - started
+        if task is None and done < total and elapsed * total / done > 1.0:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        if task is not None:
+            bar.update(task, completed=done)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            bar.stop()
+
+
+@app.command()
+@reports_errors
+def simulate(
+    scenario: ScenarioOption = ["base"],  # noqa: B006 - typer reads the default from here
+    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per scenario.")] = 10_000,
+    seed: SeedOption = 42,
+    bands: Annotated[
+        bool, typer.Option("--bands", help="Output per-year percentile bands (fan charts).")
+    ] = False,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="Run chunks here (numpy) or on Dask.")
+    ] = Engine.NUMPY,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address, e.g. tcp://host:8786 [default: a local cluster].",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Workers of the local Dask cluster.")
+    ] = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    lang: LangOption = Language.EN,
+    data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
+) -> None:
+    """Simulate growth shocks: the probability of meeting each target, and percentiles.
+
+    Example: nscc simulate --scenario base --paths 100000 --seed 42
+    """
+    from nscc_proj.errors import InputError
+    from nscc_proj.export import Format
+    from nscc_proj.render_uncertainty import simulation_view
+    from nscc_proj.scenario import load_scenario
+    from nscc_proj.simulation import simulate as run_simulation
+
+    out_format = _resolve_format(fmt, output)
+    if engine is Engine.NUMPY and (scheduler is not None or workers is not None):
+        raise InputError("--scheduler and --workers need --engine dask")
+    catalog, observations = _inputs(data, observed, no_observed)
+    scenarios = [load_scenario(name) for name in scenario]
+    with _progress("simulating") as progress:
+        map_blocks = None
+        if engine is Engine.DASK:
+            from nscc_proj.distributed import dask_map_blocks
+
+            map_blocks = dask_map_blocks(scheduler, workers, progress)
+        result = run_simulation(
+            catalog,
+            scenarios,
+            observations,
+            paths=paths,
+            seed=seed,
+            bands=bands,
+            map_blocks=map_blocks,
+            progress=progress,
+        )
+    table = result.bands_table() if bands else result.table()
+    if out_format is Format.TABLE:
+        if bands:
+            out_format = Format.CSV
+        else:
+            console = _console()
+            console.print(simulation_view(catalog, result, lang.value, console.width))
+            return
+    _emit(table, out_format, output)
+
+
+@app.command()
+@reports_errors
+def sensitivity(
+    target: Annotated[
+        str, typer.Option("--target", help="The target, KEY:MILESTONE, e.g. gdp:2035.")
+    ],
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", metavar="NAME|PATH", help="The scenario.")
+    ] = "base",
+    delta: Annotated[
+        float,
+        typer.Option("--delta", help="One-at-a-time step, a fraction (0.01 = 1 point a year)."),
+    ] = 0.01,
+    paths: Annotated[
+        int,
+        typer.Option("--paths", help="Also re-simulate P(met) for the top assumptions (0: no)."),
+    ] = 0,
+    sobol: Annotated[
+        int, typer.Option("--sobol", help="Sobol base sample size (0: skip the global analysis).")
+    ] = 1024,
+    seed: SeedOption = 42,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
+) -> None:
+    """Which assumptions drive a target: a +-1 point tornado and global Sobol indices.
+
+    With --format csv/json the tornado is written; the Sobol table follows it in
+    the terminal view.
+
+    Example: nscc sensitivity --scenario base --target gdp:2035
+    """
+    from nscc_proj.export import Format
+    from nscc_proj.render_uncertainty import sensitivity_view
+    from nscc_proj.scenario import load_scenario
+    from nscc_proj.sensitivity import Target, tornado
+    from nscc_proj.sensitivity import sobol as run_sobol
+    from nscc_proj.solve import parse_target
+
+    out_format = _resolve_format(fmt, output)
+    catalog, observations = _inputs(data, observed, no_observed)
+    loaded = load_scenario(scenario)
+    key, milestone = parse_target(target, catalog)
+    chosen = Target(key, milestone)
+    spread = tornado(catalog, loaded, chosen, observations, delta=delta, paths=paths, seed=seed)
+    if out_format is not Format.TABLE:
+        _emit(spread, out_format, output)
+        return
+    indices = (
+        run_sobol(catalog, loaded, chosen, observations, samples=sobol, seed=seed)
+        if sobol
+        else None
+    )
+    _console().print(sensitivity_view(spread, indices, f"{key} {milestone}"))

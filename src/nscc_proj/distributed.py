@@ -1,0 +1,56 @@
+"""Running Monte Carlo chunks as Dask tasks, on a local or a remote cluster.
+
+Each chunk is ``montecarlo.simulate_blocks`` on blocks whose random streams
+are fixed by their index, so a cluster returns the same integer tallies as a
+single process. Dask is an optional extra: ``pip install 'nscc-proj[dask]'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nscc_proj.errors import InputError
+from nscc_proj.montecarlo import Setup, Tally, simulate_blocks
+
+Progress = Callable[[int, int], None]
+
+
+def dask_map_blocks(
+    scheduler: str | None = None, workers: int | None = None, progress: Progress | None = None
+) -> Callable[[Setup, int, list[list[tuple[int, int]]]], list[Tally]]:
+    """A ``map_blocks`` for ``montecarlo.run`` on Dask.
+
+    ``scheduler`` (``tcp://host:8786``) uses an existing cluster; otherwise a
+    ``LocalCluster`` with ``workers`` single-threaded worker processes starts
+    for the run and stops after it.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError("the Dask engine needs Dask: pip install 'nscc-proj[dask]'") from None
+
+    def map_blocks(setup: Setup, seed: int, chunks: list[list[tuple[int, int]]]) -> list[Tally]:
+        cluster = None
+        try:
+            if scheduler is None:
+                cluster = LocalCluster(
+                    n_workers=workers or 2, threads_per_worker=1, dashboard_address=None
+                )
+            client = Client(cluster if cluster is not None else scheduler, timeout="10s")
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        try:
+            shared = client.scatter(setup, broadcast=True)
+            futures = client.map(
+                simulate_blocks, [shared] * len(chunks), [seed] * len(chunks), chunks, pure=False
+            )
+            for done, _ in enumerate(as_completed(futures), start=1):
+                if progress is not None:
+                    progress(done, len(futures))
+            return list(client.gather(futures))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+    return map_blocks

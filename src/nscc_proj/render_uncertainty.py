@@ -1,0 +1,140 @@
+"""Rich views of Monte Carlo and sensitivity results."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from nscc_proj.catalog import Catalog
+from nscc_proj.render import Lang, _table, number, percent, short_name, target_text
+from nscc_proj.simulation import Simulation
+from nscc_proj.table import Cell, Table
+
+
+def _probability(value: Cell, error: Cell = None) -> str:
+    if not isinstance(value, float) or math.isnan(value):
+        return "–"
+    text = f"{100 * value:.1f}%"
+    if isinstance(error, float) and not math.isnan(error):
+        text += f" ±{100 * error:.1f}"
+    return text
+
+
+def simulation_view(
+    catalog: Catalog, result: Simulation, lang: Lang, width: int = 100
+) -> RenderableType:
+    """Per scenario: each target's probability (simulated ± SE, exact where known), its
+    p5-p50-p95, then the joint probability of each domain and of all targets."""
+    views: list[RenderableType] = []
+    rows = list(result.table())
+    zh = lang == "zh"
+    for scenario in result.setup.arrays.names:
+        targets = _table(
+            f"{'情景' if zh else 'Scenario'} {scenario}: {result.paths:,} "
+            f"{'条路径' if zh else 'paths'}, seed {result.seed}"
+        )
+        # Below 100 columns the outer percentiles give way to the indicator's name.
+        wide = width >= 100
+        targets.add_column("指标" if zh else "Indicator", min_width=14, overflow="fold")
+        for header in (
+            "年份" if zh else "Year",
+            "目标" if zh else "Target",
+            "达标概率" if zh else "P(met)",
+        ):
+            targets.add_column(header, justify="right", no_wrap=True)
+        for header in ("解析值" if zh else "Exact", *(["p5", "p50", "p95"] if wide else ["p50"])):
+            targets.add_column(header, justify="right", no_wrap=True)
+        previous = None
+        for row in rows:
+            if row["scenario"] != scenario or row["scope"] != "target":
+                continue
+            indicator = catalog[str(row["indicator_key"])]
+            targets.add_row(
+                f"{indicator.id} {short_name(indicator, lang)}"
+                if indicator.key != previous
+                else "",
+                str(row["milestone"]),
+                target_text(indicator, int(str(row["milestone"]))),
+                _probability(row["probability"], row["probability_se"]),
+                _probability(row["probability_analytic"]),
+                *(number(row[p]) for p in (("p5", "p50", "p95") if wide else ("p50",))),
+            )
+            previous = indicator.key
+        joint = _table(
+            "所有目标同时达标的概率" if zh else "Joint probability of meeting every target"
+        )
+        joint.add_column("领域" if zh else "Domain")
+        milestones = [*map(str, catalog.milestones), "全部" if zh else "all"]
+        for milestone in milestones:
+            joint.add_column(milestone, justify="right", no_wrap=True)
+        scopes: dict[str, dict[str, str]] = {}
+        for row in rows:
+            if row["scenario"] == scenario and row["scope"] != "target":
+                name = str(row["domain"] or ("全部目标" if zh else "All targets"))
+                column = str(row["milestone"]) if row["milestone"] is not None else milestones[-1]
+                scopes.setdefault(name, {})[column] = _probability(row["probability"])
+        for name, values in scopes.items():
+            joint.add_row(
+                Text(name, style="bold" if name in ("All targets", "全部目标") else ""),
+                *(values.get(m, "–") for m in milestones),
+            )
+        views += [targets, joint]
+    return Group(*views)
+
+
+def sensitivity_view(
+    tornado: Table, sobol: tuple[Table, float] | None, target: str
+) -> RenderableType:
+    """The tornado with a bar per swing of the gap, then the Sobol indices."""
+    spread = _table(f"One at a time: {target}")
+    rows = list(tornado)
+    simulated = any(row["probability_low"] is not None for row in rows)
+    headers = ["Assumption", "Step", "Gap (−)", "Gap (+)", "Swing"]
+    headers += ["P(met) −/+"] if simulated else []
+    for header in headers:
+        spread.add_column(
+            header,
+            justify="left" if header in ("Assumption", "Step", "Swing") else "right",
+            no_wrap=True,
+        )
+    widest = max((float(row["swing"] or 0) for row in rows), default=0.0) or 1.0
+    for row in rows:
+        bar = "█" * max(1, round(10 * float(row["swing"] or 0) / widest))
+        size = percent(row["delta"]) if row["step"] != "change" else str(row["delta"])
+        cells: list[RenderableType] = [
+            str(row["assumption"]),
+            f"{row['step']} ±{size}",
+            number(row["gap_low"], signed=True),
+            number(row["gap_high"], signed=True),
+            Text(bar, style="cyan"),
+        ]
+        if simulated:
+            cells.append(
+                f"{_probability(row['probability_low'])} / {_probability(row['probability_high'])}"
+            )
+        spread.add_row(*cells)
+    views: list[RenderableType] = [spread]
+    if sobol is not None:
+        table, share = sobol
+        if not len(table):
+            views.append(
+                Text(
+                    f"Sobol: the target is met in {share:.0%} of the sampled assumptions; "
+                    "no variance to attribute."
+                )
+            )
+        else:
+            indices = _table(f"Sobol indices of 'target met' (met in {share:.1%} of samples)")
+            for header in ("Assumption", "Range ±", "S1", "ST"):
+                indices.add_column(header, justify="left" if header == "Assumption" else "right")
+            for row in table:
+                indices.add_row(
+                    str(row["assumption"]),
+                    number(row["range"]),
+                    f"{float(row['S1'] or 0):.3f} ±{float(row['S1_conf'] or 0):.3f}",
+                    f"{float(row['ST'] or 0):.3f} ±{float(row['ST_conf'] or 0):.3f}",
+                )
+            views.append(indices)
+    return Group(*views)
