@@ -106,12 +106,9 @@ def assess(paths: np.ndarray, targets: Targets) -> Assessment:
     rows = np.arange(paths.shape[1])[:, None]
     is_rate = targets.is_growth_rate[None, :, None]
 
-    running_rate = _running_average_rate(paths, start_index)  # (S, I, M, Y) fractions
+    projected, rate_end = projected_values(paths, targets)
     level_end = paths[:, :, milestone_index]  # (S, I, M)
     level_start = paths[:, rows, start_index]  # (S, I, M)
-    rate_end = running_rate[:, :, np.arange(len(milestone_index)), milestone_index]  # (S, I, M)
-
-    projected = np.where(is_rate, 100.0 * rate_end, level_end)
     scenario_cagr = np.where(is_rate, rate_end, required_rate(level_start, level_end, span_years))
     required = np.where(
         targets.is_growth_rate[:, None],
@@ -127,6 +124,7 @@ def assess(paths: np.ndarray, targets: Targets) -> Assessment:
     with np.errstate(divide="ignore", invalid="ignore"):
         gap_rel = np.where(targets.value != 0, gap / np.abs(targets.value), np.nan)
 
+    running_rate = _running_average_rate(paths, start_index)  # (S, I, M, Y) fractions
     series = np.where(is_rate[..., None], 100.0 * running_rate, paths[:, :, None, :])
     met_series = within_target(
         series, targets.low[..., None], targets.high[..., None], targets.value[..., None]
@@ -145,6 +143,47 @@ def assess(paths: np.ndarray, targets: Targets) -> Assessment:
         first_year_met=first_year_met,
         status=status,
     )
+
+
+def projected_values(paths: np.ndarray, targets: Targets) -> tuple[np.ndarray, np.ndarray]:
+    """(S, I, M) value at each milestone, and the average rates of growth-rate rows.
+
+    A level's value is its path's; a growth-rate target's is the geometric
+    average of its yearly rates over its period, in %. Only growth-rate rows
+    pay for the average (a Monte Carlo run calls this for every block).
+    """
+    first_year = int(targets.years[0])
+    milestone_index = targets.milestones - first_year
+    projected = paths[:, :, milestone_index].copy()
+    rate_end = np.full(projected.shape, np.nan)
+    rate_rows = np.flatnonzero(targets.is_growth_rate)
+    if rate_rows.size:
+        start = targets.span_start[rate_rows] - first_year  # (R, M)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logs = np.log1p(paths[:, rate_rows] / 100.0)  # (S, R, Y)
+            unknown = np.cumsum(np.isnan(logs), axis=-1)
+            total = np.cumsum(np.nan_to_num(logs), axis=-1)
+            picks = np.arange(rate_rows.size)[:, None]
+            ends, starts = milestone_index[None, :], start
+            span = ends - starts
+            mean_log = (total[:, picks, ends] - total[:, picks, starts]) / np.where(
+                span > 0, span, 1
+            )
+            gaps = unknown[:, picks, ends] - unknown[:, picks, starts] > 0
+            rate = np.where((span > 0) & ~gaps, np.expm1(mean_log), np.nan)
+        rate_end[:, rate_rows] = rate
+        projected[:, rate_rows] = 100.0 * rate
+    return projected, rate_end
+
+
+def met_at_milestones(paths: np.ndarray, targets: Targets) -> tuple[np.ndarray, np.ndarray]:
+    """(S, I, M) projected values and met (1, 0, NaN): the lean assessment of Monte Carlo runs."""
+    projected, _ = projected_values(paths, targets)
+    assessable = ~np.isnan(projected) & ~np.isnan(targets.value)[None]
+    met = np.where(
+        assessable, within_target(projected, targets.low, targets.high, targets.value), np.nan
+    )
+    return projected, met
 
 
 def _running_average_rate(paths: np.ndarray, start_index: np.ndarray) -> np.ndarray:

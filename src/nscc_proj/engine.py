@@ -68,18 +68,18 @@ def grow(
     effective = np.where(active, growth, 0.0)
     ones = np.ones((n_scenarios, n_series, 1))
     year_index = np.arange(n_steps + 1)[None, None, :]
-    # Overflow surfaces as inf, which callers reject as a scenario error.
+    additive_rows, direct_rows = mode[..., None] == Mode.ADDITIVE, mode[..., None] == Mode.DIRECT
+    # Each form is computed only if some series takes it (a Monte Carlo block calls this
+    # for every chunk). Overflow surfaces as inf, which callers reject as a scenario error.
     with np.errstate(over="ignore", invalid="ignore"):
-        compound = base * np.concatenate([ones, np.cumprod(1.0 + effective, axis=-1)], axis=-1)
-        additive = base + np.concatenate([0.0 * ones, np.cumsum(effective, axis=-1)], axis=-1)
-    direct = np.where(
-        year_index == start[None, :, None], base, np.concatenate([ones, growth], axis=-1)
-    )
-    paths = np.select(
-        [mode[..., None] == Mode.ADDITIVE, mode[..., None] == Mode.DIRECT],
-        [additive, direct],
-        compound,
-    )
+        paths = base * np.concatenate([ones, np.cumprod(1.0 + effective, axis=-1)], axis=-1)
+        if additive_rows.any():
+            additive = base + np.concatenate([0.0 * ones, np.cumsum(effective, axis=-1)], axis=-1)
+            paths = np.where(additive_rows, additive, paths)
+    if direct_rows.any():
+        direct = np.concatenate([ones, growth], axis=-1)
+        direct = np.where(year_index == start[None, :, None], base, direct)
+        paths = np.where(direct_rows, direct, paths)
     return np.where(year_index < start[None, :, None], np.nan, paths)
 
 
@@ -126,15 +126,22 @@ def project_paths(
     # to reject, so NumPy's floating-point warnings carry no news here.
     with np.errstate(all="ignore"):
         for level in range(int(depth.max()) + 1):
-            own = grow(_own_base(base_value, start, links, final), growth, mode, start)
+            # Only the series of this depth (in some scenario) are computed this round.
+            cols = np.flatnonzero((depth == level).any(axis=0))
+            mine = Links(links.kind[:, cols], links.driver[:, cols])
+            own_base = _own_base(base_value, start, links, final)[:, cols]
+            own = grow(own_base, growth[:, cols], mode[:, cols], start[cols])
             if shift is not None:
-                own = np.where(mode[..., None] == Mode.ADDITIVE, own + shift, own * shift)
-            own = _bounded_own(own, mode, links, lower, upper)
-            value = _linked(own, links, final, start)
+                additive = mode[:, cols, None] == Mode.ADDITIVE
+                own = np.where(additive, own + shift[:, cols], own * shift[:, cols])
+            own = _bounded_own(own, mode[:, cols], mine, lower[cols], upper[cols])
+            value = (
+                own if (mine.kind == Link.NONE).all() else _linked(own, mine, final, start[cols])
+            )
             if observed is not None:
-                value = anchor(value, observed, _anchor_mode(mode, links))
-            value = np.clip(value, lower[None, :, None], upper[None, :, None])
-            final = np.where((depth == level)[..., None], value, final)
+                value = anchor(value, observed[cols], _anchor_mode(mode[:, cols], mine))
+            value = np.clip(value, lower[None, cols, None], upper[None, cols, None])
+            final[:, cols] = np.where((depth[:, cols] == level)[..., None], value, final[:, cols])
     return final
 
 
@@ -288,11 +295,29 @@ def anchor(paths: np.ndarray, observed: np.ndarray, how: np.ndarray) -> np.ndarr
     [[[100.0, 120.0, 144.0, 158.4]]]
     """
     seen = ~np.isnan(observed)  # (N, Y)
+    rows = np.flatnonzero(seen.any(-1))  # only observed series change
+    if rows.size == 0:
+        return paths
+    anchored = paths.copy()
+    anchored[:, rows] = _anchor_rows(paths[:, rows], observed[rows], seen[rows], how[:, rows])
+    return anchored
+
+
+def _anchor_rows(
+    paths: np.ndarray, observed: np.ndarray, seen: np.ndarray, how: np.ndarray
+) -> np.ndarray:
+    """``anchor`` for series with at least one observation.
+
+    The stretch up to the latest observation interpolates between the path's
+    first value (its base, the same on every path) and the observations, so
+    it is computed once, on the first path, and broadcast.
+    """
     year_index = np.arange(paths.shape[-1])
-    last = np.where(seen.any(-1), (seen * year_index).max(-1), -1)  # (N,)
-    first_model = np.argmax(~np.isnan(paths), axis=-1)  # (S, N)
+    last = (seen * year_index).max(-1)  # (N,)
+    first = paths[:1]
+    first_model = np.argmax(~np.isnan(first), axis=-1)  # (1, N)
     is_anchor = seen[None] | (year_index == first_model[..., None])
-    anchor_value = np.where(seen[None], observed[None], paths)
+    anchor_value = np.where(seen[None], observed[None], first)
     previous = np.maximum.accumulate(np.where(is_anchor, year_index, -1), axis=-1)
     following = np.flip(
         np.minimum.accumulate(np.flip(np.where(is_anchor, year_index, 10**9), -1), -1), -1
@@ -300,24 +325,22 @@ def anchor(paths: np.ndarray, observed: np.ndarray, how: np.ndarray) -> np.ndarr
     following = np.minimum(following, paths.shape[-1] - 1)
     at_previous = np.take_along_axis(anchor_value, np.maximum(previous, 0), -1)
     at_following = np.take_along_axis(anchor_value, following, -1)
-    span = np.maximum(following - previous, 1)
-    weight = (year_index - previous) / span
+    weight = (year_index - previous) / np.maximum(following - previous, 1)
     how = how[..., None]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         geometric = at_previous * (at_following / at_previous) ** weight
         linear = at_previous + (at_following - at_previous) * weight
-        interpolated = np.where(how == Anchor.MULTIPLY, geometric, linear)
+        interpolated = np.where(how[:1] == Anchor.MULTIPLY, geometric, linear)
         interpolated = np.where(is_anchor, anchor_value, interpolated)
-        last_index = np.broadcast_to(np.maximum(last, 0)[None, :, None], (*paths.shape[:2], 1))
-        model_at_last = np.take_along_axis(paths, last_index, -1)
-        observed_last = np.take_along_axis(anchor_value, last_index, -1)
-        carried = np.select(
-            [how == Anchor.MULTIPLY, how == Anchor.ADD],
-            [paths * observed_last / model_at_last, paths + observed_last - model_at_last],
-            paths,
+        interpolated = np.where(previous < 0, first, interpolated)  # before the first value
+        model_at_last = np.take_along_axis(
+            paths, np.broadcast_to(last[None, :, None], (*paths.shape[:2], 1)), -1
         )
-    replaced = np.where(seen[None], observed[None], paths)
-    interpolated = np.where(previous < 0, paths, interpolated)  # before the model's first value
+        observed_last = observed[np.arange(observed.shape[0]), last][None, :, None]
+        carried = np.where(
+            how == Anchor.ADD,
+            paths + observed_last - model_at_last,
+            paths * observed_last / model_at_last,
+        )
     anchored = np.where(year_index <= last[None, :, None], interpolated, carried)
-    anchored = np.where(how == Anchor.REPLACE, replaced, anchored)
-    return np.where((last < 0)[None, :, None], paths, anchored)
+    return np.where(how == Anchor.REPLACE, np.where(seen[None], observed[None], paths), anchored)

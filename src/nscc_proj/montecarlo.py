@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nscc_proj.assess import Targets, assess
+from nscc_proj.assess import Targets, met_at_milestones
 from nscc_proj.catalog import Catalog, Kind
-from nscc_proj.engine import Links, project_paths
+from nscc_proj.engine import Links, Mode, project_paths
 from nscc_proj.observed import Observations
 from nscc_proj.projection import Projection, effective_base, project, targets_of
 from nscc_proj.rates import ScenarioArrays, compile_scenarios
@@ -152,7 +152,8 @@ def simulate_block(setup: Setup, seed: int, index: int, size: int) -> Tally:
     tallies = []
     for s in range(n_scenarios):
         volatility = setup.volatility[s]
-        z = normals @ volatility.cholesky.T
+        identity = np.array_equal(volatility.cholesky, np.eye(n_series))
+        z = normals if identity else normals @ volatility.cholesky.T
         if volatility.df is not None:
             # Fat tails from a stream of the scenario's own (keyed by its name), so a
             # scenario's numbers do not depend on which others run beside it.
@@ -174,6 +175,8 @@ def project_variants(setup: Setup, s: int, growth: np.ndarray) -> np.ndarray:
     """
     arrays = setup.arrays
     variants, n_series = growth.shape[0], growth.shape[1]
+    unshocked = np.where(arrays.mode[s][:, None] == Mode.ADDITIVE, 0.0, 1.0)
+    shocked = not np.array_equal(arrays.shift[s], np.broadcast_to(unshocked, arrays.shift[s].shape))
     return project_paths(
         setup.base_value,
         growth,
@@ -181,7 +184,9 @@ def project_variants(setup: Setup, s: int, growth: np.ndarray) -> np.ndarray:
         setup.start,
         setup.catalog.lower_bound,
         setup.catalog.upper_bound,
-        shift=np.broadcast_to(arrays.shift[s], (variants, *arrays.shift.shape[1:])),
+        shift=np.broadcast_to(arrays.shift[s], (variants, *arrays.shift.shape[1:]))
+        if shocked
+        else None,
         links=Links(
             np.broadcast_to(arrays.link[s], (variants, n_series)),
             np.broadcast_to(arrays.driver[s], (variants, n_series)),
@@ -192,11 +197,10 @@ def project_variants(setup: Setup, s: int, growth: np.ndarray) -> np.ndarray:
 
 def _tally(setup: Setup, s: int, paths: np.ndarray) -> Tally:
     indicators = len(setup.catalog)
-    result = assess(paths[:, :indicators], setup.targets)
-    met = result.met  # (P, I, M), NaN where not assessable
+    projected, met = met_at_milestones(paths[:, :indicators], setup.targets)  # NaN: not assessable
     assessable = ~np.isnan(met)
     hit = met == 1.0
-    histogram = _histogram(result.projected, setup.centre[s], setup.linear[:indicators, None], BINS)
+    histogram = _histogram(projected, setup.centre[s], setup.linear[:indicators, None], BINS)
     joint, joint_assessable = _joint(setup, hit, assessable)
     band = None
     if setup.bands:
@@ -213,8 +217,8 @@ def _tally(setup: Setup, s: int, paths: np.ndarray) -> Tally:
         joint=joint[None],
         joint_assessable=joint_assessable[None],
         histogram=histogram[None],
-        low=np.fmin.reduce(result.projected, axis=0)[None],
-        high=np.fmax.reduce(result.projected, axis=0)[None],
+        low=np.fmin.reduce(projected, axis=0)[None],
+        high=np.fmax.reduce(projected, axis=0)[None],
         band_histogram=None if band is None else band[0],
         band_low=None if band is None else band[1],
         band_high=None if band is None else band[2],
@@ -256,6 +260,8 @@ def _histogram(values: np.ndarray, centre: np.ndarray, linear: np.ndarray, bins:
 
 def _stack(tallies: list[Tally], size: int) -> Tally:
     """The tallies of every scenario of one block, along the scenario axis."""
+    if len(tallies) == 1:
+        return tallies[0]
 
     def joined(name: str) -> np.ndarray | None:
         parts = [getattr(t, name) for t in tallies]

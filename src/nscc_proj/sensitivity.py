@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nscc_proj import montecarlo
-from nscc_proj.assess import assess
+from nscc_proj.assess import met_at_milestones
 from nscc_proj.catalog import Catalog
 from nscc_proj.engine import Link, Mode
 from nscc_proj.errors import InputError
@@ -72,9 +72,9 @@ def _evaluate(
     values, met = [], []
     for start in range(0, growth.shape[0], 2048):
         paths = montecarlo.project_variants(setup, 0, growth[start : start + 2048])
-        result = assess(paths[:, : len(catalog)], setup.targets)
-        values.append(result.projected[:, i, m])
-        met.append(result.met[:, i, m])
+        projected, hit = met_at_milestones(paths[:, : len(catalog)], setup.targets)
+        values.append(projected[:, i, m])
+        met.append(hit[:, i, m])
     return np.concatenate(values), np.concatenate(met)
 
 
