@@ -1,0 +1,143 @@
+"""The simulate and sensitivity commands: output schemas, exit codes, engines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nscc_proj.cli import app
+from nscc_proj.sensitivity import TORNADO_COLUMNS
+from nscc_proj.simulation import BAND_COLUMNS, SIMULATION_COLUMNS
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(app, list(args))
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_simulate_csv_schema_and_numbers(workdir):
+    result = run("simulate", "-s", "base", "--paths", "2048", "--seed", "1", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    table = rows(result.stdout)
+    assert tuple(table[0]) == SIMULATION_COLUMNS
+    targets = [r for r in table if r["scope"] == "target"]
+    assert len(targets) == 31 * 2
+    gdp = next(r for r in targets if r["indicator_key"] == "gdp" and r["milestone"] == "2035")
+    assert 0 <= float(gdp["probability"]) <= 1
+    assert float(gdp["p5"]) < float(gdp["p50"]) < float(gdp["p95"])
+    assert gdp["probability_analytic"] != ""
+    scopes = {r["scope"] for r in table}
+    assert scopes == {"target", "domain", "all"}
+    overall = [r for r in table if r["scope"] == "all"]
+    assert [r["milestone"] for r in overall] == ["2025", "2035", ""]
+
+
+def test_simulate_is_reproducible_and_seed_sensitive(workdir):
+    first = run("simulate", "--paths", "1500", "--seed", "9", "-f", "csv").stdout
+    again = run("simulate", "--paths", "1500", "--seed", "9", "-f", "csv").stdout
+    other = run("simulate", "--paths", "1500", "--seed", "10", "-f", "csv").stdout
+    assert first == again
+    assert first != other
+
+
+def test_simulate_bands_and_json(workdir):
+    bands = run("simulate", "--paths", "1024", "--bands", "-f", "csv")
+    assert bands.exit_code == 0, bands.stderr
+    table = rows(bands.stdout)
+    assert tuple(table[0]) == BAND_COLUMNS
+    assert {r["indicator_key"] for r in table} >= {"gdp", "urban_income"}
+    as_json = run("simulate", "--paths", "1024", "-f", "json", "-o", "sim.json")
+    assert as_json.exit_code == 0, as_json.stderr
+    assert as_json.stdout == ""
+    data = json.loads((workdir / "sim.json").read_text(encoding="utf-8"))
+    assert data[0]["scope"] == "target"
+
+
+def test_simulate_table(workdir):
+    result = run("simulate", "-s", "base", "-s", "high", "--paths", "1024")
+    assert result.exit_code == 0, result.stderr
+    assert "Scenario base: 1,024 paths, seed 42" in result.stdout
+    assert "Scenario high" in result.stdout
+    assert "Joint probability of meeting every target" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--paths", "0"), "--paths must be at least 1"),
+        (("--seed", "-3"), "--seed must be zero or more"),
+        (("--scheduler", "tcp://127.0.0.1:1"), "need --engine dask"),
+    ],
+)
+def test_simulate_bad_options(workdir, args, message):
+    result = run("simulate", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_simulate_bad_uncertainty_names_the_line(workdir):
+    (workdir / "u.yaml").write_text(
+        "name: u\nuncertainty:\n  sigma:\n    gpd: 0.02\n", encoding="utf-8"
+    )
+    result = run("simulate", "-s", "u.yaml", "--paths", "10")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: u.yaml:4: uncertainty.sigma.gpd: unknown indicator")
+    (workdir / "t.yaml").write_text("name: t\nuncertainty: {df: 2}\n", encoding="utf-8")
+    result = run("simulate", "-s", "t.yaml", "--paths", "10")
+    assert result.exit_code == 2
+    assert "t.yaml:2: uncertainty.df" in result.stderr
+
+
+@pytest.mark.dask
+def test_dask_engine_gives_the_same_numbers(workdir):
+    here = run("simulate", "--paths", "2500", "--seed", "4", "-f", "csv")
+    there = run(
+        "simulate",
+        "--paths",
+        "2500",
+        "--seed",
+        "4",
+        "-f",
+        "csv",
+        "--engine",
+        "dask",
+        "--workers",
+        "1",
+    )
+    assert there.exit_code == 0, there.stderr
+    assert here.stdout == there.stdout
+
+
+def test_sensitivity_tornado_csv_and_table(workdir):
+    result = run("sensitivity", "--target", "budget_revenue:2035", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    table = rows(result.stdout)
+    assert tuple(table[0]) == TORNADO_COLUMNS
+    assumptions = [r["assumption"] for r in table]
+    assert set(assumptions) == {"budget_revenue", "gdp"}  # revenue is a ratio to GDP in base
+    swings = [float(r["swing"]) for r in table]
+    assert swings == sorted(swings, reverse=True)
+    view = run("sensitivity", "--target", "gdp:2035", "--sobol", "128")
+    assert view.exit_code == 0, view.stderr
+    assert "One at a time: gdp 2035" in view.stdout
+    assert "Sobol" in view.stdout
+
+
+def test_sensitivity_bad_target(workdir):
+    result = run("sensitivity", "--target", "gdp2035")
+    assert result.exit_code == 2
+    assert "KEY:YEAR" in result.stderr
