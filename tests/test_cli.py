@@ -726,7 +726,7 @@ BAD_SCENARIOS: dict[str, tuple[dict[str, str], list[str], tuple[str, ...]]] = {
     "duplicate yaml key": (
         {"s.yaml": "name: x\ngrowth:\n  gdp: 0.05\n  gdp: 0.06\n"},
         ["-s", "s.yaml"],
-        ("s.yaml:4: YAML syntax error", 'duplicate key "gdp"'),
+        ("s.yaml:4: YAML syntax error", "duplicate key 'gdp'"),
     ),
     "not a mapping": (
         {"s.yaml": "- 1\n"},

@@ -223,7 +223,6 @@ def project(
     """
     from nscc_proj.export import Format
     from nscc_proj.projection import project as run_projection
-    from nscc_proj.render import assessment_view
     from nscc_proj.scenario import load_scenario
 
     out_format = _resolve_format(fmt, output)
@@ -234,6 +233,8 @@ def project(
         if paths:
             out_format = Format.CSV
         else:
+            from nscc_proj.render import assessment_view  # rich only for the terminal
+
             console = _console()
             console.print(assessment_view(catalog, table, lang.value, console.width))
             return

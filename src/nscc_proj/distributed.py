@@ -17,7 +17,7 @@ Progress = Callable[[int, int], None]
 
 def dask_map_blocks(
     scheduler: str | None = None, workers: int | None = None, progress: Progress | None = None
-) -> Callable[[Setup, int, list[list[tuple[int, int]]]], list[Tally]]:
+) -> Callable[[Setup, int, list[list[tuple[int, int]]]], Tally]:
     """A ``map_blocks`` for ``montecarlo.run`` on Dask.
 
     ``scheduler`` (``tcp://host:8786``) uses an existing cluster; otherwise a
@@ -29,7 +29,7 @@ def dask_map_blocks(
     except ImportError:
         raise InputError("the Dask engine needs Dask: pip install 'nscc-proj[dask]'") from None
 
-    def map_blocks(setup: Setup, seed: int, chunks: list[list[tuple[int, int]]]) -> list[Tally]:
+    def map_blocks(setup: Setup, seed: int, chunks: list[list[tuple[int, int]]]) -> Tally:
         cluster = None
         try:
             if scheduler is None:
@@ -44,10 +44,14 @@ def dask_map_blocks(
             futures = client.map(
                 simulate_blocks, [shared] * len(chunks), [seed] * len(chunks), chunks, pure=False
             )
-            for done, _ in enumerate(as_completed(futures), start=1):
+            total: Tally | None = None
+            # Added as they arrive, so the client holds one running total.
+            for done, (_, part) in enumerate(as_completed(futures, with_results=True), start=1):
+                total = part if total is None else total + part
                 if progress is not None:
                     progress(done, len(futures))
-            return list(client.gather(futures))
+            assert total is not None
+            return total
         finally:
             client.close()
             if cluster is not None:

@@ -322,26 +322,25 @@ def run(
     paths: int,
     seed: int,
     *,
-    map_blocks: Callable[[Setup, int, list[list[tuple[int, int]]]], list[Tally]] | None = None,
+    map_blocks: Callable[[Setup, int, list[list[tuple[int, int]]]], Tally] | None = None,
     progress: Callable[[int, int], None] | None = None,
     chunk_blocks: int = 8,
 ) -> Tally:
     """The tally of ``paths`` paths, in chunks of ``chunk_blocks`` blocks.
 
-    ``map_blocks`` runs chunks elsewhere (Dask); the default runs them here,
-    one after the other, reporting progress after each chunk.
+    ``map_blocks`` runs chunks elsewhere (Dask) and returns their sum; the
+    default runs them here one after the other, adding each chunk's tally to
+    a running total so memory does not grow with ``paths``.
     """
     blocks = list(enumerate(block_sizes(paths)))
     chunks = [blocks[i : i + chunk_blocks] for i in range(0, len(blocks), chunk_blocks)]
     if map_blocks is not None:
-        parts = map_blocks(setup, seed, chunks)
-    else:
-        parts = []
-        for done, chunk in enumerate(chunks, start=1):
-            parts.append(simulate_blocks(setup, seed, chunk))
-            if progress is not None:
-                progress(done, len(chunks))
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
+        return map_blocks(setup, seed, chunks)
+    total: Tally | None = None
+    for done, chunk in enumerate(chunks, start=1):
+        part = simulate_blocks(setup, seed, chunk)
+        total = part if total is None else total + part
+        if progress is not None:
+            progress(done, len(chunks))
+    assert total is not None  # paths >= 1 makes at least one chunk
     return total

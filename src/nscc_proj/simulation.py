@@ -52,7 +52,7 @@ BAND_COLUMNS = (
     "p75",
     "p95",
 )
-MapBlocks = Callable[[montecarlo.Setup, int, list[list[tuple[int, int]]]], list[montecarlo.Tally]]
+MapBlocks = Callable[[montecarlo.Setup, int, list[list[tuple[int, int]]]], montecarlo.Tally]
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class Simulation:
         )
 
     def table(self) -> Table:
-        """Targets, then the joint probability of each domain and of all, by milestone and overall."""
+        """Targets, then the joint probability of each domain and of all, by milestone, overall."""
         catalog, rows = self.catalog, []
         domains = list(dict.fromkeys(ind.domain_en for ind in catalog.indicators))
         joint_analytic = probability.joint(self.setup)

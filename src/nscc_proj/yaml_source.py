@@ -40,9 +40,13 @@ class YamlDocument:
 
 
 def read_yaml(path: str | Path) -> YamlDocument:
-    """Parse a YAML file; syntax errors and duplicate keys become one-line errors."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """Parse a YAML file; syntax errors and duplicate keys become one-line errors.
+
+    PyYAML composes the document into nodes that carry their positions
+    (with libyaml's C parser where available, for a quick start); the data is
+    built from the nodes so every key keeps its line.
+    """
+    import yaml
 
     source = str(path)
     try:
@@ -51,69 +55,93 @@ def read_yaml(path: str | Path) -> YamlDocument:
         raise InputError("file not found", source=source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file: {exc}", source=source) from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    lines: dict[Location, int] = {}
     try:
-        tree = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
+        node = loader.get_single_node()
+        builder = _Builder(loader, lines, source)
+        data = None if node is None else builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         last_line = max(1, len(text.splitlines()))
         line = min(mark.line + 1, last_line) if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(f"YAML syntax error: {problem}", source=source, line=line) from None
-    except YAMLError as exc:
+    except yaml.YAMLError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
         raise InputError(f"YAML syntax error: {first_line}", source=source) from None
-    lines: dict[Location, int] = {}
-    budget = [_MAX_NODES]
-    return YamlDocument(data=_plain(tree, (), lines, 1, budget, source), source=source, lines=lines)
+    finally:
+        loader.dispose()
+    return YamlDocument(data=data, source=source, lines=lines)
 
 
 # Aliases can expand a small file into a huge tree; no scenario needs this many nodes.
 _MAX_NODES = 100_000
+_MERGE = "tag:yaml.org,2002:merge"
 
 
-def _plain(
-    node: Any,
-    location: Location,
-    lines: dict[Location, int],
-    line: int,
-    budget: list[int],
-    source: str,
-) -> Any:
-    """Builtin containers and scalars, recording each key's line on the way."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+class _Builder:
+    """Plain data from PyYAML nodes, recording each key's line on the way."""
 
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise InputError("the document expands to too many values (aliases?)", source=source)
-    if isinstance(node, CommentedMap):
+    def __init__(self, loader: Any, lines: dict[Location, int], source: str) -> None:
+        self.loader, self.lines, self.source = loader, lines, source
+        self.budget = _MAX_NODES
+
+    def build(self, node: Any, location: Location) -> Any:
+        import yaml
+
+        self.budget -= 1
+        if self.budget < 0:
+            raise InputError(
+                "the document expands to too many values (aliases?)", source=self.source
+            )
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, location)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, child in enumerate(node.value):
+                here = (*location, str(index))
+                self.lines[here] = child.start_mark.line + 1
+                items.append(self.build(child, here))
+            return items
+        if node.tag.startswith("!"):
+            raise InputError(
+                f"YAML tags such as {node.tag} are not supported", source=self.source, line=line
+            )
+        return _scalar(self.loader.construct_object(node, deep=True))
+
+    def _mapping(self, node: Any, location: Location) -> dict[Any, Any]:
+        explicit = [(k, v) for k, v in node.value if k.tag != _MERGE]
+        merged = [(k, v) for k, v in node.value if k.tag == _MERGE]
         result: dict[Any, Any] = {}
-        for key, value in node.items():
-            here = (*location, str(_scalar(key)))
-            # Keys merged in with `<<: *anchor` have no position of their own.
-            lines[here] = _line_of(node.lc.key, key, line)
-            result[_scalar(key)] = _plain(value, here, lines, lines[here], budget, source)
+        # Keys merged in with `<<: *anchor` come first; keys written here override them.
+        for _, source_node in merged:
+            for mapping in (
+                getattr(source_node, "value", []) if source_node.id == "sequence" else [source_node]
+            ):
+                for key_node, value_node in getattr(mapping, "value", []):
+                    key = _scalar(self.loader.construct_object(key_node, deep=True))
+                    here = (*location, str(key))
+                    self.lines.setdefault(here, node.start_mark.line + 1)
+                    result[key] = self.build(value_node, here)
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in explicit:
+            key = _scalar(self.loader.construct_object(key_node, deep=True))
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise InputError("a key must be a plain value", source=self.source, line=line)
+            if key in first_line:
+                raise InputError(
+                    f"YAML syntax error: duplicate key {key!r} (first on line {first_line[key]})",
+                    source=self.source,
+                    line=line,
+                )
+            first_line[key] = line
+            here = (*location, str(key))
+            self.lines[here] = line
+            result[key] = self.build(value_node, here)
         return result
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            here = (*location, str(index))
-            lines[here] = _line_of(node.lc.item, index, line)
-            items.append(_plain(value, here, lines, lines[here], budget, source))
-        return items
-    if isinstance(node, TaggedScalar):
-        raise InputError(
-            f"YAML tags such as {node.tag} are not supported", source=source, line=line
-        )
-    return _scalar(node)
-
-
-def _line_of(position_of: Any, key: Any, fallback: int) -> int:
-    """A key's line; keys merged in with ``<<: *anchor`` have none, so use the parent's."""
-    try:
-        position = position_of(key)
-    except (KeyError, IndexError):
-        return fallback
-    return int(position[0]) + 1 if position is not None else fallback
 
 
 def _scalar(value: Any) -> Any:

@@ -1,0 +1,195 @@
+"""Benchmark of the Monte Carlo engine and the CLI, as ratios measured in one run.
+
+Prints:
+  (a) raw NumPy normal draws, values/s;
+  (b) the Monte Carlo engine (draws, projection, assessment, tallies), path-years/s,
+      a path-year being one year of one path over every series;
+  (c) a plain per-path Python loop doing the same work on a small run, path-years/s;
+  b/a as draw-equivalents (b x draws per path-year / a: 1.0 means the engine runs as
+  fast as drawing its random numbers alone) and b/c;
+  the wall time of `nscc project` over all shipped scenarios and of `nscc --help`,
+  each as a ratio to `python -c "import numpy"`;
+  the peak memory of `nscc simulate` at two path counts.
+
+Run: python benchmarks/bench_engine.py [--paths 50000] [--memory 100000 1000000]
+(or `nox -s bench`). Observations are left out (--no-observed) so the loop and the
+engine do the same arithmetic; the loop's results are checked against the engine's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from nscc_proj import montecarlo
+from nscc_proj.catalog_io import load_catalog
+from nscc_proj.engine import Link, Mode
+from nscc_proj.scenario import load_scenario
+
+
+def best_of(repeats: int, action: object) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()  # type: ignore[operator]
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def normal_throughput() -> float:
+    rng = np.random.default_rng(0)
+    count = 20_000_000
+    return count / best_of(3, lambda: rng.standard_normal(count))
+
+
+def engine_throughput(setup: montecarlo.Setup, paths: int) -> float:
+    montecarlo.run(setup, 2 * montecarlo.BLOCK, seed=1)  # warm up
+    seconds = best_of(3, lambda: montecarlo.run(setup, paths, seed=1))
+    years = setup.arrays.growth.shape[-1]
+    return paths * years / seconds
+
+
+def loop_paths(setup: montecarlo.Setup, z: np.ndarray) -> np.ndarray:
+    """The engine's arithmetic one path, one year and one series at a time (no observations)."""
+    arrays, catalog = setup.arrays, setup.catalog
+    n_series, n_steps = arrays.growth.shape[1:]
+    sigma = setup.volatility[0].sigma
+    lower, upper = catalog.lower_bound, catalog.upper_bound
+    order = sorted(range(n_series), key=lambda n: arrays.link[0, n] != Link.NONE)
+    out = np.full((z.shape[0], n_series, n_steps + 1), math.nan)
+    for p in range(z.shape[0]):
+        for n in order:
+            mode, link, driver = arrays.mode[0, n], arrays.link[0, n], arrays.driver[0, n]
+            start = int(setup.start[n])
+            base = setup.base_value[n]
+            if link == Link.RATIO:
+                own = 100.0 * base / out[p, driver, start]
+            elif link == Link.PER:
+                own = base * out[p, driver, start]
+            else:
+                own = base
+            if math.isnan(own) and mode != Mode.DIRECT:
+                continue
+            value = own
+            for t in range(start, n_steps + 1):
+                if t > start:
+                    step = arrays.growth[0, n, t - 1]
+                    shock = sigma[n] * z[p, n, t - 1]
+                    if mode == Mode.COMPOUND:
+                        own = own * (1.0 + step) * math.exp(shock)
+                    elif mode == Mode.ADDITIVE:
+                        own = own + step + shock
+                    else:
+                        own = step + shock
+                    if link == Link.NONE:
+                        own = min(max(own, lower[n]), upper[n])
+                if link == Link.RATIO:
+                    value = own / 100.0 * out[p, driver, t]
+                elif link == Link.PER:
+                    value = own / out[p, driver, t]
+                elif link == Link.RATE_OF:
+                    value = own if t == start else 100.0 * (out[p, driver, t] / out[p, driver, t - 1] - 1)
+                else:
+                    value = own
+                out[p, n, t] = min(max(value, lower[n]), upper[n])
+    return out
+
+
+def loop_throughput(setup: montecarlo.Setup, paths: int) -> tuple[float, bool]:
+    """Loop timing, and whether it reproduces the engine on the same draws."""
+    from nscc_proj.assess import met_at_milestones
+    from nscc_proj.uncertainty import shocked_steps
+
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((paths, setup.arrays.growth.shape[1], setup.arrays.growth.shape[2]))
+
+    def run_loop() -> np.ndarray:
+        result = loop_paths(setup, z)
+        met_at_milestones(result[:, : len(setup.catalog)], setup.targets)
+        return result
+
+    started = time.perf_counter()
+    looped = run_loop()
+    seconds = time.perf_counter() - started
+    growth = shocked_steps(setup.arrays.growth[0], setup.arrays.mode[0], setup.volatility[0].sigma, z)
+    engine = montecarlo.project_variants(setup, 0, growth)
+    agrees = bool(np.allclose(engine, looped, rtol=1e-9, equal_nan=True))
+    return paths * setup.arrays.growth.shape[-1] / seconds, agrees
+
+
+def command_seconds(command: list[str], repeats: int = 5) -> float:
+    return best_of(repeats, lambda: subprocess.run(command, check=True, capture_output=True))
+
+
+def peak_memory(paths: int) -> float:
+    """Peak RSS (MiB) of one `nscc simulate` run, in a fresh process."""
+    code = (
+        "import resource, sys; from nscc_proj.cli import app\n"
+        f"sys.argv = ['nscc', 'simulate', '--paths', '{paths}', '-f', 'csv', '-o', os.devnull]\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import os\n" + code], check=True, capture_output=True, text=True
+    )
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, {platform.system()} {platform.machine()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paths", type=int, default=50_000, help="engine run size")
+    parser.add_argument("--loop-paths", type=int, default=200, help="plain-loop run size")
+    parser.add_argument("--memory", type=int, nargs=2, default=(100_000, 1_000_000), metavar="N")
+    args = parser.parse_args()
+
+    catalog = load_catalog()
+    setup, _ = montecarlo.prepare(catalog, [load_scenario("base")], None)
+    draws_per_path_year = setup.arrays.growth.shape[1]
+    print(f"machine: {machine()}")
+    a = normal_throughput()
+    print(f"(a) NumPy normal draws:       {a:14,.0f} values/s")
+    b = engine_throughput(setup, args.paths)
+    print(f"(b) Monte Carlo engine:       {b:14,.0f} path-years/s ({draws_per_path_year} draws each)")
+    c, agrees = loop_throughput(setup, args.loop_paths)
+    print(f"(c) plain per-path loop:      {c:14,.0f} path-years/s (agrees with the engine: {agrees})")
+    print(f"b/a in draw-equivalents:      {b * draws_per_path_year / a:14.2f}  (goal >= 0.5)")
+    print(f"b/c:                          {b / c:14.0f}  (goal >= 100)")
+
+    beside = os.path.join(os.path.dirname(sys.executable), "nscc")
+    nscc = beside if os.path.exists(beside) else shutil.which("nscc") or "nscc"
+    numpy_import = command_seconds([sys.executable, "-c", "import numpy"])
+    scenarios = [arg for name in ("base", "high", "low", "shock") for arg in ("-s", name)]
+    project_all = command_seconds([nscc, "project", *scenarios, "-f", "csv"])
+    help_only = command_seconds([nscc, "--help"])
+    print(f"python -c 'import numpy':     {numpy_import:14.3f} s")
+    print(f"nscc project (4 scenarios):   {project_all:14.3f} s  ratio {project_all / numpy_import:.2f} (goal <= 3)")
+    print(f"nscc --help:                  {help_only:14.3f} s  ratio {help_only / numpy_import:.2f} (goal <= 2)")
+
+    small, large = args.memory
+    low, high = peak_memory(small), peak_memory(large)
+    print(f"peak RSS, simulate {small:,} paths: {low:8.1f} MiB; {large:,} paths: {high:8.1f} MiB; ratio {high / low:.2f} (goal <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
