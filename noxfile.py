@@ -30,3 +30,10 @@ def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy (strict)."""
     session.install("-e", ".[dev]")
     session.run("mypy", *session.posargs)
+
+
+@nox.session(python=PYTHON[0], default=False)
+def bench(session: nox.Session) -> None:
+    """Measure the engine, the CLI start and memory, as ratios (slow)."""
+    session.install(".")
+    session.run("python", "benchmarks/bench_engine.py", *session.posargs)
