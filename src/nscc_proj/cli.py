@@ -388,4 +388,4 @@ def main() -> None:
 
 
 # Commands of the analysis and uncertainty layers register themselves on ``app``.
-from nscc_proj import cli_analysis, cli_uncertainty  # noqa: E402, F401
+from nscc_proj import cli_analysis, cli_report, cli_uncertainty  # noqa: E402, F401

@@ -76,18 +76,19 @@ def render_text(table: Table, fmt: Format) -> str:
     raise ValueError(f"{fmt} is not a file format")
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file and a rename.
 
     A symlink is followed (its target is replaced, not the link), and a
     destination that is not a regular file (``/dev/stdout``, a pipe) is
     written in place, since it cannot be renamed over.
     """
     destination = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if destination.exists() and not destination.is_file() and not destination.is_dir():
         try:
-            with destination.open("w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
+            with destination.open("wb") as stream:
+                stream.write(data)
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", source=str(path)) from None
         return
@@ -101,16 +102,14 @@ def write_atomic(path: str | Path, text: str) -> None:
     temporary: Path | None = None
     try:
         with tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
+            "wb",
             dir=folder,
             prefix=f".{destination.name}.",
             suffix=".tmp",
             delete=False,
         ) as handle:
             temporary = Path(handle.name)
-            handle.write(text)
+            handle.write(data)
         # A temporary file is private (0600); give the result the mode a plain open() would.
         temporary.chmod(_mode_for(destination))
         os.replace(temporary, destination)

@@ -1,0 +1,84 @@
+"""``nscc report``: the report folder (HTML, charts, workbook, summary.md).
+
+Registered on the ``nscc`` app by ``cli``; like it, parse, call, render.
+matplotlib and openpyxl load only when the command runs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nscc_proj.cli import (
+    DataOption,
+    Language,
+    NoObservedOption,
+    ObservedOption,
+    ScenarioOption,
+    _inputs,
+    app,
+    reports_errors,
+)
+
+
+@app.command()
+@reports_errors
+def report(
+    scenario: ScenarioOption = ["base"],  # noqa: B006 - typer reads the default from here
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder to write into (created if missing).", show_default=True
+        ),
+    ] = Path("report"),
+    lang: Annotated[
+        Language, typer.Option("--lang", help="Language of the report, its charts included.")
+    ] = Language.EN,
+    simulate: Annotated[
+        int, typer.Option("--simulate", help="Also simulate N paths: fan bands and probabilities.")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 42,
+    data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
+) -> None:
+    """Write report.html, charts (PNG and SVG), report.xlsx and summary.md into a folder.
+
+    report.html is one self-contained file with its charts embedded; it opens
+    without a network.
+
+    Example: nscc report --scenario base --scenario high --out report/ --lang zh
+    """
+    from nscc_proj.projection import project as run_projection
+    from nscc_proj.report import build_report, check_folder, write_report
+    from nscc_proj.scenario import load_scenario
+
+    started = time.perf_counter()
+    check_folder(out)
+    catalog, observations = _inputs(data, observed, no_observed)
+    scenarios = [load_scenario(name) for name in scenario]
+    result = run_projection(catalog, scenarios, observations)
+    bands, probabilities, used_seed = None, None, None
+    if simulate:
+        from nscc_proj.charts import bands_from_table
+        from nscc_proj.simulation import simulate as run_simulation
+
+        simulation = run_simulation(
+            catalog, scenarios, observations, paths=simulate, seed=seed, bands=True
+        )
+        bands, probabilities = bands_from_table(simulation.bands_table()), simulation.table()
+        used_seed = seed
+    rendered = build_report(
+        result, scenarios, lang.value, bands=bands, seed=used_seed, probabilities=probabilities
+    )
+    for warning in rendered.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    write_report(rendered, out)
+    typer.echo(
+        f"Wrote report.html, report.xlsx, summary.md and {2 * len(rendered.charts)} chart files "
+        f"(charts/) to {out} in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )

@@ -1,0 +1,404 @@
+"""``nscc report``: the four artefacts on the shipped data, in English and Chinese.
+
+The shipped report is built once per language (module fixtures) and every
+test reads it; tests of failure paths and fallbacks use the tiny table.
+Regenerate the golden summary with ``NSCC_UPDATE_GOLDEN=1 pytest tests/test_report.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import shutil
+import struct
+import subprocess
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner, Result
+
+import nscc_proj.cli_report  # noqa: F401 - registers `nscc report` on the app
+from nscc_proj.catalog import Catalog
+from nscc_proj.catalog_io import load_catalog
+from nscc_proj.charts import (
+    INDICATOR_SIZE,
+    OVERVIEW_WIDTH,
+    bands_from_table,
+    overview_height,
+    render_charts,
+)
+from nscc_proj.cli import _inputs, app
+from nscc_proj.export import table_to_csv, write_atomic
+from nscc_proj.fonts import MISSING_FONT_WARNING, cjk_font, strip_cjk
+from nscc_proj.projection import Projection, project
+from nscc_proj.report import build_report, write_report
+from nscc_proj.requirements import required_growth
+from nscc_proj.scenario import Scenario, load_scenario, scenario_from_dict
+from nscc_proj.table import Table
+from nscc_proj.workbook import header, sheets_for, workbook_bytes
+
+GOLDEN = Path(__file__).parent / "golden" / "report_summary_en.md"
+SHEETS = [
+    "Summary",
+    "Assessment",
+    "Required growth",
+    "Paths",
+    "Observed",
+    "Indicators",
+    "Metadata",
+]
+TINY_GROWTH = {
+    "gdp": 0.1,
+    "jobless": {"change": -0.1},
+    "rank": {"change": -0.5},
+    "rd_growth": "10%",
+    "share": {"change": 1},
+    "parks": 0.1,
+}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
+]
+
+
+def invoke(*args: object) -> Result:
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[Projection, list[Scenario]]:
+    catalog, observed = _inputs(None, None, False)
+    scenarios = [load_scenario("base"), load_scenario("high")]
+    return project(catalog, scenarios, observed), scenarios
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    """The CLI's report on the shipped data, from an empty folder, and how long it took."""
+    folder = tmp_path_factory.mktemp("en")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)  # no local scenarios/ shadows the shipped ones
+        started = time.perf_counter()
+        result = invoke("report", "-s", "base", "-s", "high", "--out", "report")
+        elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "Warning" not in result.stderr or cjk_font() is None
+    return folder / "report", elapsed
+
+
+@pytest.fixture(scope="module")
+def chinese(
+    tmp_path_factory: pytest.TempPathFactory, shipped: tuple[Projection, list[Scenario]]
+) -> tuple[Path, list[str]]:
+    """The Chinese report through the library, with every warning raised while rendering."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = build_report(*shipped, "zh")
+    folder = tmp_path_factory.mktemp("zh") / "report"
+    write_report(report, folder)
+    return folder, [str(warning.message) for warning in caught]
+
+
+def test_report_writes_the_four_artefacts_within_20_seconds(english: tuple[Path, float]) -> None:
+    folder, elapsed = english
+    assert elapsed < 20, f"the report took {elapsed:.1f} s"
+    for name in ("report.html", "report.xlsx", "summary.md"):
+        assert (folder / name).stat().st_size > 1000
+    names = {path.name for path in (folder / "charts").iterdir()}
+    assert {"status_heatmap.svg", "growth_required_vs_scenario.png"} <= names
+    assert "indicator_01_gdp.png" in names
+    assert len(names) == 2 * (2 + 31)
+    assert not [path for path in folder.rglob("*") if path.name.endswith(".tmp")]
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_charts_are_non_empty_images_of_the_expected_size(english: tuple[Path, float]) -> None:
+    from PIL import Image
+
+    charts = english[0] / "charts"
+    rows = 27  # indicators with a required rate on the shipped table
+    expected = {
+        "growth_required_vs_scenario": (OVERVIEW_WIDTH, overview_height(rows)),
+        "status_heatmap": (OVERVIEW_WIDTH, overview_height(31)),
+    }
+    for png in sorted(charts.glob("*.png")):
+        data = png.read_bytes()
+        assert _png_size(data) == expected.get(png.stem, INDICATOR_SIZE), png.name
+        with Image.open(io.BytesIO(data)) as image:
+            colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 20, f"{png.name} looks blank"
+        svg = png.with_suffix(".svg").read_text(encoding="utf-8")
+        assert svg.startswith("<?xml")
+        assert "<svg" in svg
+        assert "<path" in svg
+
+
+def test_html_is_self_contained(english: tuple[Path, float]) -> None:
+    page = (english[0] / "report.html").read_text(encoding="utf-8")
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    assert len(sources) == 2 + 31
+    assert all(source.startswith("data:image/png;base64,") for source in sources)
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page), "the page loads from a network"
+    assert "<script" not in page
+    for heading in ("Executive summary", "Five largest gaps", "Methodology", "Urban livability"):
+        assert heading in page
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt install chromium)")
+def test_html_opens_in_headless_chromium(english: tuple[Path, float], tmp_path: Path) -> None:
+    """No console message at all, every chart decoded; a screenshot of the top of the page."""
+    report = english[0] / "report.html"
+    probe = tmp_path / "probe.html"  # the report with a probe first in <head>, before its CSP
+    probe.write_text(
+        report.read_text(encoding="utf-8").replace("<head>", "<head>" + _PROBE, 1),
+        encoding="utf-8",
+    )
+    dom = _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
+    found = re.search(r'<pre id="nscc-probe">(.*?)</pre>', dom.stdout)
+    assert found, dom.stderr[-2000:]
+    result = json.loads(found.group(1).replace("&quot;", '"'))
+    assert result == {"errors": [], "images": 33, "loaded": 33}
+    assert not [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+
+    shot = tmp_path / "screenshot.png"
+    _chromium(tmp_path, "--window-size=1280,2000", f"--screenshot={shot}", report.as_uri())
+    assert _png_size(shot.read_bytes()) == (1280, 2000)
+
+
+_PROBE = """<script>
+window.nsccErrors = [];
+window.addEventListener("error", (e) => nsccErrors.push(String(e.message || "load error")), true);
+document.addEventListener("securitypolicyviolation", (e) => nsccErrors.push("CSP " + e.blockedURI));
+window.addEventListener("load", () => {
+  const images = [...document.images];
+  const loaded = images.filter((image) => image.complete && image.naturalWidth > 0).length;
+  const probe = document.createElement("pre");
+  probe.id = "nscc-probe";
+  probe.textContent = JSON.stringify({errors: nsccErrors, images: images.length, loaded});
+  document.body.appendChild(probe);
+});
+</script>"""
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    command = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=90, check=True)
+
+
+def _csv_rows(table: Table) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(table_to_csv(table))))
+
+
+def _sheet_rows(path: Path, sheet: str, codes: tuple[str, ...]) -> list[dict[str, object]]:
+    """Rows of a sheet keyed by CSV column code, found through the English headers."""
+    book = load_workbook(path, read_only=True)
+    rows = list(book[sheet].iter_rows(values_only=True))
+    book.close()
+    position = {name: k for k, name in enumerate(rows[0])}
+    return [{code: row[position[header(code, "en")]] for code in codes} for row in rows[1:]]
+
+
+def _same(cell: str, value: object) -> bool:
+    """A CSV cell and the XLSX value it should equal; booleans as true/false.
+
+    openpyxl writes floats with 16 significant digits (``%.16g``) where the
+    CSV keeps 17, so a number may differ in its last bit: more precision than
+    Excel's 15 digits, and far below anything a reader sees.
+    """
+    if cell == "":
+        return value is None
+    if isinstance(value, bool):
+        return cell == str(value).lower()
+    if isinstance(value, int | float):
+        return math.isclose(float(cell), value, rel_tol=1e-15, abs_tol=0.0)
+    return cell == value
+
+
+@pytest.mark.parametrize(
+    ("sheet", "table"),
+    [
+        ("Assessment", lambda p: p.assessment_table),
+        ("Paths", lambda p: p.path_table),
+        ("Required growth", lambda p: required_growth(p.catalog)),
+    ],
+)
+def test_xlsx_gives_the_numbers_of_the_csv_export(
+    english: tuple[Path, float],
+    shipped: tuple[Projection, list[Scenario]],
+    sheet: str,
+    table: Callable[[Projection], Table],
+) -> None:
+    expected = table(shipped[0])
+    numeric = [code for code in expected.columns if code not in ("status", "target_op")]
+    observed = _sheet_rows(english[0] / "report.xlsx", sheet, tuple(numeric))
+    csv_rows = _csv_rows(expected)
+    assert len(observed) == len(csv_rows)
+    for row, exp in zip(observed, csv_rows, strict=True):
+        wrong = [code for code in numeric if not _same(exp[code], row[code])]
+        assert not wrong, (exp, row)
+
+
+def test_xlsx_is_formatted_for_people(english: tuple[Path, float]) -> None:
+    book = load_workbook(english[0] / "report.xlsx")
+    assert book.sheetnames == SHEETS
+    for name in SHEETS:
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref, name
+        assert all(cell.font.b for cell in sheet[1])
+    assessment = book["Assessment"]
+    columns = {cell.value: cell.column_letter for cell in assessment[1]}
+    assert assessment[f"{columns['Gap %']}2"].number_format == "0.00%"
+    assert assessment[f"{columns['Projected']}2"].number_format == "#,##0.00"
+    assert assessment.column_dimensions[columns["Indicator"]].width >= 20
+    ranges = {str(rule.sqref) for rule in assessment.conditional_formatting}
+    assert f"{columns['Met']}2:{columns['Met']}{assessment.max_row}" in ranges
+    metadata = {row[0]: row[1] for row in book["Metadata"].iter_rows(values_only=True)}
+    assert metadata["nscc version / 版本"] == "0.1.0"
+    assert metadata["seed / 随机种子"] is None
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", str(metadata["run time (UTC) / 运行时间"])
+    )
+    assert str(metadata["scenario file / 情景文件: base"]).endswith("base.yaml")
+    assert metadata["column gap_rel"] == "Gap % / 差距%"
+
+
+def test_xlsx_neutralises_formulas_and_keeps_numbers(
+    write_file: Callable[[str, str], Path], tiny_table: Path
+) -> None:
+    text = tiny_table.read_text(encoding="utf-8").replace(",GDP,", ",=1+2,")
+    catalog = load_catalog(write_file("evil.csv", text))
+    scenario = scenario_from_dict({"name": "@SUM(A1)", "growth": TINY_GROWTH})
+    projection = project(catalog, [scenario])
+    sheets = sheets_for(projection, "en", {})
+    book = load_workbook(io.BytesIO(workbook_bytes(sheets, "en")))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells if cell.data_type == "s"}
+    assert {"'=1+2", "'@SUM(A1)"} <= texts
+    assert "=1+2" not in texts
+    rows = list(book["Assessment"].iter_rows(values_only=True))
+    gaps = [row[rows[0].index("Gap")] for row in rows[1:]]
+    assert any(isinstance(gap, float) and gap < 0 for gap in gaps)  # a negative number, not text
+
+
+@pytest.fixture
+def tiny(tiny_catalog: Catalog) -> Projection:
+    return project(tiny_catalog, [scenario_from_dict({"name": "tiny", "growth": TINY_GROWTH})])
+
+
+def test_fan_bands_are_drawn_where_given(tiny: Projection) -> None:
+    """Bands come as the Monte Carlo band table: one row per scenario x series x year."""
+    columns = ("scenario", "indicator_key", "year", "p5", "p25", "p50", "p75", "p95")
+    rows = tuple(
+        ("tiny", "gdp", int(year), 0.8 * value, 0.9 * value, value, 1.1 * value, 1.2 * value)
+        for year, value in zip(tiny.years, tiny.paths[0, 0], strict=True)
+    )
+    bands = bands_from_table(Table(columns, rows))
+    assert set(bands) == {("tiny", "gdp")}
+    plain, _ = render_charts(tiny, "en")
+    fanned, _ = render_charts(tiny, "en", bands)
+    by_name = {chart.name: chart.png for chart in plain}
+    changed = {chart.name for chart in fanned if chart.png != by_name[chart.name]}
+    assert changed == {"indicator_01_gdp"}
+
+
+def test_strip_cjk_keeps_what_a_latin_font_can_draw() -> None:
+    assert strip_cjk("Road network density (公里/平方公里)") == "Road network density"
+    assert strip_cjk("公里/平方公里") == ""
+    assert strip_cjk("Share (%)") == "Share (%)"
+
+
+def test_without_a_cjk_font_the_report_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tiny_table: Path, write_file: Callable[[str, str], Path]
+) -> None:
+    monkeypatch.setattr("nscc_proj.charts.cjk_font", lambda: None)
+    monkeypatch.chdir(tiny_table.parent)
+    scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1, rd_growth: '10%'}\n")
+    result = invoke("report", "--data", tiny_table, "-s", scenario, "--lang", "zh", "--out", "out")
+    assert result.exit_code == 0, result.stderr
+    warnings_shown = [line for line in result.stderr.splitlines() if line.startswith("Warning")]
+    assert warnings_shown == [f"Warning: {MISSING_FONT_WARNING}"]
+    assert "失业率" in (tiny_table.parent / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_chinese_report_has_no_missing_glyphs(chinese: tuple[Path, list[str]]) -> None:
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed (apt install fonts-noto-cjk)")
+    folder, caught = chinese
+    assert not [message for message in caught if "missing from font" in message]
+    assert '<html lang="zh">' in (folder / "report.html").read_text(encoding="utf-8")
+    assert "## 目标达成情况" in (folder / "summary.md").read_text(encoding="utf-8")
+    book = load_workbook(folder / "report.xlsx", read_only=True)
+    headers = next(book["Assessment"].iter_rows(max_row=1, values_only=True))
+    book.close()
+    assert "预测值" in headers
+    assert "指标" in headers
+
+
+def test_summary_md_matches_the_golden_file(english: tuple[Path, float]) -> None:
+    summary = (english[0] / "summary.md").read_bytes()
+    if os.environ.get("NSCC_UPDATE_GOLDEN"):
+        GOLDEN.write_bytes(summary)
+    assert summary == GOLDEN.read_bytes()
+
+
+def test_a_failed_run_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, tiny_table: Path, write_file: Callable[[str, str], Path]
+) -> None:
+    """Everything renders in memory before the first file is written."""
+
+    def broken(*args: object) -> bytes:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("nscc_proj.report.workbook_bytes", broken)
+    scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1}\n")
+    out = tiny_table.parent / "out"
+    result = invoke("report", "--data", tiny_table, "-s", scenario, "--out", out)
+    assert result.exit_code == 3, result.stderr
+    assert "RuntimeError: boom" in result.stderr
+    assert not out.exists()
+
+
+def test_an_output_path_that_is_a_file_fails_before_rendering(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("mine", encoding="utf-8")
+    result = invoke("report", "--out", tmp_path / "taken")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("taken: the output path exists and is not a folder")
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_interrupted_write_leaves_no_temporary_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def refuse(source: object, destination: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("nscc_proj.export.os.replace", refuse)
+    with pytest.raises(Exception, match="No space left"):
+        write_atomic(tmp_path / "chart.png", b"data")
+    assert list(tmp_path.iterdir()) == []
