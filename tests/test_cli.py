@@ -1048,3 +1048,25 @@ def test_debug_prints_the_traceback(workdir: Path) -> None:
 
 def test_debug_does_not_change_input_errors(workdir: Path) -> None:
     assert_input_error(run("--debug", "project", "-s", "bse"), "unknown scenario 'bse'")
+
+
+def test_dashboard_has_gap_bars_at_100_columns_and_no_colour_in_a_pipe(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    result = run("project")
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout  # CliRunner is not a terminal, like a pipe
+    assert "▇" in result.stdout
+    assert "Gap %" in result.stdout
+
+
+@pytest.mark.parametrize("width", ["60", "80", "120"])
+def test_dashboard_keeps_status_and_gap_when_narrow(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, width: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", width)
+    lines = run("project").stdout.splitlines()
+    assert all(len(line) <= int(width) for line in lines)
+    assert any("✗ limited" in line for line in lines)
+    assert any("-20.58%" in line for line in lines)  # budget revenue 2025, observed 794.2

@@ -28,6 +28,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "met": ("Met", "达标"),
     "gap": ("Gap", "差距"),
     "gap_rel": ("Gap %", "差距%"),
+    "gap_bar": ("", ""),
     "required": ("Need/yr", "所需年均"),
     "scenario_rate": ("Path/yr", "情景年均"),
     "status": ("Status", "状态"),
@@ -195,6 +196,7 @@ _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
     "target": lambda row, lang: str(row["_target"]),
     "projected": lambda row, lang: number(row["projected_value"]),
     "gap_rel": lambda row, lang: percent(row["gap_rel"], signed=True),
+    "gap_bar": lambda row, lang: gap_bar(row["gap_rel"], row["met"]),
     "required": lambda row, lang: percent(row["required_cagr"]),
     "scenario_rate": lambda row, lang: percent(row["scenario_cagr"]),
     "status": lambda row, lang: met_mark(row["met"]) + " " + status_text(row["status"], lang),
@@ -202,7 +204,17 @@ _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
         "–" if row["first_year_met"] is None else str(row["first_year_met"])
     ),
 }
-_DROPPABLE = ("first_met", "scenario_rate", "required", "target")
+_DROPPABLE = ("first_met", "scenario_rate", "gap_bar", "required", "target")
+GAP_BAR_CELLS = 8
+
+
+def gap_bar(gap_rel: Cell, met: Cell) -> Text:
+    """A small bar: one cell per 10 % of the target missed (or passed), up to 8."""
+    if not isinstance(gap_rel, float) or math.isnan(gap_rel):
+        return Text("")
+    cells = min(GAP_BAR_CELLS, max(1, math.ceil(abs(gap_rel) * 10))) if gap_rel else 0
+    style = "green" if met else "red"
+    return Text("▇" * cells, style=style)
 
 
 def _scenario_table(
@@ -243,7 +255,9 @@ def _scenario_table_with(
     view.add_column(label("indicator", lang), min_width=14, max_width=22, overflow="fold")
     for name in columns:
         view.add_column(
-            label(name, lang), justify="left" if name == "status" else "right", no_wrap=True
+            label(name, lang),
+            justify="left" if name in ("status", "gap_bar") else "right",
+            no_wrap=True,
         )
     previous_key, domain = None, None
     for row in rows:
