@@ -963,6 +963,13 @@ def test_check_records_the_observed_values(workdir: Path) -> None:
 def test_check_without_observations_records_none(workdir: Path) -> None:
     result = run("check", "-s", "base", "--write-expect", "exp.yaml", "--no-observed")
     assert result.exit_code == 0, result.stderr
-    assert "observed:" not in (workdir / "exp.yaml").read_text("utf-8")
+    assert 'observed: "none"' in (workdir / "exp.yaml").read_text("utf-8")
     result = run("check", "--expect", "exp.yaml", "--no-observed")
     assert result.exit_code == 0, result.stdout
+    assert result.stderr == ""
+    # Checked later with observations, the file's "none" is reported.
+    later = run("check", "--expect", "exp.yaml")
+    assert (
+        "written against the observed values none, this check uses observed.csv (shipped)"
+        in later.stderr
+    )

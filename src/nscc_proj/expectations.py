@@ -65,15 +65,13 @@ def check_feasibility(expected: ExpectationsFile, projection: Projection) -> Che
     actual = feasibility(projection)
     compared = len(_targets(expected.scenarios) | _targets(actual))
     warnings = []
-    observed = None if projection.observed is None else projection.observed.source
+    observed = "none" if projection.observed is None else projection.observed.source
     for what, recorded, now in (
         ("table", expected.table, projection.catalog.source),
         ("observed values", expected.observed, observed),
     ):
         if recorded is not None and recorded != now:
-            warnings.append(
-                f"written against the {what} {recorded}, this check uses {now or 'none'}"
-            )
+            warnings.append(f"written against the {what} {recorded}, this check uses {now}")
     return CheckResult(compare(expected.scenarios, actual), compared, warnings)
 
 
@@ -174,8 +172,8 @@ def expectations_yaml(projection: Projection, references: Mapping[str, str] | No
         "# Each target is met, missed or not_assessable.",
         f"table: {_quote(projection.catalog.source)}",
     ]
-    if projection.observed is not None:
-        lines.append(f"observed: {_quote(projection.observed.source)}")
+    observed = "none" if projection.observed is None else projection.observed.source
+    lines.append(f"observed: {_quote(observed)}")
     extra = {name: ref for name, ref in (references or {}).items() if ref != name}
     if extra:
         lines.append("sources:  # how a check without --scenario loads each scenario")

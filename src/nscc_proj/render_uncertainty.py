@@ -18,7 +18,7 @@ def _probability(value: Cell, error: Cell = None) -> str:
         return "–"
     text = f"{100 * value:.1f}%"
     if isinstance(error, float) and not math.isnan(error):
-        text += f" ±{100 * error:.1f}"
+        text += f" ±{100 * error:.2f}"
     return text
 
 
