@@ -145,7 +145,7 @@ class _Builder:
 
 
 def _scalar(value: Any) -> Any:
-    """ruamel's scalar subclasses turned into the builtin types pydantic expects.
+    """A YAML scalar as the builtin type pydantic expects.
 
     Dates become their ISO text, so a period written 2021-01-01 is reported
     as written rather than as a Python object.
