@@ -63,24 +63,35 @@ def grow(
     """
     n_scenarios, n_series, n_steps = growth.shape
     base = np.broadcast_to(base_value, (n_scenarios, n_series))[..., None]
-    step_index = np.arange(n_steps)
-    active = step_index[None, None, :] >= start[None, :, None]
-    effective = np.where(active, growth, 0.0)
-    ones = np.ones((n_scenarios, n_series, 1))
-    year_index = np.arange(n_steps + 1)[None, None, :]
-    additive_rows, direct_rows = mode[..., None] == Mode.ADDITIVE, mode[..., None] == Mode.DIRECT
-    # Each form is computed only if some series takes it (a Monte Carlo block calls this
-    # for every chunk). Overflow surfaces as inf, which callers reject as a scenario error.
+    late = (start > 0).any()  # a series whose base year is not the first year
+    effective = (
+        np.where(np.arange(n_steps)[None, None, :] >= start[None, :, None], growth, 0.0)
+        if late
+        else growth
+    )
+    # Written into one array in place: a Monte Carlo block calls this for every chunk.
+    # Overflow surfaces as inf, which callers reject as a scenario error.
+    paths = np.empty((n_scenarios, n_series, n_steps + 1))
+    paths[..., 0] = 1.0
     with np.errstate(over="ignore", invalid="ignore"):
-        paths = base * np.concatenate([ones, np.cumprod(1.0 + effective, axis=-1)], axis=-1)
-        if additive_rows.any():
-            additive = base + np.concatenate([0.0 * ones, np.cumsum(effective, axis=-1)], axis=-1)
-            paths = np.where(additive_rows, additive, paths)
-    if direct_rows.any():
-        direct = np.concatenate([ones, growth], axis=-1)
-        direct = np.where(year_index == start[None, :, None], base, direct)
-        paths = np.where(direct_rows, direct, paths)
-    return np.where(year_index < start[None, :, None], np.nan, paths)
+        np.cumprod(1.0 + effective, axis=-1, out=paths[..., 1:])
+        paths *= base
+        additive = np.flatnonzero((mode == Mode.ADDITIVE).any(axis=0))
+        if additive.size:
+            sums = np.zeros((n_scenarios, additive.size, n_steps + 1))
+            np.cumsum(effective[:, additive], axis=-1, out=sums[..., 1:])
+            chosen = mode[:, additive, None] == Mode.ADDITIVE
+            paths[:, additive] = np.where(chosen, base[:, additive] + sums, paths[:, additive])
+    direct = np.flatnonzero((mode == Mode.DIRECT).any(axis=0))
+    if direct.size:
+        rates = np.concatenate([base[:, direct], growth[:, direct]], axis=-1)
+        at_base = np.arange(n_steps + 1)[None, None, :] == start[None, direct, None]
+        rates = np.where(at_base, base[:, direct], rates)
+        chosen = mode[:, direct, None] == Mode.DIRECT
+        paths[:, direct] = np.where(chosen, rates, paths[:, direct])
+    if late:
+        paths[:, np.arange(n_steps + 1)[None, :] < start[:, None]] = np.nan
+    return paths
 
 
 def project_paths(
