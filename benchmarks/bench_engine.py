@@ -96,7 +96,11 @@ def loop_paths(setup: montecarlo.Setup, z: np.ndarray) -> np.ndarray:
                 elif link == Link.PER:
                     value = own / out[p, driver, t]
                 elif link == Link.RATE_OF:
-                    value = own if t == start else 100.0 * (out[p, driver, t] / out[p, driver, t - 1] - 1)
+                    value = (
+                        own
+                        if t == start
+                        else 100.0 * (out[p, driver, t] / out[p, driver, t - 1] - 1)
+                    )
                 else:
                     value = own
                 out[p, n, t] = min(max(value, lower[n]), upper[n])
@@ -119,7 +123,9 @@ def loop_throughput(setup: montecarlo.Setup, paths: int) -> tuple[float, bool]:
     started = time.perf_counter()
     looped = run_loop()
     seconds = time.perf_counter() - started
-    growth = shocked_steps(setup.arrays.growth[0], setup.arrays.mode[0], setup.volatility[0].sigma, z)
+    growth = shocked_steps(
+        setup.arrays.growth[0], setup.arrays.mode[0], setup.volatility[0].sigma, z
+    )
     engine = montecarlo.project_variants(setup, 0, growth)
     agrees = bool(np.allclose(engine, looped, rtol=1e-9, equal_nan=True))
     return paths * setup.arrays.growth.shape[-1] / seconds, agrees
@@ -147,7 +153,9 @@ def machine() -> str:
     model = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
-            model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+            model = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     return (
@@ -170,9 +178,13 @@ def main() -> None:
     a = normal_throughput()
     print(f"(a) NumPy normal draws:       {a:14,.0f} values/s")
     b = engine_throughput(setup, args.paths)
-    print(f"(b) Monte Carlo engine:       {b:14,.0f} path-years/s ({draws_per_path_year} draws each)")
+    print(
+        f"(b) Monte Carlo engine:       {b:14,.0f} path-years/s ({draws_per_path_year} draws each)"
+    )
     c, agrees = loop_throughput(setup, args.loop_paths)
-    print(f"(c) plain per-path loop:      {c:14,.0f} path-years/s (agrees with the engine: {agrees})")
+    print(
+        f"(c) plain per-path loop:      {c:14,.0f} path-years/s (agrees with the engine: {agrees})"
+    )
     print(f"b/a in draw-equivalents:      {b * draws_per_path_year / a:14.2f}  (goal >= 0.5)")
     print(f"b/c:                          {b / c:14.0f}  (goal >= 100)")
 
@@ -183,12 +195,18 @@ def main() -> None:
     project_all = command_seconds([nscc, "project", *scenarios, "-f", "csv"])
     help_only = command_seconds([nscc, "--help"])
     print(f"python -c 'import numpy':     {numpy_import:14.3f} s")
-    print(f"nscc project (4 scenarios):   {project_all:14.3f} s  ratio {project_all / numpy_import:.2f} (goal <= 3)")
-    print(f"nscc --help:                  {help_only:14.3f} s  ratio {help_only / numpy_import:.2f} (goal <= 2)")
+    print(
+        f"nscc project (4 scenarios):   {project_all:14.3f} s  ratio {project_all / numpy_import:.2f} (goal <= 3)"
+    )
+    print(
+        f"nscc --help:                  {help_only:14.3f} s  ratio {help_only / numpy_import:.2f} (goal <= 2)"
+    )
 
     small, large = args.memory
     low, high = peak_memory(small), peak_memory(large)
-    print(f"peak RSS, simulate {small:,} paths: {low:8.1f} MiB; {large:,} paths: {high:8.1f} MiB; ratio {high / low:.2f} (goal <= 1.5)")
+    print(
+        f"peak RSS, simulate {small:,} paths: {low:8.1f} MiB; {large:,} paths: {high:8.1f} MiB; ratio {high / low:.2f} (goal <= 1.5)"
+    )
 
 
 if __name__ == "__main__":

@@ -175,7 +175,7 @@ def test_observed_years_carry_no_uncertainty(catalog):
                     {"members": ["population", "fdi"], "rho": -0.9},
                 ]
             },
-            "not positive definite",
+            "not positive semi-definite",
         ),
         ({"matrix": {"keys": ["gdp", "fdi"], "values": [[1, 0.5], [0.4, 1]]}}, "symmetric"),
     ],

@@ -46,7 +46,7 @@ def test_extends_layers_periods_and_replaces_forms(catalog):
     child = scenario_from_dict(
         {
             "name": "child",
-            "growth": {"gdp": {"2030": 0.02}, "population": {"change": {"2021-2035": 3}}},
+            "growth": {"gdp": {"2030": 0.02}, "population": {"change": 3}},
         },
         parent,
     )
@@ -63,6 +63,21 @@ def test_extends_layers_periods_and_replaces_forms(catalog):
     gdp, arrays = steps(catalog, grandchild, "gdp")
     assert gdp.tolist() == [0.03] * YEARS  # a plain rate replaces every period
     assert arrays.growth[0, catalog.index["fdi"]].tolist() == [0.0] * YEARS
+
+
+def test_a_partial_override_in_another_form_is_an_error(catalog):
+    parent = scenario_from_dict(
+        {"name": "parent", "deflator": 0.01, "growth": {"gdp": {"real": 0.05}}}
+    )
+    child = scenario_from_dict({"name": "child", "growth": {"gdp": {"2027": -0.02}}}, parent)
+    with pytest.raises(InputError, match=r"the parent gives 'gdp' as real\+deflator"):
+        compile_scenarios(catalog, [child])
+    same_form = scenario_from_dict(
+        {"name": "child", "growth": {"gdp": {"real": {"2027": -0.02}}}}, parent
+    )
+    gdp, _ = steps(catalog, same_form, "gdp")
+    assert gdp[6] == pytest.approx(0.98 * 1.01 - 1)
+    assert gdp[5] == pytest.approx(1.05 * 1.01 - 1)
 
 
 def test_real_growth_plus_deflator_is_nominal(catalog):

@@ -37,8 +37,8 @@ def dask_map_blocks(
                     n_workers=workers or 2, threads_per_worker=1, dashboard_address=None
                 )
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")
-        except OSError as exc:
-            raise InputError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
         try:
             shared = client.scatter(setup, broadcast=True)
             futures = client.map(

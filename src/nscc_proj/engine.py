@@ -341,7 +341,7 @@ def _anchor_rows(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         geometric = at_previous * (at_following / at_previous) ** weight
         linear = at_previous + (at_following - at_previous) * weight
-        interpolated = np.where(how[:1] == Anchor.MULTIPLY, geometric, linear)
+        interpolated = np.where(how == Anchor.MULTIPLY, geometric, linear)
         interpolated = np.where(is_anchor, anchor_value, interpolated)
         interpolated = np.where(previous < 0, first, interpolated)  # before the first value
         model_at_last = np.take_along_axis(

@@ -120,8 +120,12 @@ def _parse(row: dict[str, str | None], line: int, source: str, catalog: Catalog)
         raise fail("value", f"expected a finite number, got {cells['value']!r}")
     if series.kind.is_percent_bounded and not 0 <= value <= 100:
         raise fail("value", f"a {series.kind} lies in [0, 100], got {value:g}")
-    if series.kind in (Kind.LEVEL, Kind.COUNT, Kind.RANK) and value <= 0:
+    if series.kind in (Kind.LEVEL, Kind.COUNT) and value <= 0:
         raise fail("value", f"a {series.kind} is positive, got {value:g}")
+    if series.kind is Kind.RANK and value < 1:
+        raise fail("value", f"a rank is at least 1, got {value:g}")
+    if series.kind is Kind.GROWTH_RATE and value <= -100:
+        raise fail("value", f"a growth rate of {value:g} % leaves nothing: it must exceed -100")
     if not cells["source"]:
         raise fail("source", "every observed value needs its source, so readers can judge it")
     if cells["grade"] not in GRADES:

@@ -19,8 +19,11 @@ from nscc_proj.engine import Link, Mode
 from nscc_proj.montecarlo import Setup
 
 
-def _first_shocked_year(setup: Setup) -> np.ndarray:
-    """(N,) index of the last year whose value is fixed: base year or latest observation."""
+def _last_fixed_year(setup: Setup) -> np.ndarray:
+    """(N,) index of the last year whose value is fixed: base year or latest observation.
+
+    Shocks start the year after.
+    """
     start = setup.start.copy()
     if setup.observed is not None:
         seen = ~np.isnan(setup.observed)
@@ -51,7 +54,7 @@ def _moments(setup: Setup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     first_year = int(setup.catalog.years[0])
     milestone_index = np.array(setup.catalog.milestones) - first_year
     indicators = len(setup.catalog)
-    years = np.maximum(milestone_index[None, :] - _first_shocked_year(setup)[:indicators, None], 0)
+    years = np.maximum(milestone_index[None, :] - _last_fixed_year(setup)[:indicators, None], 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_median = np.log(setup.centre)
         low = np.log(np.where(setup.targets.low > 0, setup.targets.low, 0.0))
@@ -81,7 +84,7 @@ def joint(setup: Setup) -> np.ndarray:
     from scipy.stats import multivariate_normal
 
     log_median, years, low, high = _moments(setup)
-    fixed = _first_shocked_year(setup)
+    fixed = _last_fixed_year(setup)
     milestone_index = np.array(setup.catalog.milestones) - int(setup.catalog.years[0])
     n_domains = int(setup.domain_of.max()) + 1
     milestones = len(setup.catalog.milestones)

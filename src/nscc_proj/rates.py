@@ -100,7 +100,7 @@ def _compile_one(
     for layer in chain:
         for key in layer.growth:
             _series_index(catalog, layer, ("growth", key), key)
-    deflator = _deflator_steps(catalog, scenario)
+    deflator = deflator_steps(catalog, scenario)
     n_series, n_steps = len(catalog.series), len(catalog.years) - 1
     growth = np.zeros((n_series, n_steps))
     mode = np.zeros(n_series, dtype=np.int8)
@@ -132,6 +132,7 @@ def _layered_entry(catalog: Catalog, chain: list[Scenario], series: Indicator) -
     form: tuple[str, ...] = ("change",) if series.kind is Kind.RANK else ("rate",)
     initial = 0.0 if series.kind is Kind.RANK else default
     entry = _Entry(form, np.full(n_steps, initial), root, ("default",))
+    inherited = False
     for layer in chain:
         spec = layer.growth.get(series.key)
         if spec is None:
@@ -139,10 +140,28 @@ def _layered_entry(catalog: Catalog, chain: list[Scenario], series: Indicator) -
         location: Location = ("growth", series.key)
         form, assignments, location = _read_spec(spec, location)
         if form != entry.form:
+            partial = any(period is not None for period, _ in assignments)
+            if inherited and partial:
+                # Periods in another form would silently drop the parent's other years.
+                raise layer.error(
+                    location,
+                    f"the parent gives '{series.key}' as {_basis(entry.form)}: override some "
+                    f"years in the same form ({_example(entry.form)}), or give one value for "
+                    "every year to replace it",
+                )
             entry = _Entry(form, np.full(n_steps, _uncovered(form, default)), layer, location)
+        inherited = True
         entry.scenario, entry.location = layer, location
         _lay_down(catalog, layer, location, series.base_year, series.key, assignments, entry.steps)
     return entry
+
+
+def _example(form: tuple[str, ...]) -> str:
+    return {
+        "real": "{real: {2027: 0.02}}",
+        "change": "{change: {2027: 0.5}}",
+        "rate": "{2027: 0.02}",
+    }.get(form[0], f"{{{form[0]}: {form[1] if len(form) > 1 else ''}, ...}}")
 
 
 def _uncovered(form: tuple[str, ...], default: float) -> float:
@@ -283,7 +302,8 @@ def _nominal(entry: _Entry, scenario: Scenario, deflator: np.ndarray) -> np.ndar
         return np.where(given, (1.0 + real) * (1.0 + deflator) - 1.0, default)
 
 
-def _deflator_steps(catalog: Catalog, scenario: Scenario) -> np.ndarray:
+def deflator_steps(catalog: Catalog, scenario: Scenario) -> np.ndarray:
+    """(T,) the scenario's yearly deflator, NaN where it sets none."""
     steps = np.full(len(catalog.years) - 1, np.nan)
     owner = next(
         (node for node in reversed(scenario.chain()) if "deflator" in node.model_fields_set), None

@@ -200,9 +200,9 @@ class Shock(BaseModel):
 
     model_config = _FROZEN
 
-    year: int
+    year: int = Field(strict=True)
     name: str = ""
-    change: dict[str, float | str]
+    change: dict[str, float | str] = Field(min_length=1)
     recover_years: int | None = Field(default=None, ge=1, le=100)
 
 

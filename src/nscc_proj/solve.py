@@ -120,11 +120,18 @@ def solve(
     def gap(x: float) -> float:
         return projected(x) - threshold
 
+    latest = None if observed is None else observed.latest(vary_key)
+    if latest is not None and period.end <= latest.year:
+        raise InputError(
+            f"the observations fix {vary_key} up to {latest.year}: vary a later period "
+            "(or use --no-observed)",
+            field="--vary",
+        )
     low, high = _bracket(catalog, vary_key, form)
     at_low, at_high = gap(low), gap(high)
     if math.isnan(at_low) or math.isnan(at_high):
         raise InputError(f"{key} {milestone} cannot be projected under scenario {scenario.name}")
-    if at_low == at_high:
+    if abs(at_low - at_high) <= 1e-9 * max(abs(at_low), abs(threshold), 1.0):
         raise InputError(
             f"{key} {milestone} does not depend on {vary_key} in scenario {scenario.name}: "
             f"link it (e.g. {{ratio_to: {vary_key}}}) or vary {key} itself"
@@ -150,7 +157,7 @@ def solve(
         solution=float(solution),
         projected=reached,
         met=_meets(catalog, index, m, reached),
-        scenario_value=_scenario_mean_step(catalog, scenario, vary_key, period),
+        scenario_value=_scenario_mean_step(catalog, scenario, vary_key, period, form),
         scenario_projected=float(base_run.assessment.projected[0, index, m]),
     )
 
@@ -205,12 +212,18 @@ def _bracket(catalog: Catalog, key: str, form: str) -> tuple[float, float]:
     return RATE_BRACKET
 
 
-def _scenario_mean_step(catalog: Catalog, scenario: Scenario, key: str, period: Period) -> float:
-    from nscc_proj.rates import compile_scenarios
+def _scenario_mean_step(
+    catalog: Catalog, scenario: Scenario, key: str, period: Period, form: str
+) -> float:
+    """The scenario's own average over the period, in the terms the solution is given in."""
+    from nscc_proj.rates import compile_scenarios, deflator_steps
 
     arrays = compile_scenarios(catalog, [scenario])
     first = int(catalog.years[0])
-    steps = arrays.growth[0, catalog.index[key], period.start - first - 1 : period.end - first]
+    span = slice(period.start - first - 1, period.end - first)
+    steps = arrays.growth[0, catalog.index[key], span]
+    if form == "real":  # compiled steps are nominal: take the deflator back out
+        steps = (1.0 + steps) / (1.0 + deflator_steps(catalog, scenario)[span]) - 1.0
     if catalog[key].kind is Kind.GROWTH_RATE:
         steps = steps / 100.0
     if arrays.mode[0, catalog.index[key]] == Mode.ADDITIVE:

@@ -78,15 +78,18 @@ def compile_volatility(
             row = _index(catalog, owner, key, ("sigma", key))
             sigma[row] = _sigma(value, mode[row], owner, ("uncertainty", "sigma", key))
     correlation = _correlation(catalog, owner, spec)
-    try:
-        cholesky = np.linalg.cholesky(correlation)
-    except np.linalg.LinAlgError:
+    if np.array_equal(correlation, np.eye(len(sigma))):
+        return Volatility(sigma, np.eye(len(sigma)), spec.df)
+    # A symmetric square root through eigenvalues also serves singular matrices (rho = 1).
+    values, vectors = np.linalg.eigh(correlation)
+    if values.min() < -1e-9:
         raise owner.error(
             ("uncertainty",),
-            "the correlations are not consistent (the matrix is not positive definite): "
-            "overlapping groups or a matrix entry may contradict each other",
-        ) from None
-    return Volatility(sigma, cholesky, spec.df)
+            "the correlations are not consistent (the matrix is not positive semi-definite): "
+            "groups or matrix entries contradict each other",
+        )
+    factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+    return Volatility(sigma, factor, spec.df)
 
 
 def _index(catalog: Catalog, owner: Scenario, key: str, location: tuple[object, ...]) -> int:
@@ -111,20 +114,34 @@ def _sigma(value: float | str, mode: int, owner: Scenario, location: tuple[objec
 def _correlation(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> np.ndarray:
     size = len(catalog.series)
     correlation = np.eye(size)
+    set_by: dict[tuple[int, int], int] = {}
     for number, group in enumerate(spec.groups):
         members = [
             _index(catalog, owner, key, ("groups", number, "members", position))
             for position, key in enumerate(group.members)
         ]
+        if len(set(members)) != len(members):
+            raise owner.error(
+                ("uncertainty", "groups", number, "members"), "a member is listed twice"
+            )
         for a in members:
             for b in members:
-                if a != b:
-                    correlation[a, b] = group.rho
+                if a == b:
+                    continue
+                if (a, b) in set_by and correlation[a, b] != group.rho:
+                    pair = f"{catalog.series[a].key} and {catalog.series[b].key}"
+                    raise owner.error(
+                        ("uncertainty", "groups", number),
+                        f"{pair} are already correlated by group {set_by[a, b]} with another rho",
+                    )
+                correlation[a, b], set_by[a, b] = group.rho, number
     if spec.matrix is not None:
         keys = [
             _index(catalog, owner, key, ("matrix", "keys", position))
             for position, key in enumerate(spec.matrix.keys)
         ]
+        if len(set(keys)) != len(keys):
+            raise owner.error(("uncertainty", "matrix", "keys"), "a key is listed twice")
         values = np.array(spec.matrix.values, dtype=float)
         if not np.allclose(values, values.T) or not np.allclose(np.diag(values), 1.0):
             raise owner.error(

@@ -37,8 +37,9 @@ class Finding:
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
-        kind = "error" if self.error else "warning"
-        return f"{where}: {self.field + ': ' if self.field else ''}{kind}: {self.message}"
+        field = f"{self.field}: " if self.field else ""
+        # Errors read file:line: field: message; warnings say that they are one.
+        return f"{where}: {field}{'' if self.error else 'warning: '}{self.message}"
 
 
 def validate_files(paths: list[str | Path], catalog: Catalog) -> list[Finding]:
@@ -81,7 +82,7 @@ def warnings(scenario: Scenario, catalog: Catalog) -> list[Finding]:
                         "would leave [0, 100]",
                     )
                 continue
-            if abs(value) > FAST_GROWTH:
+            if abs(value) >= FAST_GROWTH:
                 bare = not str(scenario.written(location)).strip().endswith("%")
                 hint = f'; did you mean "{value:g}%"?' if bare and 0 < value < 1 else ""
                 subject = f"a {kind}" if kind is not Kind.LEVEL else "a level"
