@@ -35,7 +35,7 @@ from nscc_proj.charts import (
     overview_height,
     render_charts,
 )
-from nscc_proj.cli import _inputs, app
+from nscc_proj.cli import app, load_inputs
 from nscc_proj.export import table_to_csv, write_atomic
 from nscc_proj.fonts import MISSING_FONT_WARNING, cjk_font, strip_cjk
 from nscc_proj.projection import Projection, project
@@ -84,7 +84,7 @@ def invoke(*args: object) -> Result:
 
 @pytest.fixture(scope="module")
 def shipped() -> tuple[Projection, list[Scenario]]:
-    catalog, observed = _inputs(None, None, False)
+    catalog, observed = load_inputs(None, None, False)
     scenarios = [load_scenario("base"), load_scenario("high")]
     return project(catalog, scenarios, observed), scenarios
 

@@ -153,20 +153,20 @@ def main_options(
     _session["debug"] = debug
 
 
-def _catalog(data: Path | None) -> Catalog:
+def load_table(data: Path | None) -> Catalog:
     from nscc_proj.catalog_io import load_catalog
 
     return load_catalog(data)
 
 
-def _inputs(
+def load_inputs(
     data: Path | None, observed: Path | None, no_observed: bool
 ) -> tuple[Catalog, Observations | None]:
     """The catalog, and the observed values: --observed FILE, else observed.csv beside the table."""
     from nscc_proj.errors import InputError
     from nscc_proj.observed import companion_observed_path, load_observed
 
-    catalog = _catalog(data)
+    catalog = load_table(data)
     if no_observed:
         if observed is not None:
             raise InputError("give --observed FILE or --no-observed, not both")
@@ -180,7 +180,7 @@ def _inputs(
     )
 
 
-def _emit(table: Table, fmt: Format, output: Path | None) -> None:
+def emit(table: Table, fmt: Format, output: Path | None) -> None:
     from nscc_proj.export import render_text, write_atomic
 
     text = render_text(table, fmt)
@@ -191,13 +191,13 @@ def _emit(table: Table, fmt: Format, output: Path | None) -> None:
         typer.echo(f"Wrote {len(table)} rows to {output}", err=True)
 
 
-def _console() -> Console:
+def console() -> Console:
     from rich.console import Console
 
     return Console()
 
 
-def _resolve_format(fmt: OutputFormat | None, output: Path | None) -> Format:
+def resolve_format(fmt: OutputFormat | None, output: Path | None) -> Format:
     from nscc_proj.export import Format, format_for_output
 
     return format_for_output(None if fmt is None else Format(fmt.value), output)
@@ -225,8 +225,8 @@ def project(
     from nscc_proj.projection import project as run_projection
     from nscc_proj.scenario import load_scenario
 
-    out_format = _resolve_format(fmt, output)
-    catalog, observations = _inputs(data, observed, no_observed)
+    out_format = resolve_format(fmt, output)
+    catalog, observations = load_inputs(data, observed, no_observed)
     result = run_projection(catalog, [load_scenario(name) for name in scenario], observations)
     table = result.path_table if paths else result.assessment_table
     if out_format is Format.TABLE:
@@ -235,10 +235,10 @@ def project(
         else:
             from nscc_proj.render import assessment_view  # rich only for the terminal
 
-            console = _console()
-            console.print(assessment_view(catalog, table, lang.value, console.width))
+            terminal = console()
+            terminal.print(assessment_view(catalog, table, lang.value, terminal.width))
             return
-    _emit(table, out_format, output)
+    emit(table, out_format, output)
 
 
 class Origin(StrEnum):
@@ -280,8 +280,8 @@ def required(
     from nscc_proj.render import required_view
     from nscc_proj.requirements import required_from_latest, required_growth, yardstick_scenario
 
-    out_format = _resolve_format(fmt, output)
-    catalog, observations = _inputs(data, observed, no_observed)
+    out_format = resolve_format(fmt, output)
+    catalog, observations = load_inputs(data, observed, no_observed)
     if origin is Origin.LATEST and observations is None:
         raise InputError("--from latest needs observed values: give --observed FILE")
     latest = observations if origin is Origin.LATEST else None
@@ -290,9 +290,9 @@ def required(
         write_atomic(write_scenario, yardstick_scenario(catalog, latest))
         typer.echo(f"Wrote a scenario meeting every target to {write_scenario}", err=True)
     if out_format is Format.TABLE:
-        _console().print(required_view(catalog, table, lang.value))
+        console().print(required_view(catalog, table, lang.value))
     else:
-        _emit(table, out_format, output)
+        emit(table, out_format, output)
 
 
 @app.command()
@@ -331,7 +331,7 @@ def check(
     if write_expect is not None:
         if not scenario:
             raise InputError("no scenario to check: give --scenario NAME", source=str(write_expect))
-        catalog, observations = _inputs(data, observed, no_observed)
+        catalog, observations = load_inputs(data, observed, no_observed)
         scenarios = [load_scenario(reference) for reference in scenario]
         result = run_projection(catalog, scenarios, observations)
         named = {loaded.name: ref for loaded, ref in zip(scenarios, scenario, strict=True)}
@@ -343,7 +343,7 @@ def check(
         return
     assert expect is not None
     expected = read_expectations(expect)
-    catalog, observations = _inputs(data, observed, no_observed)
+    catalog, observations = load_inputs(data, observed, no_observed)
     scenarios = (
         [load_scenario(name) for name in scenario] if scenario else expected.load_scenarios()
     )
@@ -374,12 +374,12 @@ def indicators(
     from nscc_proj.export import Format
     from nscc_proj.render import catalog_view
 
-    out_format = _resolve_format(fmt, output)
-    catalog = _catalog(data)
+    out_format = resolve_format(fmt, output)
+    catalog = load_table(data)
     if out_format is Format.TABLE:
-        _console().print(catalog_view(catalog, lang.value))
+        console().print(catalog_view(catalog, lang.value))
         return
-    _emit(catalog_table(catalog), out_format, output)
+    emit(catalog_table(catalog), out_format, output)
 
 
 def main() -> None:

@@ -18,12 +18,12 @@ from nscc_proj.cli import (
     NoObservedOption,
     ObservedOption,
     OutputOption,
-    _console,
-    _emit,
-    _inputs,
-    _resolve_format,
     app,
+    console,
+    emit,
+    load_inputs,
     reports_errors,
+    resolve_format,
 )
 
 
@@ -52,18 +52,18 @@ def consistency(
     from nscc_proj.consistency import companion_ratios_path, consistency_table, load_ratios
     from nscc_proj.errors import InputError
     from nscc_proj.export import Format
-    from nscc_proj.render import consistency_view
+    from nscc_proj.render_analysis import consistency_view
 
-    out_format = _resolve_format(fmt, output)
-    catalog, observations = _inputs(data, observed, no_observed)
+    out_format = resolve_format(fmt, output)
+    catalog, observations = load_inputs(data, observed, no_observed)
     path = ratios or companion_ratios_path(catalog)
     if path is None:
         raise InputError("no ratio definitions: give --ratios FILE (see the README)")
     table = consistency_table(catalog, load_ratios(path, catalog), observations)
     if out_format is Format.TABLE:
-        _console().print(consistency_view(table, catalog.milestones, lang.value))
+        console().print(consistency_view(table, catalog.milestones, lang.value))
     else:
-        _emit(table, out_format, output)
+        emit(table, out_format, output)
 
 
 @app.command()
@@ -97,13 +97,13 @@ def solve(
     Example: nscc solve --scenario base --target budget_revenue:2035 --vary gdp:2026-2035
     """
     from nscc_proj.export import Format
-    from nscc_proj.render import solve_text
+    from nscc_proj.render_analysis import solve_text
     from nscc_proj.scenario import load_scenario
     from nscc_proj.solve import goal_seek_table, parse_target, parse_vary
     from nscc_proj.solve import solve as run_solve
 
-    out_format = _resolve_format(fmt, output)
-    catalog, observations = _inputs(data, observed, no_observed)
+    out_format = resolve_format(fmt, output)
+    catalog, observations = load_inputs(data, observed, no_observed)
     result = run_solve(
         catalog,
         load_scenario(scenario),
@@ -114,7 +114,7 @@ def solve(
     if out_format is Format.TABLE:
         typer.echo(solve_text(result, catalog))
     else:
-        _emit(goal_seek_table(result), out_format, output)
+        emit(goal_seek_table(result), out_format, output)
 
 
 @app.command()
@@ -133,7 +133,7 @@ def validate(
     """
     from nscc_proj.validate import validate_files
 
-    findings = validate_files(list(files), _inputs(data, None, True)[0])
+    findings = validate_files(list(files), load_inputs(data, None, True)[0])
     for finding in findings:
         typer.echo(str(finding), err=finding.error)
     errors = sum(finding.error for finding in findings)

@@ -18,8 +18,8 @@ from nscc_proj.cli import (
     NoObservedOption,
     ObservedOption,
     ScenarioOption,
-    _inputs,
     app,
+    load_inputs,
     reports_errors,
 )
 
@@ -58,7 +58,7 @@ def report(
 
     started = time.perf_counter()
     check_folder(out)
-    catalog, observations = _inputs(data, observed, no_observed)
+    catalog, observations = load_inputs(data, observed, no_observed)
     scenarios = [load_scenario(name) for name in scenario]
     result = run_projection(catalog, scenarios, observations)
     bands, probabilities, used_seed = None, None, None

@@ -23,12 +23,12 @@ from nscc_proj.cli import (
     ObservedOption,
     OutputOption,
     ScenarioOption,
-    _console,
-    _emit,
-    _inputs,
-    _resolve_format,
     app,
+    console,
+    emit,
+    load_inputs,
     reports_errors,
+    resolve_format,
 )
 
 SeedOption = Annotated[
@@ -113,10 +113,10 @@ def simulate(
     from nscc_proj.scenario import load_scenario
     from nscc_proj.simulation import simulate as run_simulation
 
-    out_format = _resolve_format(fmt, output)
+    out_format = resolve_format(fmt, output)
     if engine is Engine.NUMPY and (scheduler is not None or workers is not None):
         raise InputError("--scheduler and --workers need --engine dask")
-    catalog, observations = _inputs(data, observed, no_observed)
+    catalog, observations = load_inputs(data, observed, no_observed)
     scenarios = [load_scenario(name) for name in scenario]
     with _progress("simulating") as progress:
         map_blocks = None
@@ -139,10 +139,10 @@ def simulate(
         if bands:
             out_format = Format.CSV
         else:
-            console = _console()
-            console.print(simulation_view(catalog, result, lang.value, console.width))
+            terminal = console()
+            terminal.print(simulation_view(catalog, result, lang.value, terminal.width))
             return
-    _emit(table, out_format, output)
+    emit(table, out_format, output)
 
 
 @app.command()
@@ -186,18 +186,18 @@ def sensitivity(
     from nscc_proj.sensitivity import sobol as run_sobol
     from nscc_proj.solve import parse_target
 
-    out_format = _resolve_format(fmt, output)
-    catalog, observations = _inputs(data, observed, no_observed)
+    out_format = resolve_format(fmt, output)
+    catalog, observations = load_inputs(data, observed, no_observed)
     loaded = load_scenario(scenario)
     key, milestone = parse_target(target, catalog)
     chosen = Target(key, milestone)
     spread = tornado(catalog, loaded, chosen, observations, delta=delta, paths=paths, seed=seed)
     if out_format is not Format.TABLE:
-        _emit(spread, out_format, output)
+        emit(spread, out_format, output)
         return
     indices = (
         run_sobol(catalog, loaded, chosen, observations, samples=sobol, seed=seed)
         if sobol
         else None
     )
-    _console().print(sensitivity_view(spread, indices, f"{key} {milestone}"))
+    console().print(sensitivity_view(spread, indices, f"{key} {milestone}"))
