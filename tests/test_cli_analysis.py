@@ -347,11 +347,14 @@ def test_required_from_latest(workdir: Path) -> None:
     gdp_2035 = find_row(rows, indicator_key="gdp", to_year="2035")
     assert gdp_2035["from_year"] == "2024"
     assert float(gdp_2035["required_cagr"]) == pytest.approx((20000 / 9027.1) ** (1 / 11) - 1)
-    # Budget revenue was observed in 2025: only its 2035 target remains, from 2025.
+    # Budget revenue was observed in 2025: its 2025 target has a verdict, not a requirement,
+    # and its 2035 target is measured from 2025.
     revenue = [row for row in rows if row["indicator_key"] == "budget_revenue"]
-    assert [(r["from_year"], r["to_year"]) for r in revenue] == [("2025", "2035")]
-    assert revenue[0]["from_value"] == "794.2"
-    assert float(revenue[0]["required_cagr"]) == pytest.approx((2000 / 794.2) ** 0.1 - 1)
+    assert [(r["from_year"], r["to_year"]) for r in revenue] == [("2025", "2025"), ("2025", "2035")]
+    assert revenue[0]["required_cagr"] == ""
+    assert revenue[0]["note"] == "observed 794.2 in 2025: missed"
+    assert revenue[1]["from_value"] == "794.2"
+    assert float(revenue[1]["required_cagr"]) == pytest.approx((2000 / 794.2) ** 0.1 - 1)
     # An indicator without observations is measured from the base year.
     routes = [row for row in rows if row["indicator_key"] == "intl_air_routes"]
     assert [(r["from_year"], r["to_year"]) for r in routes] == [("2020", "2025"), ("2020", "2035")]
@@ -362,7 +365,9 @@ def test_required_from_latest(workdir: Path) -> None:
         assert float(row["harder_by"]) == 0.0
     assert float(routes[0]["required_cagr"]) == pytest.approx((50 / 31) ** (1 / 5) - 1)
     # Only remaining targets: every row ends after it starts.
-    assert all(int(row["to_year"]) > int(row["from_year"]) for row in rows)
+    # A milestone reached by its latest observation gets a verdict (to_year == from_year).
+    assert all(int(row["to_year"]) >= int(row["from_year"]) for row in rows)
+    assert all(row["required_cagr"] == "" for row in rows if row["to_year"] == row["from_year"])
 
 
 def test_required_from_latest_for_an_indicator_without_base_value(

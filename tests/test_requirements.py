@@ -28,7 +28,9 @@ def test_needs_from_the_latest_observation(catalog):
     assert gdp["harder_by"] == pytest.approx(gdp["required_cagr"] - gdp["required_cagr_from_base"])
     assert gdp["note"] == "needs 10.78% a year from 2024, against 8.76% from 2020"
     # The 2025 revenue target is past at its 2025 observation: only 2035 remains.
-    assert [r["to_year"] for r in table if r["indicator_key"] == "budget_revenue"] == [2035]
+    revenue = [r for r in table if r["indicator_key"] == "budget_revenue"]
+    assert [r["to_year"] for r in revenue] == [2025, 2035]
+    assert revenue[0]["note"] == "observed 794.2 in 2025: missed"
     assert row(table, "fdi", 2025)["note"] == "no observation: measured from the base year"
 
 

@@ -7,7 +7,7 @@ import math
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from nscc_proj.catalog import Catalog
+from nscc_proj.catalog import Catalog, Kind
 from nscc_proj.render import Lang, _table, percent
 from nscc_proj.solve import GoalSeek
 from nscc_proj.table import Cell, Table
@@ -55,7 +55,17 @@ def _short(value: Cell) -> str:
 def solve_text(result: GoalSeek, catalog: Catalog) -> str:
     """One paragraph: what growth meets the target, against what the scenario assumes."""
     target = catalog[result.target_key]
-    unit = "a year" if "change" not in result.form else f"{catalog[result.vary_key].unit} a year"
+    varied = catalog[result.vary_key]
+    unit = "a year"
+    if "change" in result.form:  # in the varied series' own units
+        own = (
+            "points"
+            if varied.kind.is_percent_bounded
+            else "places"
+            if varied.kind is Kind.RANK
+            else varied.unit
+        )
+        unit = f"{own} a year"
     solution = (
         f"{result.solution:.4%}" if "change" not in result.form else f"{result.solution:+,.4g}"
     )

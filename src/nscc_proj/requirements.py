@@ -141,9 +141,14 @@ def required_from_latest(catalog: Catalog, observed: Observations) -> Table:
         from_year = indicator.base_year if latest is None else latest.year
         from_value = catalog.base_value[i] if latest is None else latest.value
         for m, milestone in enumerate(catalog.milestones):
-            if milestone <= from_year or math.isnan(catalog.target_value[i, m]):
+            if milestone < from_year or math.isnan(catalog.target_value[i, m]):
                 continue
             target, op = catalog.target_value[i, m], catalog.target_op[i, m]
+            if milestone == from_year and latest is not None:
+                rows.append(_observed_at_milestone(catalog, i, m, latest.value, latest.grade))
+                continue
+            if milestone == from_year:
+                continue
             now = _remaining(catalog, observed, i, m, from_year, from_value)
             from_base = requirement(
                 indicator, indicator.base_year, catalog.base_value[i], milestone, target, op
@@ -162,6 +167,40 @@ def required_from_latest(catalog: Catalog, observed: Observations) -> Table:
                 )
             )
     return Table(LATEST_COLUMNS, tuple(rows))  # type: ignore[arg-type]
+
+
+def _observed_at_milestone(
+    catalog: Catalog, i: int, m: int, value: float, grade: str
+) -> tuple[object, ...]:
+    """A target whose milestone is observed: no growth is needed any more, only the verdict."""
+    from nscc_proj.assess import within_target
+
+    indicator, milestone = catalog.indicators[i], catalog.milestones[m]
+    met = bool(
+        within_target(
+            np.array(value),
+            catalog.acceptable_low[i, m],
+            catalog.acceptable_high[i, m],
+            catalog.target_value[i, m],
+        )
+    )
+    verdict = "met" if met else "missed"
+    return (
+        indicator.id,
+        indicator.key,
+        milestone,
+        milestone,
+        plain(value),
+        catalog.target_op[i, m] or None,
+        plain(catalog.target_value[i, m]),
+        None,
+        None,
+        indicator.base_year,
+        None,
+        None,
+        grade,
+        f"observed {value:,g} in {milestone}: {verdict}",
+    )
 
 
 def _remaining(
