@@ -141,3 +141,15 @@ def test_sensitivity_bad_target(workdir):
     result = run("sensitivity", "--target", "gdp2035")
     assert result.exit_code == 2
     assert "KEY:YEAR" in result.stderr
+
+
+def test_sensitivity_sobol_table_export(workdir):
+    result = run(
+        "sensitivity", "--target", "gdp:2035", "--table", "sobol", "-f", "csv", "--sobol", "256"
+    )
+    assert result.exit_code == 0, result.stderr
+    table = rows(result.stdout)
+    assert list(table[0]) == ["assumption", "range", "S1", "S1_conf", "ST", "ST_conf"]
+    gdp = next(r for r in table if r["assumption"] == "gdp")
+    # GDP 2035 depends on GDP's own growth alone: it carries all the variance.
+    assert float(gdp["ST"]) == pytest.approx(1.0, abs=0.05)

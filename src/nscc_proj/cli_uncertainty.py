@@ -36,6 +36,11 @@ SeedOption = Annotated[
 ]
 
 
+class SensitivityTable(StrEnum):
+    TORNADO = "tornado"
+    SOBOL = "sobol"
+
+
 class Engine(StrEnum):
     NUMPY = "numpy"
     DASK = "dask"
@@ -165,6 +170,10 @@ def sensitivity(
     sobol: Annotated[
         int, typer.Option("--sobol", help="Sobol base sample size (0: skip the global analysis).")
     ] = 1024,
+    table_choice: Annotated[
+        SensitivityTable,
+        typer.Option("--table", help="With --format csv/json: the tornado or the Sobol indices."),
+    ] = SensitivityTable.TORNADO,
     seed: SeedOption = 42,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -174,8 +183,8 @@ def sensitivity(
 ) -> None:
     """Which assumptions drive a target: a +-1 point tornado and global Sobol indices.
 
-    With --format csv/json the tornado is written; the Sobol table follows it in
-    the terminal view.
+    With --format csv/json, --table chooses the tornado (default) or the Sobol
+    indices; the terminal view shows both.
 
     Example: nscc sensitivity --scenario base --target gdp:2035
     """
@@ -191,13 +200,19 @@ def sensitivity(
     loaded = load_scenario(scenario)
     key, milestone = parse_target(target, catalog)
     chosen = Target(key, milestone)
+    if out_format is not Format.TABLE and table_choice is SensitivityTable.SOBOL:
+        indices, _ = run_sobol(
+            catalog, loaded, chosen, observations, samples=sobol or 1024, seed=seed
+        )
+        emit(indices, out_format, output)
+        return
     spread = tornado(catalog, loaded, chosen, observations, delta=delta, paths=paths, seed=seed)
     if out_format is not Format.TABLE:
         emit(spread, out_format, output)
         return
-    indices = (
+    found = (
         run_sobol(catalog, loaded, chosen, observations, samples=sobol, seed=seed)
         if sobol
         else None
     )
-    console().print(sensitivity_view(spread, indices, f"{key} {milestone}"))
+    console().print(sensitivity_view(spread, found, f"{key} {milestone}"))

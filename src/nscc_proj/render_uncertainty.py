@@ -119,14 +119,9 @@ def sensitivity_view(
     if sobol is not None:
         table, share = sobol
         if not len(table):
-            views.append(
-                Text(
-                    f"Sobol: the target is met in {share:.0%} of the sampled assumptions; "
-                    "no variance to attribute."
-                )
-            )
+            views.append(Text("Sobol: the gap does not vary over the sampled assumptions."))
         else:
-            indices = _table(f"Sobol indices of 'target met' (met in {share:.1%} of samples)")
+            indices = _table(f"Sobol indices of the gap (target met in {share:.1%} of samples)")
             for header in ("Assumption", "Range ±", "S1", "ST"):
                 indices.add_column(header, justify="left" if header == "Assumption" else "right")
             for row in table:

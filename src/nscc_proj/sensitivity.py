@@ -161,9 +161,15 @@ def sobol(
     samples: int = 1024,
     seed: int = 0,
 ) -> tuple[Table, float]:
-    """Sobol indices of "target met" over the assumptions that move it, and the share met.
+    """Sobol indices of the target's gap over the assumptions that move it, and the share met.
 
-    With a share of 0 or 1 the indices are undefined and the table is empty.
+    Each assumption shifts its yearly growth by a constant drawn uniformly
+    within +-2 sigma / sqrt(n), n being the years between its last fixed
+    value (base or latest observation) and the milestone: a constant shift
+    that wide moves the milestone value as much as two standard deviations
+    of the Monte Carlo shocks would. The gap (rather than met/missed, which
+    may never vary) carries the variance, so the indices say which
+    assumptions decide how close the target comes, and so its probability.
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -177,24 +183,36 @@ def sobol(
     ]
     if not names:
         raise InputError(f"no uncertain assumption moves {target.key} {target.milestone}")
-    index = [catalog.index[name] for name in names]
-    # Shift ranges in step units: +-2 sigma, in points for growth rates.
+    index = np.array([catalog.index[name] for name in names])
+    milestone_index = target.milestone - int(catalog.years[0])
+    fixed = setup.start.copy()
+    if setup.observed is not None:
+        seen = ~np.isnan(setup.observed)
+        fixed = np.maximum(
+            fixed, np.where(seen.any(-1), (seen * np.arange(seen.shape[-1])).max(-1), -1)
+        )
+    years = np.maximum(milestone_index - fixed[index], 1)
     scale = np.where(setup.arrays.mode[0, index] == Mode.DIRECT, 100.0, 1.0)
-    ranges = 2 * sigma[index] * scale
+    ranges = 2 * sigma[index] * scale / np.sqrt(years)
     problem = {"num_vars": len(names), "names": names, "bounds": [[-r, r] for r in ranges]}
     sample = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
     variants = np.repeat(base_growth[None], sample.shape[0], axis=0)
     variants[:, index, :] += sample[:, :, None]
-    _, met = _evaluate(setup, variants, target)
-    if np.isnan(met).any():
+    values, met = _evaluate(setup, variants, target)
+    if np.isnan(values).any():
         raise InputError(
             f"{target.key} {target.milestone} cannot be assessed under {scenario.name}"
         )
     share = float(met.mean())
-    if share in (0.0, 1.0):
-        # "Met" never varies across the sample: there is no variance to attribute.
+    gap = (
+        values
+        - catalog.target_value[
+            catalog.index[target.key], catalog.milestones.index(target.milestone)
+        ]
+    )
+    if np.ptp(gap) == 0:
         return Table(SOBOL_COLUMNS, ()), share
-    analysis = sobol_analyze.analyze(problem, met, calc_second_order=False, seed=seed)
+    analysis = sobol_analyze.analyze(problem, gap, calc_second_order=False, seed=seed)
     rows = [
         plain_row(
             (
