@@ -29,8 +29,8 @@ from nscc_proj.scenario import (
     RatioLinkSpec,
     RealSpec,
     Scenario,
-    Shock,
 )
+from nscc_proj.scenario_blocks import Shock
 
 Location = tuple[object, ...]
 # (period or None for every year, value) in the order they are laid down.

@@ -10,21 +10,24 @@ byte for byte; the time of the run goes into the workbook and the HTML.
 
 from __future__ import annotations
 
-import base64
-import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
-from string import Template
 
-from nscc_proj.assess import ACCELERATION_RATIO, ON_TRACK_RATIO, STATUSES
-from nscc_proj.charts import Bands, Chart, light_colour, render_charts, status_label
+from nscc_proj.charts import Bands, Chart, render_charts
 from nscc_proj.errors import InputError
 from nscc_proj.export import write_atomic
 from nscc_proj.projection import Projection
-from nscc_proj.render import Lang, domain_name, indicator_name, label, number, percent, target_text
+from nscc_proj.render import Lang, label
+from nscc_proj.report_facts import (
+    gap_cells,
+    gap_header,
+    growth_rows,
+    inputs_line,
+    met_rows,
+)
+from nscc_proj.report_html import report_html
 from nscc_proj.scenario import Scenario
 from nscc_proj.table import Cell, Table
 from nscc_proj.workbook import (
@@ -33,7 +36,6 @@ from nscc_proj.workbook import (
     largest_gaps,
     run_metadata,
     sheets_for,
-    summary_table,
     with_names,
     workbook_bytes,
 )
@@ -115,94 +117,24 @@ def write_report(report: Report, folder: str | Path) -> list[Path]:
     return written
 
 
-# --- facts shared by summary.md and the HTML ------------------------------------------------------
-
-
-def _inputs_line(projection: Projection, lang: Lang) -> str:
-    observed = projection.observed
-    return label("inputs_line", lang).format(
-        scenarios=", ".join(projection.scenario_names),
-        table=projection.catalog.source,
-        observed=label("none", lang)
-        if observed is None
-        else label("observed_count", lang).format(
-            source=observed.source, count=len(observed.records)
-        ),
-    )
-
-
-def _by_target(rows: Sequence[_Row]) -> dict[tuple[Cell, Cell], list[_Row]]:
-    """Assessment rows grouped by (indicator key, milestone), one row per scenario."""
-    groups: dict[tuple[Cell, Cell], list[_Row]] = {}
-    for row in rows:
-        groups.setdefault((row["indicator_key"], row["milestone"]), []).append(row)
-    return groups
-
-
-def _met_rows(projection: Projection, lang: Lang) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the targets met per scenario and milestone, all domains together."""
-    names = ["scenario", "milestone", "met", "missed", "not_assessable", "met_share"]
-    rows = [
-        [percent(row[name]) if name == "met_share" else str(row[name]) for name in names]
-        for row in summary_table(projection, lang)
-        if row["domain"] == label("all_domains", lang)
-    ]
-    return [label(name, lang) for name in names], rows
-
-
-def _growth_rows(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[list[str]]:
-    """Indicator, year, required rate, then each scenario's rate with ✓ or ✗."""
-    lines = []
-    for (key, milestone), group in _by_target(rows).items():
-        if group[0]["required_cagr"] is None:
-            continue
-        indicator = projection.catalog[str(key)]
-        cells = [f"{indicator.id} {indicator_name(indicator, lang)}", str(milestone)]
-        cells.append(percent(group[0]["required_cagr"]))
-        cells += [f"{percent(row['scenario_cagr'])} {_mark(row['met'])}" for row in group]
-        lines.append(cells)
-    return lines
-
-
-def _mark(met: Cell) -> str:
-    return "–" if met is None else ("✓" if met else "✗")
-
-
-def _gap_cells(projection: Projection, row: _Row, lang: Lang) -> list[str]:
-    indicator = projection.catalog[str(row["indicator_key"])]
-    return [
-        f"{indicator.id} {indicator_name(indicator, lang)}",
-        str(row["milestone"]),
-        target_text(indicator, int(str(row["milestone"]))),
-        number(row["projected_value"]),
-        percent(row["gap_rel"], signed=True),
-        status_label(str(row["status"]), lang),
-    ]
-
-
-def _gap_header(lang: Lang) -> list[str]:
-    names = ("indicator", "milestone", "target", "projected", "gap_rel", "status")
-    return [label(name, lang) for name in names]
-
-
 # --- summary.md -----------------------------------------------------------------------------------
 
 
 def summary_markdown(projection: Projection, rows: Sequence[_Row], lang: Lang) -> str:
     """The executive summary as Markdown tables, for pasting into documents; deterministic."""
-    out = [f"# {label('report_title', lang)}", "", _inputs_line(projection, lang), ""]
+    out = [f"# {label('report_title', lang)}", "", inputs_line(projection, lang), ""]
     out += [f"## {label('met_by_scenario', lang)}", ""]
-    out += _md_table(*_met_rows(projection, lang), text=2)
+    out += _md_table(*met_rows(projection, lang), text=2)
     columns, cells = domain_counts(projection, lang)
     out += [f"## {label('met_by_domain', lang)}", ""]
     out += _md_table([label("domain", lang), *columns], [[d, *c] for d, c in cells.items()])
     out += [f"## {label('largest_gaps', lang)}", ""]
     for scenario in projection.scenario_names:
-        gaps = [_gap_cells(projection, row, lang) for row in largest_gaps(rows, scenario)]
-        out += [f"### {scenario}", "", *_md_table(_gap_header(lang), gaps, text=1, last_text=True)]
+        gaps = [gap_cells(projection, row, lang) for row in largest_gaps(rows, scenario)]
+        out += [f"### {scenario}", "", *_md_table(gap_header(lang), gaps, text=1, last_text=True)]
     out += [f"## {label('growth_title', lang)}", ""]
     header = [label("indicator", lang), label("milestone", lang), label("required", lang)]
-    out += _md_table([*header, *projection.scenario_names], _growth_rows(projection, rows, lang))
+    out += _md_table([*header, *projection.scenario_names], growth_rows(projection, rows, lang))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -218,223 +150,3 @@ def _md_table(
     left = [k < text or (last_text and k == len(header) - 1) for k in range(len(header))]
     rule = ["---" if flush else "---:" for flush in left]
     return [line(header), line(rule).replace(" ", ""), *(line(row) for row in rows), ""]
-
-
-# --- report.html ----------------------------------------------------------------------------------
-
-
-def report_html(
-    projection: Projection,
-    scenarios: Sequence[Scenario],
-    rows: Sequence[_Row],
-    charts: Sequence[Chart],
-    lang: Lang,
-    stamp: str,
-    probabilities: Table | None = None,
-) -> str:
-    """One self-contained page: charts as base64 PNG, styles inline, no network."""
-    by_name = {chart.name: chart for chart in charts}
-    title = label("report_title", lang)
-    sections = [
-        ("summary", label("summary_title", lang)),
-        ("domains", label("domains_title", lang)),
-        ("methodology", label("methodology", lang)),
-    ]
-    body = [
-        '<header class="top">',
-        f"<h1>{_e(title)}</h1>",
-        f'<p class="meta">{_e(_inputs_line(projection, lang))}<br>{_e(stamp)}</p>',
-        "<nav>" + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in sections) + "</nav>",
-        "</header>",
-        f'<section id="summary"><h2>{_e(sections[0][1])}</h2>',
-        f"<h3>{_e(label('met_by_scenario', lang))}</h3>",
-        _summary_html(projection, lang),
-        f"<h3>{_e(label('largest_gaps', lang))}</h3>",
-    ]
-    for scenario in projection.scenario_names:
-        gaps = [_gap_cells(projection, row, lang) for row in largest_gaps(rows, scenario)]
-        body += [f"<h4>{_e(scenario)}</h4>", _html_table(_gap_header(lang), gaps, numeric=(3, 4))]
-    if probabilities is not None:
-        body += _probability_html(probabilities, lang)
-    body += [
-        f"<h3>{_e(label('growth_title', lang))}</h3>",
-        _figure(by_name["growth_required_vs_scenario"]),
-        f"<h3>{_e(label('heatmap_title', lang))}</h3>",
-        _figure(by_name["status_heatmap"]),
-        "</section>",
-        f'<section id="domains"><h2>{_e(sections[1][1])}</h2>',
-        *_domain_sections(projection, rows, by_name, lang),
-        "</section>",
-        f'<section id="methodology"><h2>{_e(sections[2][1])}</h2>',
-        _methodology_html(projection, scenarios, lang),
-        "</section>",
-    ]
-    template = Template(_template("report.html"))
-    from nscc_proj import __version__
-
-    return template.substitute(
-        lang=lang, title=_e(title), body="\n".join(body), version=__version__
-    )
-
-
-def _probability_html(probabilities: Table, lang: Lang) -> list[str]:
-    """The joint probability of meeting every target of each domain, per scenario."""
-    rows = [row for row in probabilities if row["scope"] != "target"]
-    milestones = sorted(
-        {int(str(row["milestone"])) for row in rows if row["milestone"] is not None}
-    )
-    header = [
-        "领域" if lang == "zh" else "Domain",
-        *map(str, milestones),
-        "全部" if lang == "zh" else "all",
-    ]
-    title = (
-        "目标同时达标的概率(蒙特卡洛)"
-        if lang == "zh"
-        else "Probability of meeting every target (Monte Carlo)"
-    )
-    out = [f"<h3>{_e(title)}</h3>"]
-    for scenario in dict.fromkeys(str(row["scenario"]) for row in rows):
-        cells: dict[str, dict[object, str]] = {}
-        for row in rows:
-            if row["scenario"] == scenario:
-                name = str(row["domain"] or ("全部目标" if lang == "zh" else "All targets"))
-                value = row["probability"]
-                shown = "–" if not isinstance(value, float) else f"{100 * value:.1f}%"
-                cells.setdefault(name, {})[row["milestone"]] = shown
-        table = [
-            [name, *(values.get(m, "–") for m in [*milestones, None])]
-            for name, values in cells.items()
-        ]
-        out += [
-            f"<h4>{_e(scenario)}</h4>",
-            _html_table(header, table, numeric=tuple(range(1, len(header)))),
-        ]
-    return out
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
-def _template(name: str) -> str:
-    return resources.files("nscc_proj").joinpath("templates", name).read_text(encoding="utf-8")
-
-
-def _figure(chart: Chart) -> str:
-    data = base64.b64encode(chart.png).decode("ascii")
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" width="{chart.width}" '
-        f'height="{chart.height}" alt="{_e(chart.title)}">'
-        f"<figcaption>charts/{_e(chart.name)}.png · .svg</figcaption></figure>"
-    )
-
-
-def _html_table(
-    header: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    numeric: Sequence[int] = (),
-    styles: Mapping[tuple[int, int], str] | None = None,
-    css: str = "",
-) -> str:
-    head = "".join(f"<th>{_e(cell)}</th>" for cell in header)
-    body = []
-    for r, row in enumerate(rows):
-        cells = []
-        for c, cell in enumerate(row):
-            attributes = ' class="num"' if c in numeric else ""
-            style = (styles or {}).get((r, c))
-            attributes += f' style="background:{style}"' if style else ""
-            cells.append(f"<td{attributes}>{_e(cell)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    opening = f'<table class="{css}">' if css else "<table>"
-    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _summary_html(projection: Projection, lang: Lang) -> str:
-    columns, cells = domain_counts(projection, lang)
-    by_domain = [[domain, *counts] for domain, counts in cells.items()]
-    return (
-        _html_table(*_met_rows(projection, lang), numeric=(2, 3, 4, 5))
-        + f"<h3>{_e(label('met_by_domain', lang))}</h3>"
-        + _html_table([label("domain", lang), *columns], by_domain, numeric=range(1, 99))
-    )
-
-
-def _domain_sections(
-    projection: Projection, rows: Sequence[_Row], charts: Mapping[str, Chart], lang: Lang
-) -> list[str]:
-    """Per domain: every target with each scenario's value and status, then the charts."""
-    catalog, names = projection.catalog, projection.scenario_names
-    header = [label(n, lang) for n in ("indicator", "milestone", "target", "required")]
-    for scenario in names:
-        header += [
-            f"{scenario}: {label('projected', lang)}",
-            f"{scenario}: {label('status', lang)}",
-        ]
-    by_target = _by_target(rows)
-    html_parts: list[str] = []
-    domains = list(dict.fromkeys(domain_name(indicator, lang) for indicator in catalog.indicators))
-    for number_, domain in enumerate(domains, start=1):
-        members = [ind for ind in catalog.indicators if domain_name(ind, lang) == domain]
-        table_rows: list[list[str]] = []
-        styles: dict[tuple[int, int], str] = {}
-        for indicator in members:
-            for milestone in catalog.milestones:
-                group = by_target[(indicator.key, milestone)]
-                cells = [f"{indicator.id} {indicator_name(indicator, lang)}", str(milestone)]
-                cells += [target_text(indicator, milestone), percent(group[0]["required_cagr"])]
-                for s, row in enumerate(group):
-                    cells += [
-                        number(row["projected_value"]),
-                        status_label(str(row["status"]), lang),
-                    ]
-                    styles[(len(table_rows), 5 + 2 * s)] = light_colour(str(row["status"]))
-                table_rows.append(cells)
-        numeric = (2, 3, *range(4, 4 + 2 * len(names), 2))
-        html_parts += [
-            f'<section id="domain-{number_}"><h3>{_e(domain)}</h3>',
-            _html_table(header, table_rows, numeric=numeric, styles=styles),
-            '<div class="charts">',
-            *(_figure(charts[f"indicator_{ind.id:02d}_{ind.key}"]) for ind in members),
-            "</div></section>",
-        ]
-    return html_parts
-
-
-def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lang: Lang) -> str:
-    rules = {
-        "achieved": label("met", lang),
-        "on_track": f"R ≥ {ON_TRACK_RATIO}",
-        "acceleration_needed": f"{ACCELERATION_RATIO} ≤ R < {ON_TRACK_RATIO}",
-        "limited_progress": f"0 ≤ R < {ACCELERATION_RATIO}",
-        "moving_away": "R < 0",
-        "not_assessable": "–",
-    }
-    statuses = [[status_label(name, lang), rules[name]] for name in STATUSES]
-    colours = {(r, 0): light_colour(name) for r, name in enumerate(STATUSES)}
-    scenario_rows = [[s.name, s.description.strip(), s.source or ""] for s in scenarios]
-    observed = projection.observed
-    source_rows = [
-        [_series_name(projection, o.key, lang), str(o.year), f"{o.value:,g}", o.grade, o.source]
-        for o in (() if observed is None else observed.records)
-    ]
-    source_header = [label(n, lang) for n in ("indicator", "year", "value", "grade", "source")]
-    return "\n".join(
-        [
-            _template(f"methodology_{lang}.html"),
-            _html_table([label("status", lang), "R"], statuses, styles=colours),
-            f"<h3>{_e(label('scenarios_title', lang))}</h3>",
-            _html_table(
-                [label(n, lang) for n in ("scenario", "description", "file")], scenario_rows
-            ),
-            f"<h3>{_e(label('sources_title', lang))}</h3>",
-            _template(f"grades_{lang}.html"),
-            _html_table(source_header, source_rows, numeric=(1, 2), css="sources"),
-        ]
-    )
-
-
-def _series_name(projection: Projection, key: str, lang: Lang) -> str:
-    series = projection.catalog[key]
-    return f"{series.id} {series.name_zh if lang == 'zh' else series.name_en}"

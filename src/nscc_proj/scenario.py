@@ -28,6 +28,7 @@ from pydantic import (
 from nscc_proj.catalog import unknown_name_message
 from nscc_proj.errors import InputError
 from nscc_proj.quantities import Change, PeriodKey, Rate, distinct_periods
+from nscc_proj.scenario_blocks import Shock, Uncertainty
 from nscc_proj.yaml_source import YamlDocument, read_yaml, validation_error
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
@@ -188,65 +189,6 @@ _GROWTH_TAGS = frozenset(
         "rate_of_form",
     }
 )
-
-
-class Shock(BaseModel):
-    """A one-off level change in ``year``, optionally undone over ``recover_years``.
-
-    Sizes are fractions or percent strings for indicators that grow
-    compoundly (-0.05 or "-5%": five percent below the path) and numbers in
-    the indicator's units for indicators that move by ``change``.
-    """
-
-    model_config = _FROZEN
-
-    year: int = Field(strict=True)
-    name: str = ""
-    change: dict[str, float | str] = Field(min_length=1)
-    recover_years: int | None = Field(default=None, ge=1, le=100)
-
-
-class CorrelationGroup(BaseModel):
-    """Indicators whose annual growth shocks move together: ``rho`` between every pair."""
-
-    model_config = _FROZEN
-
-    name: str = ""
-    members: list[str] = Field(min_length=2)
-    rho: float = Field(ge=-1.0, le=1.0)
-
-
-class CorrelationMatrix(BaseModel):
-    """An explicit correlation matrix over ``keys`` (symmetric, ones on the diagonal)."""
-
-    model_config = _FROZEN
-
-    keys: list[str] = Field(min_length=2)
-    values: list[list[float]]
-
-    @model_validator(mode="after")
-    def _square(self) -> CorrelationMatrix:
-        size = len(self.keys)
-        if len(self.values) != size or any(len(row) != size for row in self.values):
-            raise ValueError(f"values must be a {size} x {size} matrix, one row per key")
-        return self
-
-
-class Uncertainty(BaseModel):
-    """Volatility of every indicator's annual growth, and how the shocks correlate.
-
-    ``sigma`` maps keys (and ``default``) to the standard deviation of a
-    year's shock: a fraction or percent string for compound growth (of the
-    log growth factor), the indicator's units for additive change, and
-    percentage points for growth-rate indicators.
-    """
-
-    model_config = _FROZEN
-
-    sigma: dict[str, float | str] = Field(default_factory=dict)
-    groups: list[CorrelationGroup] = Field(default_factory=list)
-    matrix: CorrelationMatrix | None = None
-    df: float | None = Field(default=None, gt=2.0)
 
 
 def _empty_is_none(value: object) -> object:

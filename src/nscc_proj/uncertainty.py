@@ -20,7 +20,8 @@ from nscc_proj.catalog import Catalog, Kind
 from nscc_proj.engine import Link, Mode
 from nscc_proj.errors import InputError
 from nscc_proj.quantities import parse_change, parse_rate
-from nscc_proj.scenario import Scenario, Uncertainty
+from nscc_proj.scenario import Scenario
+from nscc_proj.scenario_blocks import Uncertainty
 
 # Documented defaults: the standard deviation of one year's shock.
 DEFAULT_COMPOUND_SIGMA = 0.02  # of the log growth factor: about 2 % a year
