@@ -131,7 +131,7 @@ def loop_throughput(setup: montecarlo.Setup, paths: int) -> tuple[float, bool]:
     return paths * setup.arrays.growth.shape[-1] / seconds, agrees
 
 
-def command_seconds(command: list[str], repeats: int = 5) -> float:
+def command_seconds(command: list[str], repeats: int = 10) -> float:
     return best_of(repeats, lambda: subprocess.run(command, check=True, capture_output=True))
 
 

@@ -148,20 +148,20 @@ def simulate_block(setup: Setup, seed: int, index: int, size: int) -> Tally:
     arrays = setup.arrays
     n_scenarios, n_series, n_steps = arrays.growth.shape
     # One set of normals per block serves every scenario (common random numbers).
-    normals = rng.standard_normal((size, n_steps, n_series))
+    normals = rng.standard_normal((size, n_series, n_steps))
     tallies = []
     for s in range(n_scenarios):
         volatility = setup.volatility[s]
         identity = np.array_equal(volatility.cholesky, np.eye(n_series))
-        z = normals if identity else normals @ volatility.cholesky.T
+        # Correlate across series within each year: z[p, :, t] = factor @ normals[p, :, t].
+        z = normals if identity else np.einsum("ij,pjt->pit", volatility.cholesky, normals)
         if volatility.df is not None:
             # Fat tails from a stream of the scenario's own (keyed by its name), so a
             # scenario's numbers do not depend on which others run beside it.
             name_key = zlib.crc32(arrays.names[s].encode("utf-8"))
             tails = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, name_key)))
             df = volatility.df
-            z = z / np.sqrt(tails.chisquare(df, (size, n_steps, 1)) / df) * np.sqrt((df - 2) / df)
-        z = np.ascontiguousarray(np.swapaxes(z, 1, 2))
+            z = z / np.sqrt(tails.chisquare(df, (size, 1, n_steps)) / df) * np.sqrt((df - 2) / df)
         growth = shocked_steps(arrays.growth[s], arrays.mode[s], volatility.sigma, z)
         tallies.append(_tally(setup, s, project_variants(setup, s, growth)))
     return _stack(tallies, size)

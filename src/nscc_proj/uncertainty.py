@@ -158,11 +158,17 @@ def _correlation(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> np.nda
 def shocked_steps(
     growth: np.ndarray, mode: np.ndarray, sigma: np.ndarray, z: np.ndarray
 ) -> np.ndarray:
-    """Steps (P, N, T) around ``growth`` (N, T) for draws ``z`` (P, N, T) of unit variance."""
-    scaled = sigma[None, :, None] * z
-    compound = (1.0 + growth[None]) * np.exp(scaled) - 1.0
-    additive = growth[None] + scaled
-    steps: np.ndarray = np.where((mode == Mode.COMPOUND)[None, :, None], compound, additive)
+    """Steps (P, N, T) around ``growth`` (N, T) for draws ``z`` (P, N, T) of unit variance.
+
+    Compound steps take a log-normal factor, the others an added shock; each
+    form is computed on its own series only.
+    """
+    steps = np.empty(z.shape)
+    compound = np.flatnonzero(mode == Mode.COMPOUND)
+    other = np.flatnonzero(mode != Mode.COMPOUND)
+    shocks = np.exp(sigma[compound, None] * z[:, compound])
+    steps[:, compound] = (1.0 + growth[compound]) * shocks - 1.0
+    steps[:, other] = growth[other] + sigma[other, None] * z[:, other]
     return steps
 
 
