@@ -156,26 +156,14 @@ def _check_unique(indicators: tuple[Indicator, ...], lines: list[int], source: s
 
 def catalog_table(catalog: Catalog) -> Table:
     """The catalog as a flat table, one row per indicator, targets in wide columns."""
-    columns = [
-        "id",
-        "key",
-        "domain_zh",
-        "domain_en",
-        "name_zh",
-        "name_en",
-        "unit",
-        "kind",
-        "direction",
-        "base_year",
-        "base_value",
-    ]
+    columns = [c for c in REQUIRED_COLUMNS if c not in ("tolerance", "note")]
     for milestone in catalog.milestones:
         columns += [f"target_{milestone}", f"op_{milestone}"]
     columns += ["tolerance", "note"]
     rows = []
     for indicator in catalog.indicators:
         fields = indicator.model_dump(mode="json")
-        row = [fields[name] for name in columns[:11]]
+        row = [fields[name] for name in columns[: len(REQUIRED_COLUMNS) - 2]]
         for milestone in catalog.milestones:
             target = indicator.targets[milestone]
             row += [target.value, None if target.op is None else target.op.value]

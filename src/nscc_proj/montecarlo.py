@@ -126,6 +126,19 @@ def prepare(
     return setup, deterministic
 
 
+def last_fixed_year(setup: Setup) -> np.ndarray:
+    """(N,) index of each series' last fixed value: its base year or latest observation.
+
+    Shocks start the year after; nothing before it is uncertain.
+    """
+    start = setup.start.copy()
+    if setup.observed is not None:
+        seen = ~np.isnan(setup.observed)
+        latest = np.where(seen.any(-1), (seen * np.arange(seen.shape[-1])).max(-1), -1)
+        start = np.maximum(start, latest)
+    return start
+
+
 def block_sizes(paths: int) -> list[int]:
     """Fixed blocks: the last one may be short. Block k always holds the same paths."""
     return [min(BLOCK, paths - start) for start in range(0, paths, BLOCK)]

@@ -16,20 +16,7 @@ import numpy as np
 
 from nscc_proj.catalog import Kind
 from nscc_proj.engine import Link, Mode
-from nscc_proj.montecarlo import Setup
-
-
-def _last_fixed_year(setup: Setup) -> np.ndarray:
-    """(N,) index of the last year whose value is fixed: base year or latest observation.
-
-    Shocks start the year after.
-    """
-    start = setup.start.copy()
-    if setup.observed is not None:
-        seen = ~np.isnan(setup.observed)
-        latest = np.where(seen.any(-1), (seen * np.arange(seen.shape[-1])).max(-1), -1)
-        start = np.maximum(start, latest)
-    return start
+from nscc_proj.montecarlo import Setup, last_fixed_year
 
 
 def eligible(setup: Setup) -> np.ndarray:
@@ -54,7 +41,7 @@ def _moments(setup: Setup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     first_year = int(setup.catalog.years[0])
     milestone_index = np.array(setup.catalog.milestones) - first_year
     indicators = len(setup.catalog)
-    years = np.maximum(milestone_index[None, :] - _last_fixed_year(setup)[:indicators, None], 0)
+    years = np.maximum(milestone_index[None, :] - last_fixed_year(setup)[:indicators, None], 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_median = np.log(setup.centre)
         low = np.log(np.where(setup.targets.low > 0, setup.targets.low, 0.0))
@@ -84,7 +71,7 @@ def joint(setup: Setup) -> np.ndarray:
     from scipy.stats import multivariate_normal
 
     log_median, years, low, high = _moments(setup)
-    fixed = _last_fixed_year(setup)
+    fixed = last_fixed_year(setup)
     milestone_index = np.array(setup.catalog.milestones) - int(setup.catalog.years[0])
     n_domains = int(setup.domain_of.max()) + 1
     milestones = len(setup.catalog.milestones)

@@ -185,13 +185,7 @@ def sobol(
         raise InputError(f"no uncertain assumption moves {target.key} {target.milestone}")
     index = np.array([catalog.index[name] for name in names])
     milestone_index = target.milestone - int(catalog.years[0])
-    fixed = setup.start.copy()
-    if setup.observed is not None:
-        seen = ~np.isnan(setup.observed)
-        fixed = np.maximum(
-            fixed, np.where(seen.any(-1), (seen * np.arange(seen.shape[-1])).max(-1), -1)
-        )
-    years = np.maximum(milestone_index - fixed[index], 1)
+    years = np.maximum(milestone_index - montecarlo.last_fixed_year(setup)[index], 1)
     scale = np.where(setup.arrays.mode[0, index] == Mode.DIRECT, 100.0, 1.0)
     ranges = 2 * sigma[index] * scale / np.sqrt(years)
     problem = {"num_vars": len(names), "names": names, "bounds": [[-r, r] for r in ranges]}
