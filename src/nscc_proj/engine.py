@@ -140,19 +140,26 @@ def project_paths(
             # Only the series of this depth (in some scenario) are computed this round.
             cols = np.flatnonzero((depth == level).any(axis=0))
             mine = Links(links.kind[:, cols], links.driver[:, cols])
-            own_base = _own_base(base_value, start, links, final)[:, cols]
+            unlinked = bool((mine.kind == Link.NONE).all())
+            own_base = (
+                np.broadcast_to(base_value[cols], (n_scenarios, cols.size))
+                if unlinked
+                else _own_base(base_value[cols], start[cols], mine, final)
+            )
             own = grow(own_base, growth[:, cols], mode[:, cols], start[cols])
             if shift is not None:
                 additive = mode[:, cols, None] == Mode.ADDITIVE
                 own = np.where(additive, own + shift[:, cols], own * shift[:, cols])
             own = _bounded_own(own, mode[:, cols], mine, lower[cols], upper[cols])
-            value = (
-                own if (mine.kind == Link.NONE).all() else _linked(own, mine, final, start[cols])
-            )
+            value = own if unlinked else _linked(own, mine, final, start[cols])
             if observed is not None:
                 value = anchor(value, observed[cols], _anchor_mode(mode[:, cols], mine))
             value = np.clip(value, lower[None, cols, None], upper[None, cols, None])
-            final[:, cols] = np.where((depth[:, cols] == level)[..., None], value, final[:, cols])
+            at_level = depth[:, cols] == level
+            if at_level.all():  # every scenario agrees (always so in a Monte Carlo block)
+                final[:, cols] = value
+            else:
+                final[:, cols] = np.where(at_level[..., None], value, final[:, cols])
     return final
 
 
