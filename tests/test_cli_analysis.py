@@ -10,15 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner, Result
 
 import nscc_proj
-from nscc_proj.cli import app
+from cli_helpers import assert_input_error, csv_rows, find_row, run
 from nscc_proj.requirements import LATEST_COLUMNS
 
 WriteFile = Callable[[str, str], Path]
@@ -38,41 +37,6 @@ RATIOS_HEADER = "key,name_zh,name_en,numerator,operator,denominator,scale,unit,n
 
 # A scenario whose budget revenue holds its ratio to GDP (the ratio's steps are all 0).
 LINKED = "name: linked\nextends: base\ngrowth:\n  budget_revenue: {ratio_to: gdp}\n"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working folder: relative paths and scenarios/NAME.yaml resolve here."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(arg) for arg in args])
-
-
-def csv_rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-def find_row(rows: Sequence[dict[str, str]], **where: str) -> dict[str, str]:
-    found = [row for row in rows if all(row[name] == value for name, value in where.items())]
-    assert len(found) == 1, f"{len(found)} rows match {where}"
-    return found[0]
-
-
-def assert_input_error(result: Result, *fragments: str) -> str:
-    """Exit 2, nothing on stdout, one ``Error: ...`` line on stderr with every fragment."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    message = lines[0]
-    assert message.startswith("Error: ")
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 def ok_csv(*args: str | Path) -> list[dict[str, str]]:

@@ -5,28 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from nscc_proj.cli import app
+from cli_helpers import run
 from nscc_proj.sensitivity import TORNADO_COLUMNS
 from nscc_proj.simulation import BAND_COLUMNS, SIMULATION_COLUMNS
 
 
-def run(*args: str) -> object:
-    return CliRunner().invoke(app, list(args))
-
-
 def rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_simulate_csv_schema_and_numbers(workdir):
