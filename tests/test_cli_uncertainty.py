@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
 
+from cli_helpers import csv_rows as rows
 from cli_helpers import run
 from nscc_proj.sensitivity import TORNADO_COLUMNS
 from nscc_proj.simulation import BAND_COLUMNS, SIMULATION_COLUMNS
-
-
-def rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 def test_simulate_csv_schema_and_numbers(workdir):
