@@ -942,3 +942,15 @@ def test_check_without_observations_records_none(workdir: Path) -> None:
         "written against the observed values none, this check uses observed.csv (shipped)"
         in later.stderr
     )
+
+
+def test_validate_warns_about_shocks_the_observations_override(workdir: Path) -> None:
+    (workdir / "early.yaml").write_text(
+        'name: early\nextends: base\nshocks:\n  - {year: 2023, change: {gdp: "-3%"}}\n',
+        encoding="utf-8",
+    )
+    result = run("validate", "early.yaml")
+    assert result.exit_code == 0
+    assert "early.yaml:4: shocks.0.year: warning: 'gdp' is observed up to 2024" in result.stdout
+    quiet = run("validate", "early.yaml", "--no-observed")
+    assert "warning" not in quiet.stdout

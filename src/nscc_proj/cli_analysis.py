@@ -124,6 +124,8 @@ def validate(
         list[Path], typer.Argument(help="Scenario files to check.", show_default=False)
     ],
     data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
 ) -> None:
     """Check scenario files without running them: errors exit 2, warnings are printed.
 
@@ -133,7 +135,8 @@ def validate(
     """
     from nscc_proj.validate import validate_files
 
-    findings = validate_files(list(files), load_inputs(data, None, True)[0])
+    catalog, observations = load_inputs(data, observed, no_observed)
+    findings = validate_files(list(files), catalog, observations)
     for finding in findings:
         typer.echo(str(finding), err=finding.error)
     errors = sum(finding.error for finding in findings)

@@ -72,7 +72,13 @@ def report(
         bands, probabilities = bands_from_table(simulation.bands_table()), simulation.table()
         used_seed = seed
     rendered = build_report(
-        result, scenarios, lang.value, bands=bands, seed=used_seed, probabilities=probabilities
+        result,
+        scenarios,
+        lang.value,
+        bands=bands,
+        seed=used_seed,
+        probabilities=probabilities,
+        paths=simulate or None,
     )
     for warning in rendered.warnings:
         typer.echo(f"Warning: {warning}", err=True)

@@ -60,6 +60,7 @@ def build_report(
     bands: Bands | None = None,
     seed: int | None = None,
     probabilities: Table | None = None,
+    paths: int | None = None,
     run_time: datetime | None = None,
 ) -> Report:
     """Render every file of the report; nothing touches the disk here.
@@ -71,7 +72,9 @@ def build_report(
 
     when = (run_time or datetime.now(UTC)).isoformat(timespec="seconds")
     charts, notes = render_charts(projection, lang, bands)
-    sheets = sheets_for(projection, lang, run_metadata(projection, scenarios, lang, seed, when))
+    sheets = sheets_for(
+        projection, lang, run_metadata(projection, scenarios, lang, seed, when, paths)
+    )
     if probabilities is not None:
         # Monte Carlo results sit before the metadata, which stays last.
         sheets.insert(

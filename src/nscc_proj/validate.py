@@ -13,6 +13,7 @@ from pathlib import Path
 from nscc_proj.catalog import Catalog, Kind
 from nscc_proj.engine import Mode
 from nscc_proj.errors import InputError
+from nscc_proj.observed import Observations
 from nscc_proj.rates import compile_scenarios
 from nscc_proj.scenario import (
     ChangeSpec,
@@ -42,7 +43,9 @@ class Finding:
         return f"{where}: {field}{'' if self.error else 'warning: '}{self.message}"
 
 
-def validate_files(paths: list[str | Path], catalog: Catalog) -> list[Finding]:
+def validate_files(
+    paths: list[str | Path], catalog: Catalog, observed: Observations | None = None
+) -> list[Finding]:
     """Every file's first error, or its warnings; files are independent of each other."""
     findings: list[Finding] = []
     for path in paths:
@@ -54,11 +57,13 @@ def validate_files(paths: list[str | Path], catalog: Catalog) -> list[Finding]:
                 Finding(exc.source or str(path), exc.line, exc.field or "", exc.message, True)
             )
             continue
-        findings.extend(warnings(scenario, catalog))
+        findings.extend(warnings(scenario, catalog, observed))
     return findings
 
 
-def warnings(scenario: Scenario, catalog: Catalog) -> list[Finding]:
+def warnings(
+    scenario: Scenario, catalog: Catalog, observed: Observations | None = None
+) -> list[Finding]:
     """Implausible values in the scenario's own file (not in the scenarios it extends)."""
     found: list[Finding] = []
     horizon = int(catalog.years[-1] - catalog.years[0])
@@ -111,6 +116,13 @@ def warnings(scenario: Scenario, catalog: Catalog) -> list[Finding]:
                 and not additive[catalog.index[key]]
             ):
                 warn(("shocks", number, "change", key), f"a one-off change of {amount:+.0%}")
+            latest = None if observed is None else observed.latest(key)
+            if latest is not None and shock.year <= latest.year:
+                warn(
+                    ("shocks", number, "year"),
+                    f"'{key}' is observed up to {latest.year}: the observations override a "
+                    f"{shock.year} shock (use --no-observed to see it)",
+                )
     return found
 
 

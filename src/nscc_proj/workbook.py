@@ -314,7 +314,12 @@ def _display_width(text: str) -> int:
 
 
 def run_metadata(
-    projection: Projection, scenarios: Sequence[Scenario], lang: Lang, seed: int | None, when: str
+    projection: Projection,
+    scenarios: Sequence[Scenario],
+    lang: Lang,
+    seed: int | None,
+    when: str,
+    paths: int | None = None,
 ) -> dict[str, Cell]:
     """What a reader needs to reproduce the run: inputs, version, seed and time."""
     from nscc_proj import __version__
@@ -324,6 +329,7 @@ def run_metadata(
         "nscc version / 版本": __version__,
         "run time (UTC) / 运行时间": when,
         "seed / 随机种子": seed,
+        "simulated paths / 模拟路径数": paths,
         "language / 语言": lang,
         "indicator table / 指标表": projection.catalog.source,
         "observed values / 观测值": None if observed is None else observed.source,
