@@ -954,3 +954,13 @@ def test_validate_warns_about_shocks_the_observations_override(workdir: Path) ->
     assert "early.yaml:4: shocks.0.year: warning: 'gdp' is observed up to 2024" in result.stdout
     quiet = run("validate", "early.yaml", "--no-observed")
     assert "0 warning(s)" in quiet.stdout
+
+
+def test_a_bad_uncertainty_block_is_caught_before_any_simulation(workdir: Path) -> None:
+    (workdir / "u.yaml").write_text(
+        "name: u\nuncertainty:\n  sigma: {gpd: 0.01}\n", encoding="utf-8"
+    )
+    checked = run("validate", "u.yaml")
+    assert checked.exit_code == 2
+    assert "u.yaml:3: uncertainty.sigma.gpd: unknown indicator 'gpd'" in checked.stderr
+    assert_input_error(run("project", "-s", "u.yaml"), "u.yaml:3: uncertainty.sigma.gpd")

@@ -129,7 +129,7 @@ def validate(
 ) -> None:
     """Check scenario files without running them: errors exit 2, warnings are printed.
 
-    Each line reads file:line: field: error|warning: message.
+    Errors read file:line: field: message; warnings file:line: field: warning: message.
 
     Example: nscc validate scenarios/*.yaml
     """

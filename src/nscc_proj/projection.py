@@ -15,6 +15,7 @@ from nscc_proj.observed import Observations
 from nscc_proj.rates import compile_scenarios
 from nscc_proj.scenario import Scenario
 from nscc_proj.table import Table, plain, plain_row
+from nscc_proj.uncertainty import compile_volatility
 
 ASSESSMENT_COLUMNS = (
     "scenario",
@@ -136,6 +137,9 @@ def project(
     observation.
     """
     arrays = compile_scenarios(catalog, scenarios)
+    for s, scenario in enumerate(scenarios):
+        # Checked here too, so a bad uncertainty block is an error before anyone simulates.
+        compile_volatility(catalog, scenario, arrays.mode[s], arrays.link[s])
     base_value, base_year = effective_base(catalog, observed)
     paths = project_paths(
         base_value,

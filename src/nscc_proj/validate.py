@@ -23,6 +23,7 @@ from nscc_proj.scenario import (
     Scenario,
     load_scenario,
 )
+from nscc_proj.uncertainty import compile_volatility
 
 # Thresholds of plausibility, per year.
 FAST_GROWTH = 0.30  # any compound rate beyond +30 % or below -30 % a year
@@ -51,7 +52,8 @@ def validate_files(
     for path in paths:
         try:
             scenario = load_scenario(path)
-            compile_scenarios(catalog, [scenario])
+            arrays = compile_scenarios(catalog, [scenario])
+            compile_volatility(catalog, scenario, arrays.mode[0], arrays.link[0])
         except InputError as exc:
             findings.append(
                 Finding(exc.source or str(path), exc.line, exc.field or "", exc.message, True)
