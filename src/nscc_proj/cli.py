@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
     from nscc_proj.catalog import Catalog
     from nscc_proj.export import Format
@@ -191,6 +191,26 @@ def emit(table: Table, fmt: Format, output: Path | None) -> None:
         typer.echo(f"Wrote {len(table)} rows to {output}", err=True)
 
 
+def present(
+    table: Table,
+    fmt: Format,
+    output: Path | None,
+    view: Callable[[int], RenderableType] | None,
+) -> None:
+    """CSV or JSON to the file or standard output; in the terminal, ``view(width)``.
+
+    Without a view (yearly paths, bands) the terminal gets CSV: there is no table worth
+    drawing for hundreds of rows.
+    """
+    from nscc_proj.export import Format
+
+    if fmt is Format.TABLE and view is not None:
+        terminal = console()
+        terminal.print(view(terminal.width))
+        return
+    emit(table, Format.CSV if fmt is Format.TABLE else fmt, output)
+
+
 def console() -> Console:
     from rich.console import Console
 
@@ -221,24 +241,22 @@ def project(
 
     Example: nscc project --scenario base --scenario high --format csv -o assessment.csv
     """
-    from nscc_proj.export import Format
     from nscc_proj.projection import project as run_projection
     from nscc_proj.scenario import load_scenario
 
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
     result = run_projection(catalog, [load_scenario(name) for name in scenario], observations)
-    table = result.path_table if paths else result.assessment_table
-    if out_format is Format.TABLE:
-        if paths:
-            out_format = Format.CSV
-        else:
-            from nscc_proj.render import assessment_view  # rich only for the terminal
+    if paths:
+        present(result.path_table, out_format, output, None)
+        return
 
-            terminal = console()
-            terminal.print(assessment_view(catalog, table, lang.value, terminal.width))
-            return
-    emit(table, out_format, output)
+    def view(width: int) -> RenderableType:
+        from nscc_proj.render import assessment_view  # rich only for the terminal
+
+        return assessment_view(catalog, result.assessment_table, lang.value, width)
+
+    present(result.assessment_table, out_format, output, view)
 
 
 class Origin(StrEnum):
@@ -276,7 +294,7 @@ def required(
     Example: nscc required --from latest --format csv
     """
     from nscc_proj.errors import InputError
-    from nscc_proj.export import Format, write_atomic
+    from nscc_proj.export import write_atomic
     from nscc_proj.render import required_view
     from nscc_proj.requirements import required_from_latest, required_growth, yardstick_scenario
 
@@ -289,10 +307,7 @@ def required(
     if write_scenario is not None:
         write_atomic(write_scenario, yardstick_scenario(catalog, latest))
         typer.echo(f"Wrote a scenario meeting every target to {write_scenario}", err=True)
-    if out_format is Format.TABLE:
-        console().print(required_view(catalog, table, lang.value))
-    else:
-        emit(table, out_format, output)
+    present(table, out_format, output, lambda _: required_view(catalog, table, lang.value))
 
 
 @app.command()
@@ -371,15 +386,11 @@ def indicators(
     Example: nscc indicators --lang zh
     """
     from nscc_proj.catalog_io import catalog_table
-    from nscc_proj.export import Format
     from nscc_proj.render import catalog_view
 
     out_format = resolve_format(fmt, output)
     catalog = load_table(data)
-    if out_format is Format.TABLE:
-        console().print(catalog_view(catalog, lang.value))
-        return
-    emit(catalog_table(catalog), out_format, output)
+    present(catalog_table(catalog), out_format, output, lambda _: catalog_view(catalog, lang.value))
 
 
 def main() -> None:

@@ -19,9 +19,9 @@ from nscc_proj.cli import (
     ObservedOption,
     OutputOption,
     app,
-    console,
     emit,
     load_inputs,
+    present,
     reports_errors,
     resolve_format,
 )
@@ -51,7 +51,6 @@ def consistency(
     """
     from nscc_proj.consistency import companion_ratios_path, consistency_table, load_ratios
     from nscc_proj.errors import InputError
-    from nscc_proj.export import Format
     from nscc_proj.render_analysis import consistency_view
 
     out_format = resolve_format(fmt, output)
@@ -60,10 +59,9 @@ def consistency(
     if path is None:
         raise InputError("no ratio definitions: give --ratios FILE (see the README)")
     table = consistency_table(catalog, load_ratios(path, catalog), observations)
-    if out_format is Format.TABLE:
-        console().print(consistency_view(table, catalog.milestones, lang.value))
-    else:
-        emit(table, out_format, output)
+    present(
+        table, out_format, output, lambda _: consistency_view(table, catalog.milestones, lang.value)
+    )
 
 
 @app.command()

@@ -27,6 +27,7 @@ from nscc_proj.cli import (
     console,
     emit,
     load_inputs,
+    present,
     reports_errors,
     resolve_format,
 )
@@ -113,7 +114,6 @@ def simulate(
     Example: nscc simulate --scenario base --paths 100000 --seed 42
     """
     from nscc_proj.errors import InputError
-    from nscc_proj.export import Format
     from nscc_proj.render_uncertainty import simulation_view
     from nscc_proj.scenario import load_scenario
     from nscc_proj.simulation import simulate as run_simulation
@@ -139,15 +139,15 @@ def simulate(
             map_blocks=map_blocks,
             progress=progress,
         )
-    table = result.bands_table() if bands else result.table()
-    if out_format is Format.TABLE:
-        if bands:
-            out_format = Format.CSV
-        else:
-            terminal = console()
-            terminal.print(simulation_view(catalog, result, lang.value, terminal.width))
-            return
-    emit(table, out_format, output)
+    if bands:
+        present(result.bands_table(), out_format, output, None)
+        return
+    present(
+        result.table(),
+        out_format,
+        output,
+        lambda width: simulation_view(catalog, result, lang.value, width),
+    )
 
 
 @app.command()
