@@ -33,8 +33,13 @@ def tiny_scenario(gdp_rate, gdp_sigma, parks_rate=0.1, parks_sigma=0.05, rho=0.0
     )
 
 
+# Statistical tests draw their parameters the same way every run, so CI cannot flake on a
+# rare seed.
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     rate=st.floats(0.0, 0.15),
@@ -48,10 +53,11 @@ def test_exact_and_simulated_probabilities_agree(tiny_catalog, rate, sigma, seed
     i = tiny_catalog.index["gdp"]
     simulated, exact = result.probability[0, i], result.analytic[0, i]
     error = np.sqrt(np.maximum(exact * (1 - exact), 1e-12) / PATHS)
-    assert np.all(np.abs(simulated - exact) <= 4 * error + 1e-12), (simulated, exact)
+    # Near 0 or 1 the count of misses is Poisson, not normal: allow three paths of slack.
+    assert np.all(np.abs(simulated - exact) <= 4 * error + 3 / PATHS), (simulated, exact)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=8, deadline=None, derandomize=True)
 @given(
     rates=st.tuples(st.floats(0.04, 0.12), st.floats(0.04, 0.12), st.floats(0.0, 0.1)),
     sigmas=st.tuples(st.floats(0.01, 0.06), st.floats(0.01, 0.06), st.floats(0.01, 0.06)),
