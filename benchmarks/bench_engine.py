@@ -110,7 +110,8 @@ def loop_paths(setup: montecarlo.Setup, z: np.ndarray) -> np.ndarray:
 def loop_throughput(setup: montecarlo.Setup, paths: int) -> tuple[float, bool]:
     """Loop timing, and whether it reproduces the engine on the same draws."""
     from nscc_proj.assess import met_at_milestones
-    from nscc_proj.uncertainty import shocked_steps
+    from nscc_proj.engine import increments
+    from nscc_proj.uncertainty import shocked_increments
 
     rng = np.random.default_rng(3)
     z = rng.standard_normal((paths, setup.arrays.growth.shape[1], setup.arrays.growth.shape[2]))
@@ -123,10 +124,10 @@ def loop_throughput(setup: montecarlo.Setup, paths: int) -> tuple[float, bool]:
     started = time.perf_counter()
     looped = run_loop()
     seconds = time.perf_counter() - started
-    growth = shocked_steps(
-        setup.arrays.growth[0], setup.arrays.mode[0], setup.volatility[0].sigma, z
+    steps = increments(setup.arrays.growth[0], setup.arrays.mode[0])
+    engine = montecarlo.project_variants(
+        setup, 0, shocked_increments(steps, setup.volatility[0].sigma, z)
     )
-    engine = montecarlo.project_variants(setup, 0, growth)
     agrees = bool(np.allclose(engine, looped, rtol=1e-9, equal_nan=True))
     return paths * setup.arrays.growth.shape[-1] / seconds, agrees
 

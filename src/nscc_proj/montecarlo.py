@@ -15,19 +15,19 @@ bins (a relative resolution of 0.05 %), growth rates in points over
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from nscc_proj.assess import Targets, met_at_milestones
 from nscc_proj.catalog import Catalog, Kind
-from nscc_proj.engine import Links, Mode, project_paths
+from nscc_proj.engine import Links, Mode, increments, project_increments
 from nscc_proj.observed import Observations
 from nscc_proj.projection import Projection, effective_base, project, targets_of
 from nscc_proj.rates import ScenarioArrays, compile_scenarios
 from nscc_proj.scenario import Scenario
-from nscc_proj.uncertainty import Volatility, compile_volatility, shocked_steps
+from nscc_proj.uncertainty import Volatility, compile_volatility, shocked_increments
 
 BLOCK = 1024
 BINS = 20_000
@@ -145,24 +145,73 @@ def block_sizes(paths: int) -> list[int]:
 
 
 def simulate_blocks(setup: Setup, seed: int, blocks: Sequence[tuple[int, int]]) -> Tally:
-    """The tally of the given (block index, size) pairs."""
-    total: Tally | None = None
-    for index, size in blocks:
-        tally = simulate_block(setup, seed, index, size)
-        total = tally if total is None else total + tally
-    if total is None:
+    """The tally of the given (block index, size) pairs.
+
+    Histogram cells are gathered over all the blocks and counted once: a
+    histogram has far more cells than one block has values, so counting
+    block by block would cost more than simulating the block.
+    """
+    if not blocks:
         raise ValueError("no blocks to simulate")
-    return total
+    outcomes = [simulate_block(setup, seed, index, size) for index, size in blocks]
+    by_scenario = [[block[s] for block in outcomes] for s in range(len(outcomes[0]))]
+    indicators, milestones = setup.centre.shape[1:]
+    band_shape = setup.path_centre.shape[1:]
+    tallies = []
+    for parts in by_scenario:
+        bands = None
+        if setup.bands:
+            bands = (
+                _count(
+                    [p.band_cells for p in parts if p.band_cells is not None],
+                    (*band_shape, BAND_BINS + 2),
+                ),
+                np.fmin.reduce([p.band_low for p in parts]),
+                np.fmax.reduce([p.band_high for p in parts]),
+            )
+        tallies.append(
+            Tally(
+                paths=sum(p.paths for p in parts),
+                met=sum_of(p.met for p in parts),
+                assessable=sum_of(p.assessable for p in parts),
+                joint=sum_of(p.joint for p in parts),
+                joint_assessable=sum_of(p.joint_assessable for p in parts),
+                histogram=_count([p.cells for p in parts], (indicators, milestones, BINS + 2)),
+                low=np.fmin.reduce([p.low for p in parts]),
+                high=np.fmax.reduce([p.high for p in parts]),
+                band_histogram=None if bands is None else bands[0],
+                band_low=None if bands is None else bands[1],
+                band_high=None if bands is None else bands[2],
+            )
+        )
+    return _stack(tallies)
 
 
-def simulate_block(setup: Setup, seed: int, index: int, size: int) -> Tally:
+@dataclass(frozen=True)
+class Outcome:
+    """One scenario's block of paths, reduced to counts and the histogram cells it hits."""
+
+    paths: int
+    met: np.ndarray  # (I, M)
+    assessable: np.ndarray  # (I, M)
+    joint: np.ndarray  # (D + 1, M + 1)
+    joint_assessable: np.ndarray  # (D + 1, M + 1)
+    cells: np.ndarray  # flat cells of the (I, M, BINS + 2) value histogram, one per value
+    low: np.ndarray  # (I, M)
+    high: np.ndarray  # (I, M)
+    band_cells: np.ndarray | None  # flat cells of the (N, Y, BAND_BINS + 2) band histogram
+    band_low: np.ndarray | None  # (N, Y)
+    band_high: np.ndarray | None  # (N, Y)
+
+
+def simulate_block(setup: Setup, seed: int, index: int, size: int) -> list[Outcome]:
     """One block of ``size`` paths for every scenario, from stream ``index`` of ``seed``."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
     arrays = setup.arrays
     n_scenarios, n_series, n_steps = arrays.growth.shape
     # One set of normals per block serves every scenario (common random numbers).
     normals = rng.standard_normal((size, n_series, n_steps))
-    tallies = []
+    outcomes = []
     for s in range(n_scenarios):
         volatility = setup.volatility[s]
         identity = np.array_equal(volatility.cholesky, np.eye(n_series))
@@ -175,120 +224,127 @@ def simulate_block(setup: Setup, seed: int, index: int, size: int) -> Tally:
             tails = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, name_key)))
             df = volatility.df
             z = z / np.sqrt(tails.chisquare(df, (size, 1, n_steps)) / df) * np.sqrt((df - 2) / df)
-        growth = shocked_steps(arrays.growth[s], arrays.mode[s], volatility.sigma, z)
-        tallies.append(_tally(setup, s, project_variants(setup, s, growth)))
-    return _stack(tallies, size)
+        steps = shocked_increments(
+            increments(arrays.growth[s], arrays.mode[s]), volatility.sigma, z
+        )
+        outcomes.append(_outcome(setup, s, project_variants(setup, s, steps)))
+    return outcomes
 
 
-def project_variants(setup: Setup, s: int, growth: np.ndarray) -> np.ndarray:
+def project_variants(setup: Setup, s: int, steps: np.ndarray) -> np.ndarray:
     """Paths (K, N, Y) of scenario ``s`` under K alternative step arrays (K, N, T).
+
+    The steps are in ``engine.increments`` form.
 
     Everything but the steps (modes, links, shocks, observations) is the
     scenario's own: the common ground of Monte Carlo and sensitivity runs.
     """
     arrays = setup.arrays
-    variants, n_series = growth.shape[0], growth.shape[1]
     unshocked = np.where(arrays.mode[s][:, None] == Mode.ADDITIVE, 0.0, 1.0)
     shocked = not np.array_equal(arrays.shift[s], np.broadcast_to(unshocked, arrays.shift[s].shape))
-    return project_paths(
+    return project_increments(
         setup.base_value,
-        growth,
-        np.broadcast_to(arrays.mode[s], (variants, n_series)),
+        steps,
+        arrays.mode[s][None],
         setup.start,
         setup.catalog.lower_bound,
         setup.catalog.upper_bound,
-        shift=np.broadcast_to(arrays.shift[s], (variants, *arrays.shift.shape[1:]))
-        if shocked
-        else None,
-        links=Links(
-            np.broadcast_to(arrays.link[s], (variants, n_series)),
-            np.broadcast_to(arrays.driver[s], (variants, n_series)),
-        ),
+        shift=arrays.shift[s][None] if shocked else None,
+        links=Links(arrays.link[s][None], arrays.driver[s][None]),
         observed=setup.observed,
     )
 
 
-def _tally(setup: Setup, s: int, paths: np.ndarray) -> Tally:
+def _outcome(setup: Setup, s: int, paths: np.ndarray) -> Outcome:
     indicators = len(setup.catalog)
     projected, met = met_at_milestones(paths[:, :indicators], setup.targets)  # NaN: not assessable
     assessable = ~np.isnan(met)
     hit = met == 1.0
-    histogram = _histogram(projected, setup.centre[s], setup.linear[:indicators, None], BINS)
-    joint, joint_assessable = _joint(setup, hit, assessable)
-    band = None
+    joint, joint_assessable = _joint(setup.domain_of, hit, assessable)
+    band_cells = band_low = band_high = None
     if setup.bands:
-        counts = _histogram(paths, setup.path_centre[s], setup.linear[:, None], BAND_BINS)
-        band = (
-            counts[None],
-            np.fmin.reduce(paths, axis=0)[None],
-            np.fmax.reduce(paths, axis=0)[None],
-        )
-    return Tally(
+        band_cells = _cells(paths, setup.path_centre[s], setup.linear[:, None], BAND_BINS)
+        band_low, band_high = np.fmin.reduce(paths, axis=0), np.fmax.reduce(paths, axis=0)
+    return Outcome(
         paths=paths.shape[0],
-        met=hit.sum(axis=0)[None],
-        assessable=assessable.sum(axis=0)[None],
-        joint=joint[None],
-        joint_assessable=joint_assessable[None],
-        histogram=histogram[None],
-        low=np.fmin.reduce(projected, axis=0)[None],
-        high=np.fmax.reduce(projected, axis=0)[None],
-        band_histogram=None if band is None else band[0],
-        band_low=None if band is None else band[1],
-        band_high=None if band is None else band[2],
+        met=hit.sum(axis=0),
+        assessable=assessable.sum(axis=0),
+        joint=joint,
+        joint_assessable=joint_assessable,
+        cells=_cells(projected, setup.centre[s], setup.linear[:indicators, None], BINS),
+        low=np.fmin.reduce(projected, axis=0),
+        high=np.fmax.reduce(projected, axis=0),
+        band_cells=band_cells,
+        band_low=band_low,
+        band_high=band_high,
     )
 
 
-def _joint(setup: Setup, hit: np.ndarray, assessable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Paths meeting every assessable target of each domain and of all, by milestone and overall."""
-    n_domains = int(setup.domain_of.max()) + 1
-    milestones = hit.shape[-1]
-    joint = np.zeros((n_domains + 1, milestones + 1), dtype=np.int64)
-    counted = np.zeros_like(joint)
-    ok = hit | ~assessable  # a target that cannot be assessed does not fail the scope
-    for d in range(n_domains + 1):
-        rows = setup.domain_of == d if d < n_domains else np.ones_like(setup.domain_of, bool)
-        for m in range(milestones + 1):
-            cols = slice(m, m + 1) if m < milestones else slice(None)
-            scope_ok = ok[:, rows, cols].reshape(ok.shape[0], -1).all(axis=1)
-            has_target = assessable[:, rows, cols].reshape(ok.shape[0], -1).any(axis=1)
-            joint[d, m] = int((scope_ok & has_target).sum())
-            counted[d, m] = int(has_target.sum())
-    return joint, counted
+def _joint(
+    domain_of: np.ndarray, hit: np.ndarray, assessable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Paths meeting every assessable target of each domain and of all, by milestone and overall.
+
+    ``hit`` and ``assessable`` are (P, I, M); both results are (D + 1, M + 1).
+    """
+    n_domains = int(domain_of.max()) + 1
+    # (I, D + 1): each indicator's domain, and the last scope holds every indicator.
+    scopes = np.zeros((domain_of.size, n_domains + 1), dtype=np.float32)
+    scopes[np.arange(domain_of.size), domain_of] = 1.0
+    scopes[:, -1] = 1.0
+    # Counts per path, scope and milestone are small integers: exact in float32.
+    missed = np.matmul((assessable & ~hit).transpose(0, 2, 1).astype(np.float32), scopes)
+    targets = np.matmul(assessable.transpose(0, 2, 1).astype(np.float32), scopes)  # (P, M, D+1)
+    missed = np.concatenate([missed, missed.sum(axis=1, keepdims=True)], axis=1)
+    targets = np.concatenate([targets, targets.sum(axis=1, keepdims=True)], axis=1)
+    has_target = targets > 0  # a target that cannot be assessed does not fail the scope
+    joint = (has_target & (missed == 0)).sum(axis=0).T
+    counted = has_target.sum(axis=0).T
+    return joint.astype(np.int64), counted.astype(np.int64)
 
 
-def _histogram(values: np.ndarray, centre: np.ndarray, linear: np.ndarray, bins: int) -> np.ndarray:
-    """Counts (..., bins + 2) of ``values`` (P, ...) around ``centre`` (...)."""
+def _cells(values: np.ndarray, centre: np.ndarray, linear: np.ndarray, bins: int) -> np.ndarray:
+    """Flat histogram cells of ``values`` (P, ...) around ``centre`` (...); NaN is dropped.
+
+    Cell ``c * (bins + 2) + k`` is bin ``k`` of value ``c`` of ``centre``'s shape,
+    bin 0 being the underflow and ``bins + 1`` the overflow.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         offset = np.where(linear, values - centre, np.log(values / centre))
     span = np.where(linear, POINT_SPAN, LOG_SPAN)
     position = np.floor((offset + span) / (2 * span) * bins)
     position = np.where(np.isfinite(position), position, -1)  # NaN is dropped below
     index = np.clip(position, -1, bins).astype(np.int64) + 1  # 0 under, bins + 1 over
-    cells = int(np.prod(centre.shape))
-    flat = (np.arange(cells).reshape(centre.shape)[None] * (bins + 2) + index).ravel()
-    valid = np.isfinite(offset).ravel()
-    counts = np.bincount(flat[valid], minlength=cells * (bins + 2))
-    return counts.reshape(*centre.shape, bins + 2)
+    cells = np.arange(centre.size).reshape(centre.shape)[None] * (bins + 2) + index
+    return cells[np.isfinite(offset)]
 
 
-def _stack(tallies: list[Tally], size: int) -> Tally:
-    """The tallies of every scenario of one block, along the scenario axis."""
-    if len(tallies) == 1:
-        return tallies[0]
+def _count(cells: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    counts = np.bincount(np.concatenate(cells), minlength=int(np.prod(shape)))
+    return counts.reshape(shape)
+
+
+def sum_of(parts: Iterable[np.ndarray]) -> np.ndarray:
+    total: np.ndarray = np.sum(list(parts), axis=0)
+    return total
+
+
+def _stack(tallies: list[Tally]) -> Tally:
+    """The tallies of every scenario of the same blocks, along the scenario axis."""
 
     def joined(name: str) -> np.ndarray | None:
         parts = [getattr(t, name) for t in tallies]
-        return None if any(p is None for p in parts) else np.concatenate(parts)
+        return None if any(p is None for p in parts) else np.stack(parts)
 
     return Tally(
-        paths=size,
-        met=np.concatenate([t.met for t in tallies]),
-        assessable=np.concatenate([t.assessable for t in tallies]),
-        joint=np.concatenate([t.joint for t in tallies]),
-        joint_assessable=np.concatenate([t.joint_assessable for t in tallies]),
-        histogram=np.concatenate([t.histogram for t in tallies]),
-        low=np.concatenate([t.low for t in tallies]),
-        high=np.concatenate([t.high for t in tallies]),
+        paths=tallies[0].paths,
+        met=np.stack([t.met for t in tallies]),
+        assessable=np.stack([t.assessable for t in tallies]),
+        joint=np.stack([t.joint for t in tallies]),
+        joint_assessable=np.stack([t.joint_assessable for t in tallies]),
+        histogram=np.stack([t.histogram for t in tallies]),
+        low=np.stack([t.low for t in tallies]),
+        high=np.stack([t.high for t in tallies]),
         band_histogram=joined("band_histogram"),
         band_low=joined("band_low"),
         band_high=joined("band_high"),

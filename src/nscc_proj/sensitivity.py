@@ -20,7 +20,7 @@ import numpy as np
 from nscc_proj import montecarlo
 from nscc_proj.assess import met_at_milestones
 from nscc_proj.catalog import Catalog
-from nscc_proj.engine import Link, Mode
+from nscc_proj.engine import Link, Mode, increments
 from nscc_proj.errors import InputError
 from nscc_proj.observed import Observations
 from nscc_proj.scenario import Scenario
@@ -71,7 +71,8 @@ def _evaluate(
     i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
     values, met = [], []
     for start in range(0, growth.shape[0], 2048):
-        paths = montecarlo.project_variants(setup, 0, growth[start : start + 2048])
+        steps = increments(growth[start : start + 2048], setup.arrays.mode[0])
+        paths = montecarlo.project_variants(setup, 0, steps)
         projected, hit = met_at_milestones(paths[:, : len(catalog)], setup.targets)
         values.append(projected[:, i, m])
         met.append(hit[:, i, m])

@@ -3,10 +3,11 @@
 Shocks perturb each year's step around the scenario's own: compound steps
 are multiplied by a log-normal factor ``exp(sigma * z)`` (median-preserving,
 so the deterministic scenario is the median path), additive and growth-rate
-steps get ``sigma * z`` added. ``z`` is standard normal, or Student-t scaled
-to unit variance when ``df`` is given, and correlated across indicators
-within a year by a Cholesky factor. Linked indicators default to no shock of
-their own: they inherit their drivers'.
+steps get ``sigma * z`` added; in the engine's increments, where a compound
+step is a log growth factor, both are the same addition. ``z`` is standard
+normal, or Student-t scaled to unit variance when ``df`` is given, and
+correlated across indicators within a year by a Cholesky factor. Linked
+indicators default to no shock of their own: they inherit their drivers'.
 """
 
 from __future__ import annotations
@@ -155,21 +156,16 @@ def _correlation(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> np.nda
     return correlation
 
 
-def shocked_steps(
-    growth: np.ndarray, mode: np.ndarray, sigma: np.ndarray, z: np.ndarray
-) -> np.ndarray:
-    """Steps (P, N, T) around ``growth`` (N, T) for draws ``z`` (P, N, T) of unit variance.
+def shocked_increments(steps: np.ndarray, sigma: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Increments (P, N, T) around ``steps`` (N, T) for draws ``z`` (P, N, T) of unit variance.
 
-    Compound steps take a log-normal factor, the others an added shock; each
-    form is computed on its own series only.
+    ``steps`` are in ``engine.increments`` form, where a compound step is a
+    log growth factor: adding ``sigma * z`` there multiplies the factor by
+    ``exp(sigma * z)``, and adds the shock to every other kind of step.
     """
-    steps = np.empty(z.shape)
-    compound = np.flatnonzero(mode == Mode.COMPOUND)
-    other = np.flatnonzero(mode != Mode.COMPOUND)
-    shocks = np.exp(sigma[compound, None] * z[:, compound])
-    steps[:, compound] = (1.0 + growth[compound]) * shocks - 1.0
-    steps[:, other] = growth[other] + sigma[other, None] * z[:, other]
-    return steps
+    shocked = z * sigma[:, None]
+    shocked += steps
+    return shocked
 
 
 def check_paths(paths: int) -> None:
