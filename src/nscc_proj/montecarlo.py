@@ -160,14 +160,12 @@ def simulate_blocks(setup: Setup, seed: int, blocks: Sequence[tuple[int, int]]) 
     tallies = []
     for parts in by_scenario:
         bands = None
-        if setup.bands:
+        band_parts = [p.band for p in parts if p.band is not None]
+        if band_parts:
             bands = (
-                _count(
-                    [p.band_cells for p in parts if p.band_cells is not None],
-                    (*band_shape, BAND_BINS + 2),
-                ),
-                np.fmin.reduce([p.band_low for p in parts]),
-                np.fmax.reduce([p.band_high for p in parts]),
+                _count([b.cells for b in band_parts], (*band_shape, BAND_BINS + 2)),
+                np.fmin.reduce([b.low for b in band_parts]),
+                np.fmax.reduce([b.high for b in band_parts]),
             )
         tallies.append(
             Tally(
@@ -188,6 +186,15 @@ def simulate_blocks(setup: Setup, seed: int, blocks: Sequence[tuple[int, int]]) 
 
 
 @dataclass(frozen=True)
+class BandOutcome:
+    """One scenario's block of paths, reduced for per-year bands."""
+
+    cells: np.ndarray  # flat cells of the (N, Y, BAND_BINS + 2) band histogram
+    low: np.ndarray  # (N, Y)
+    high: np.ndarray  # (N, Y)
+
+
+@dataclass(frozen=True)
 class Outcome:
     """One scenario's block of paths, reduced to counts and the histogram cells it hits."""
 
@@ -199,9 +206,7 @@ class Outcome:
     cells: np.ndarray  # flat cells of the (I, M, BINS + 2) value histogram, one per value
     low: np.ndarray  # (I, M)
     high: np.ndarray  # (I, M)
-    band_cells: np.ndarray | None  # flat cells of the (N, Y, BAND_BINS + 2) band histogram
-    band_low: np.ndarray | None  # (N, Y)
-    band_high: np.ndarray | None  # (N, Y)
+    band: BandOutcome | None
 
 
 def simulate_block(setup: Setup, seed: int, index: int, size: int) -> list[Outcome]:
@@ -261,10 +266,13 @@ def _outcome(setup: Setup, s: int, paths: np.ndarray) -> Outcome:
     assessable = ~np.isnan(met)
     hit = met == 1.0
     joint, joint_assessable = _joint(setup.domain_of, hit, assessable)
-    band_cells = band_low = band_high = None
+    band = None
     if setup.bands:
-        band_cells = _cells(paths, setup.path_centre[s], setup.linear[:, None], BAND_BINS)
-        band_low, band_high = np.fmin.reduce(paths, axis=0), np.fmax.reduce(paths, axis=0)
+        band = BandOutcome(
+            _cells(paths, setup.path_centre[s], setup.linear[:, None], BAND_BINS),
+            np.fmin.reduce(paths, axis=0),
+            np.fmax.reduce(paths, axis=0),
+        )
     return Outcome(
         paths=paths.shape[0],
         met=hit.sum(axis=0),
@@ -274,9 +282,7 @@ def _outcome(setup: Setup, s: int, paths: np.ndarray) -> Outcome:
         cells=_cells(projected, setup.centre[s], setup.linear[:indicators, None], BINS),
         low=np.fmin.reduce(projected, axis=0),
         high=np.fmax.reduce(projected, axis=0),
-        band_cells=band_cells,
-        band_low=band_low,
-        band_high=band_high,
+        band=band,
     )
 
 
@@ -315,7 +321,7 @@ def _cells(values: np.ndarray, centre: np.ndarray, linear: np.ndarray, bins: int
     position = np.floor((offset + span) / (2 * span) * bins)
     position = np.where(np.isfinite(position), position, -1)  # NaN is dropped below
     index = np.clip(position, -1, bins).astype(np.int64) + 1  # 0 under, bins + 1 over
-    cells = np.arange(centre.size).reshape(centre.shape)[None] * (bins + 2) + index
+    cells: np.ndarray = np.arange(centre.size).reshape(centre.shape)[None] * (bins + 2) + index
     return cells[np.isfinite(offset)]
 
 
@@ -325,7 +331,7 @@ def _count(cells: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
 
 
 def sum_of(parts: Iterable[np.ndarray]) -> np.ndarray:
-    total: np.ndarray = np.sum(list(parts), axis=0)
+    total: np.ndarray = np.add.reduce(list(parts))
     return total
 
 

@@ -163,7 +163,7 @@ def shocked_increments(steps: np.ndarray, sigma: np.ndarray, z: np.ndarray) -> n
     log growth factor: adding ``sigma * z`` there multiplies the factor by
     ``exp(sigma * z)``, and adds the shock to every other kind of step.
     """
-    shocked = z * sigma[:, None]
+    shocked: np.ndarray = z * sigma[:, None]
     shocked += steps
     return shocked
 
