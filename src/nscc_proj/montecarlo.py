@@ -321,8 +321,9 @@ def _cells(values: np.ndarray, centre: np.ndarray, linear: np.ndarray, bins: int
     position = np.floor((offset + span) / (2 * span) * bins)
     position = np.where(np.isfinite(position), position, -1)  # NaN is dropped below
     index = np.clip(position, -1, bins).astype(np.int64) + 1  # 0 under, bins + 1 over
-    cells: np.ndarray = np.arange(centre.size).reshape(centre.shape)[None] * (bins + 2) + index
-    return cells[np.isfinite(offset)]
+    cells = np.arange(centre.size).reshape(centre.shape)[None] * (bins + 2) + index
+    valid: np.ndarray = cells[np.isfinite(offset)]
+    return valid
 
 
 def _count(cells: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
