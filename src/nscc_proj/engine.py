@@ -83,33 +83,41 @@ def grow(
     # Written into one array in place: a Monte Carlo block calls this for every chunk.
     paths = np.empty((n_scenarios, n_series, n_steps + 1))
     paths[..., 0] = 0.0
-    paths[..., 1:] = increments
-    late = (start > 0).any()  # a series whose base year is not the first year
-    year_index = np.arange(n_steps + 1)
-    if late:
-        paths[:, year_index[None, :] <= start[:, None]] = 0.0
     running = (mode != Mode.DIRECT)[..., None]
     for year in range(1, n_steps + 1):
         np.add(
             paths[..., year - 1 : year],
-            paths[..., year : year + 1],
+            increments[..., year - 1 : year],
             out=paths[..., year : year + 1],
             where=running,
         )
+    late = np.flatnonzero(start > 0)  # series whose base year is not the first year
+    if late.size:
+        counted = np.arange(n_steps)[None, :] >= start[late, None]
+        sums = np.cumsum(np.where(counted, increments[:, late], 0.0), axis=-1)
+        paths[:, late, 1:] = np.where(running[:, late], sums, paths[:, late, 1:])
     # Overflow surfaces as inf, which callers reject as a scenario error.
     with np.errstate(over="ignore", invalid="ignore"):
         compound = (mode == Mode.COMPOUND)[..., None]
         np.exp(paths, out=paths, where=compound)
         np.multiply(paths, base, out=paths, where=compound)
-        np.add(paths, base, out=paths, where=(mode == Mode.ADDITIVE)[..., None])
+    additive = np.flatnonzero((mode == Mode.ADDITIVE).any(axis=0))
+    if additive.size:
+        chosen = mode[:, additive, None] == Mode.ADDITIVE
+        paths[:, additive] = np.where(
+            chosen, paths[:, additive] + base[:, additive], paths[:, additive]
+        )
     direct = np.flatnonzero((mode == Mode.DIRECT).any(axis=0))
     if direct.size:
-        at_base = (year_index[None, None, :] == start[None, direct, None]) & (
-            mode[:, direct, None] == Mode.DIRECT
-        )
-        paths[:, direct] = np.where(at_base, base[:, direct], paths[:, direct])
-    if late:
-        paths[:, year_index[None, :] < start[:, None]] = np.nan
+        # A direct series holds each year's step itself, and its base in its base year.
+        chosen = mode[:, direct, None] == Mode.DIRECT
+        rates = np.concatenate([base[:, direct], increments[:, direct]], axis=-1)
+        at_base = np.arange(n_steps + 1)[None, None, :] == start[None, direct, None]
+        rates = np.where(at_base, base[:, direct], rates)
+        paths[:, direct] = np.where(chosen, rates, paths[:, direct])
+    if late.size:
+        before = np.arange(n_steps + 1)[None, :] < start[late, None]
+        paths[:, late] = np.where(before, np.nan, paths[:, late])
     return paths
 
 
@@ -179,42 +187,60 @@ def project_increments(
     The Monte Carlo engine adds its shocks to these increments and projects
     them directly, without a round trip through growth rates.
     """
-    n_scenarios, n_series, n_steps = steps.shape
+    n_scenarios, n_series = steps.shape[:2]
     if links is None:
         links = Links(np.zeros((n_scenarios, n_series), int), np.full((n_scenarios, n_series), -1))
     depth = link_depth(links)
-    # Every series is written at its own depth, so no value needs filling in first.
-    final = np.empty((n_scenarios, n_series, n_steps + 1))
     # NaN marks what cannot be known and overflow surfaces as inf for callers
     # to reject, so NumPy's floating-point warnings carry no news here.
     with np.errstate(all="ignore"):
-        for level in range(int(depth.max()) + 1):
-            # Only the series of this depth (in some scenario) are computed this round.
+        # Round 0 computes every series as if unlinked, straight into the result: a
+        # linked series' stand-in is replaced in its own round, and no column is copied.
+        unlinked = Links(np.zeros_like(links.kind[:1]), np.full_like(links.driver[:1], -1))
+        own_base = np.broadcast_to(base_value, (n_scenarios, n_series))
+        final = _round(own_base, steps, mode, start, lower, upper, shift, unlinked, observed, None)
+        for level in range(1, int(depth.max()) + 1):
             cols = np.flatnonzero((depth == level).any(axis=0))
             mine = Links(links.kind[:, cols], links.driver[:, cols])
-            unlinked = bool((mine.kind == Link.NONE).all())
-            own_base = (
-                np.broadcast_to(base_value[cols], (n_scenarios, cols.size))
-                if unlinked
-                else _own_base(base_value[cols], start[cols], mine, final)
+            value = _round(
+                _own_base(base_value[cols], start[cols], mine, final),
+                steps[:, cols],
+                mode[:, cols],
+                start[cols],
+                lower[cols],
+                upper[cols],
+                None if shift is None else shift[:, cols],
+                mine,
+                None if observed is None else observed[cols],
+                final,
             )
-            own = grow(own_base, steps[:, cols], mode[:, cols], start[cols])
-            if shift is not None:
-                additive = mode[:, cols, None] == Mode.ADDITIVE
-                own = np.where(additive, own + shift[:, cols], own * shift[:, cols])
-            own = _bounded_own(
-                own, own_base, mode[:, cols], mine, lower[cols], upper[cols], shift is not None
-            )
-            value = own if unlinked else _linked(own, mine, final, start[cols])
-            if observed is not None:
-                value = anchor(value, observed[cols], _anchor_mode(mode[:, cols], mine))
-            np.clip(value, lower[None, cols, None], upper[None, cols, None], out=value)
             at_level = depth[:, cols] == level
-            if at_level.all():  # every scenario agrees (always so in a Monte Carlo block)
-                final[:, cols] = value
-            else:
-                final[:, cols] = np.where(at_level[..., None], value, final[:, cols])
+            final[:, cols] = np.where(at_level[..., None], value, final[:, cols])
     return final
+
+
+def _round(
+    own_base: np.ndarray,
+    steps: np.ndarray,
+    mode: np.ndarray,
+    start: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    shift: np.ndarray | None,
+    links: Links,
+    observed: np.ndarray | None,
+    final: np.ndarray | None,
+) -> np.ndarray:
+    """Final paths of some series, given the ``final`` paths of their drivers (None: unlinked)."""
+    own = grow(own_base, steps, mode, start)
+    if shift is not None:
+        own = np.where(mode[..., None] == Mode.ADDITIVE, own + shift, own * shift)
+    own = _bounded_own(own, own_base, mode, links, lower, upper, shift is not None)
+    value = own if final is None else _linked(own, links, final, start)
+    if observed is not None:
+        value = anchor(value, observed, _anchor_mode(mode, links))
+    np.clip(value, lower[None, :, None], upper[None, :, None], out=value)
+    return value
 
 
 def bound_year_by_year(path: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:

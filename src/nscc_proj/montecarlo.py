@@ -14,8 +14,11 @@ bins (a relative resolution of 0.05 %), growth rates in points over
 
 from __future__ import annotations
 
+import os
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -400,23 +403,56 @@ def run(
     *,
     map_blocks: Callable[[Setup, int, list[list[tuple[int, int]]]], Tally] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    chunk_blocks: int = 8,
+    chunk_blocks: int | None = None,
+    threads: int | None = None,
 ) -> Tally:
     """The tally of ``paths`` paths, in chunks of ``chunk_blocks`` blocks.
 
-    ``map_blocks`` runs chunks elsewhere (Dask) and returns their sum; the
-    default runs them here one after the other, adding each chunk's tally to
-    a running total so memory does not grow with ``paths``.
+    ``map_blocks`` runs chunks elsewhere (Dask) and returns their sum. The
+    default runs them here on ``threads`` threads (default: every core this
+    process may use), which NumPy's array work lets run side by side; each
+    finished chunk is added to a running total, and at most two chunks per
+    thread are in flight, so memory does not grow with ``paths``. Tallies
+    add exactly, so neither the chunking nor the threads change a number.
     """
+    workers = threads or available_cores()
     blocks = list(enumerate(block_sizes(paths)))
-    chunks = [blocks[i : i + chunk_blocks] for i in range(0, len(blocks), chunk_blocks)]
+    size = chunk_blocks or min(8, -(-len(blocks) // workers))  # every thread gets work
+    chunks = [blocks[i : i + size] for i in range(0, len(blocks), size)]
     if map_blocks is not None:
         return map_blocks(setup, seed, chunks)
     total: Tally | None = None
-    for done, chunk in enumerate(chunks, start=1):
-        part = simulate_blocks(setup, seed, chunk)
+    done = 0
+
+    def add(part: Tally) -> None:
+        nonlocal total, done
         total = part if total is None else total + part
+        done += 1
         if progress is not None:
             progress(done, len(chunks))
+
+    if workers == 1 or len(chunks) == 1:
+        for chunk in chunks:
+            add(simulate_blocks(setup, seed, chunk))
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            pending: deque[Future[Tally]] = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(simulate_blocks, setup, seed, chunk))
+                if len(pending) >= 2 * workers:
+                    add(pending.popleft().result())
+            while pending:
+                add(pending.popleft().result())
+        finally:
+            pool.shutdown(cancel_futures=True)
     assert total is not None  # paths >= 1 makes at least one chunk
     return total
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
