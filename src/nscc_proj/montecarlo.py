@@ -316,17 +316,20 @@ def _cells(values: np.ndarray, centre: np.ndarray, linear: np.ndarray, bins: int
     """Flat histogram cells of ``values`` (P, ...) around ``centre`` (...); NaN is dropped.
 
     Cell ``c * (bins + 2) + k`` is bin ``k`` of value ``c`` of ``centre``'s shape,
-    bin 0 being the underflow and ``bins + 1`` the overflow.
+    bin 0 being the underflow and ``bins + 1`` the overflow. ``linear`` (its
+    first axis that of ``centre``) marks rows binned in points, not log ratio.
     """
+    rows = np.flatnonzero(linear.any(axis=tuple(range(1, linear.ndim))))
     with np.errstate(divide="ignore", invalid="ignore"):
-        offset = np.where(linear, values - centre, np.log(values / centre))
+        offset = np.log(values / centre)
+        offset[:, rows] = values[:, rows] - centre[rows]
+    valid = np.isfinite(offset)
     span = np.where(linear, POINT_SPAN, LOG_SPAN)
-    position = np.floor((offset + span) / (2 * span) * bins)
-    position = np.where(np.isfinite(position), position, -1)  # NaN is dropped below
+    position = np.floor((offset + span) * (bins / (2 * span)))[valid]
+    first = np.arange(centre.size).reshape(centre.shape) * (bins + 2)
     index = np.clip(position, -1, bins).astype(np.int64) + 1  # 0 under, bins + 1 over
-    cells = np.arange(centre.size).reshape(centre.shape)[None] * (bins + 2) + index
-    valid: np.ndarray = cells[np.isfinite(offset)]
-    return valid
+    cells: np.ndarray = np.broadcast_to(first, values.shape)[valid] + index
+    return cells
 
 
 def _count(cells: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
