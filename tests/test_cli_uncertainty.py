@@ -63,7 +63,12 @@ def test_simulate_table(workdir):
     [
         (("--paths", "0"), "--paths must be at least 1"),
         (("--seed", "-3"), "--seed must be zero or more"),
-        (("--scheduler", "tcp://127.0.0.1:1"), "need --engine dask"),
+        (("--scheduler", "tcp://127.0.0.1:1"), "--scheduler needs --engine dask"),
+        (("--workers", "0"), "--workers must be at least 1"),
+        (
+            ("--engine", "dask", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"),
+            "a --scheduler's cluster has its own",
+        ),
     ],
 )
 def test_simulate_bad_options(workdir, args, message):

@@ -93,14 +93,22 @@ def test_exact_and_simulated_joint_probabilities_agree(catalog, rates, sigmas, r
         assert abs(simulated - exact) <= 4 * error + 2e-4, (m, simulated, exact)
 
 
-def test_results_do_not_depend_on_chunking(catalog):
+def test_results_do_not_depend_on_chunking_or_threads(catalog):
     scenario = scenario_from_dict({"name": "s", "growth": {"gdp": 0.07}, "uncertainty": {"df": 4}})
     setup, _ = montecarlo.prepare(catalog, [scenario], None, bands=True)
-    one = montecarlo.run(setup, 3000, seed=7, chunk_blocks=1)
-    many = montecarlo.run(setup, 3000, seed=7, chunk_blocks=8)
-    for name in ("met", "assessable", "joint", "histogram", "low", "high", "band_histogram"):
-        assert np.array_equal(getattr(one, name), getattr(many, name), equal_nan=True), name
-    other_seed = montecarlo.run(setup, 3000, seed=8)
+    paths = 9 * montecarlo.BLOCK - 100  # a short last block; more chunks than threads in flight
+    one = montecarlo.run(setup, paths, seed=7, chunk_blocks=1, threads=1)
+    runs = [
+        montecarlo.run(setup, paths, seed=7, chunk_blocks=8, threads=1),
+        montecarlo.run(setup, paths, seed=7, chunk_blocks=1, threads=2),
+        montecarlo.run(setup, paths, seed=7, threads=3),
+    ]
+    fields = ("met", "assessable", "joint", "joint_assessable", "histogram", "low", "high")
+    for other in runs:
+        assert other.paths == one.paths == paths
+        for name in (*fields, "band_histogram", "band_low", "band_high"):
+            assert np.array_equal(getattr(one, name), getattr(other, name), equal_nan=True), name
+    other_seed = montecarlo.run(setup, paths, seed=8)
     assert not np.array_equal(one.histogram, other_seed.histogram)
 
 

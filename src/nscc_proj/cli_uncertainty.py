@@ -100,7 +100,12 @@ def simulate(
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Workers of the local Dask cluster.")
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Threads of the NumPy engine, or processes of a local Dask cluster "
+            "[default: every core].",
+        ),
     ] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -119,8 +124,12 @@ def simulate(
     from nscc_proj.simulation import simulate as run_simulation
 
     out_format = resolve_format(fmt, output)
-    if engine is Engine.NUMPY and (scheduler is not None or workers is not None):
-        raise InputError("--scheduler and --workers need --engine dask")
+    if engine is Engine.NUMPY and scheduler is not None:
+        raise InputError("--scheduler needs --engine dask")
+    if scheduler is not None and workers is not None:
+        raise InputError("--workers sizes a local cluster; a --scheduler's cluster has its own")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
     catalog, observations = load_inputs(data, observed, no_observed)
     scenarios = [load_scenario(name) for name in scenario]
     with _progress("simulating") as progress:
@@ -138,6 +147,7 @@ def simulate(
             bands=bands,
             map_blocks=map_blocks,
             progress=progress,
+            threads=workers,
         )
     if bands:
         present(result.bands_table(), out_format, output, None)

@@ -191,12 +191,19 @@ def simulate(
     bands: bool = False,
     map_blocks: MapBlocks | None = None,
     progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
 ) -> Simulation:
-    """Simulate ``paths`` paths of every scenario from ``seed`` (same numbers on any engine)."""
+    """Simulate ``paths`` paths of every scenario from ``seed`` (same numbers on any engine).
+
+    ``threads`` run the NumPy engine's chunks (default: every core); ``map_blocks``
+    runs them elsewhere instead (Dask).
+    """
     if paths < 1:
         raise InputError(f"--paths must be at least 1, got {paths}")
     if seed < 0:
         raise InputError(f"--seed must be zero or more, got {seed}")
     setup, deterministic = montecarlo.prepare(catalog, scenarios, observed, bands=bands)
-    tally = montecarlo.run(setup, paths, seed, map_blocks=map_blocks, progress=progress)
+    tally = montecarlo.run(
+        setup, paths, seed, map_blocks=map_blocks, progress=progress, threads=threads
+    )
     return Simulation(setup, deterministic, tally, paths, seed)
