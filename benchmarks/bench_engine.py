@@ -3,7 +3,8 @@
 Prints:
   (a) raw NumPy normal draws, values/s;
   (b) the Monte Carlo engine (draws, projection, assessment, tallies), path-years/s,
-      a path-year being one year of one path over every series;
+      a path-year being one year of one path over every series, on its default threads
+      (every core) and on one thread;
   (c) a plain per-path Python loop doing the same work on a small run, path-years/s;
   b/a as draw-equivalents (b x draws per path-year / a: 1.0 means the engine runs as
   fast as drawing its random numbers alone) and b/c;
@@ -50,9 +51,9 @@ def normal_throughput() -> float:
     return count / best_of(3, lambda: rng.standard_normal(count))
 
 
-def engine_throughput(setup: montecarlo.Setup, paths: int) -> float:
-    montecarlo.run(setup, 2 * montecarlo.BLOCK, seed=1)  # warm up
-    seconds = best_of(3, lambda: montecarlo.run(setup, paths, seed=1))
+def engine_throughput(setup: montecarlo.Setup, paths: int, threads: int | None) -> float:
+    montecarlo.run(setup, 2 * montecarlo.BLOCK, seed=1, threads=threads)  # warm up
+    seconds = best_of(3, lambda: montecarlo.run(setup, paths, seed=1, threads=threads))
     years = setup.arrays.growth.shape[-1]
     return paths * years / seconds
 
@@ -178,15 +179,20 @@ def main() -> None:
     print(f"machine: {machine()}")
     a = normal_throughput()
     print(f"(a) NumPy normal draws:       {a:14,.0f} values/s")
-    b = engine_throughput(setup, args.paths)
+    threads = montecarlo.available_cores()
+    b = engine_throughput(setup, args.paths, None)
     print(
-        f"(b) Monte Carlo engine:       {b:14,.0f} path-years/s ({draws_per_path_year} draws each)"
+        f"(b) Monte Carlo engine:       {b:14,.0f} path-years/s ({draws_per_path_year} draws each, "
+        f"{threads} threads)"
     )
+    b1 = engine_throughput(setup, args.paths, 1) if threads > 1 else b
+    print(f"    on one thread:            {b1:14,.0f} path-years/s")
     c, agrees = loop_throughput(setup, args.loop_paths)
     print(
         f"(c) plain per-path loop:      {c:14,.0f} path-years/s (agrees with the engine: {agrees})"
     )
     print(f"b/a in draw-equivalents:      {b * draws_per_path_year / a:14.2f}  (goal >= 0.5)")
+    print(f"    one thread against one:   {b1 * draws_per_path_year / a:14.2f}")
     print(f"b/c:                          {b / c:14.0f}  (goal >= 100)")
 
     beside = os.path.join(os.path.dirname(sys.executable), "nscc")

@@ -1,11 +1,14 @@
 """The projection engine: pure NumPy, arrays in and arrays out.
 
-No I/O and no Python loop over scenarios, series or years: every path is a
-broadcast cumulative product (compound growth) or sum (additive change),
-selected per scenario and series by a mode, shifted by shocks, linked to its
-driver, anchored on observations, then held within bounds. The only loop is
-over link depth (a series linked to a linked series waits one round), which
-is 1 or 2 in practice.
+No I/O, and no Python loop over scenarios, series or paths: steps become
+increments (log growth factors for compound growth, changes for additive
+series), every path is a running sum of its increments (exponentiated for
+compound growth), selected per scenario and series by a mode, shifted by
+shocks, linked to its driver, anchored on observations, then held within
+bounds. The running sum takes one vectorised addition per year (along a
+short year axis that beats ``np.cumsum``); the only other loop is over link
+depth (a series linked to a linked series waits one round), 1 or 2 in
+practice.
 """
 
 from __future__ import annotations
