@@ -143,6 +143,28 @@ def test_fat_tails_widen_the_outer_percentiles(tiny_catalog):
     assert np.isnan(fat.analytic[0, i]).all()  # no closed form with fat tails
 
 
+@pytest.mark.parametrize("observed", [False, True])
+def test_unshocked_variants_are_the_deterministic_projection(catalog, observed):
+    # The Monte Carlo path (increments, one scenario shared by all variants) and the
+    # deterministic engine agree on every shipped scenario: links, shocks and anchors.
+    from nscc_proj.engine import increments
+    from nscc_proj.observed import companion_observed_path, load_observed
+    from nscc_proj.scenario import load_scenario
+
+    observations = None
+    if observed:
+        path = companion_observed_path(catalog)
+        assert path is not None
+        observations = load_observed(path, catalog)
+    scenarios = [load_scenario(name) for name in ("base", "high", "low", "shock")]
+    setup, deterministic = montecarlo.prepare(catalog, scenarios, observations)
+    for s in range(len(scenarios)):
+        steps = increments(setup.arrays.growth[s], setup.arrays.mode[s])
+        variants = montecarlo.project_variants(setup, s, np.repeat(steps[None], 3, axis=0))
+        for paths in variants:
+            np.testing.assert_allclose(paths, deterministic.paths[s], rtol=1e-12, atol=1e-12)
+
+
 def test_linked_indicators_inherit_their_drivers_shocks(catalog):
     scenario = scenario_from_dict(
         {
