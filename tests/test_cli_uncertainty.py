@@ -137,7 +137,40 @@ def test_sensitivity_sobol_table_export(workdir):
     )
     assert result.exit_code == 0, result.stderr
     table = rows(result.stdout)
-    assert list(table[0]) == ["assumption", "range", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(table[0]) == ["target", "assumption", "range", "S1", "S1_conf", "ST", "ST_conf"]
     gdp = next(r for r in table if r["assumption"] == "gdp")
     # GDP 2035 depends on GDP's own growth alone: it carries all the variance.
     assert float(gdp["ST"]) == pytest.approx(1.0, abs=0.05)
+
+
+def test_sensitivity_of_several_targets(workdir):
+    targets = ("--target", "gdp:2035", "--target", "budget_revenue:2035")
+    targets += ("--target", "population:2025", "--target", "gdp:2035")  # a repeat counts once
+    sobol = run("sensitivity", *targets, "--table", "sobol", "-f", "csv", "--sobol", "256")
+    assert sobol.exit_code == 0, sobol.stderr
+    table = rows(sobol.stdout)
+    assert list(dict.fromkeys(r["target"] for r in table)) == [
+        "gdp:2035",
+        "budget_revenue:2035",
+        "population:2025",
+    ]
+    by_target = {
+        label: {r["assumption"]: float(r["ST"]) for r in table if r["target"] == label}
+        for label in ("gdp:2035", "budget_revenue:2035", "population:2025")
+    }
+    # Each target lists only what moves it, though 2035's targets share one sample.
+    assert set(by_target["gdp:2035"]) == {"gdp"}
+    assert by_target["gdp:2035"]["gdp"] == pytest.approx(1.0, abs=0.05)
+    # Revenue is a ratio to GDP in base; the ratio has no volatility of its own by default.
+    assert set(by_target["budget_revenue:2035"]) == {"gdp"}
+    assert set(by_target["population:2025"]) == {"population"}
+    spread = run("sensitivity", *targets, "-f", "csv")
+    assert spread.exit_code == 0, spread.stderr
+    labels = [r["target"] for r in rows(spread.stdout)]
+    assert labels == sorted(
+        labels, key=["gdp:2035", "budget_revenue:2035", "population:2025"].index
+    )
+    view = run("sensitivity", *targets, "--sobol", "128")
+    assert view.exit_code == 0, view.stderr
+    for heading in ("gdp 2035", "budget_revenue 2035", "population 2025"):
+        assert f"One at a time: {heading}" in view.stdout

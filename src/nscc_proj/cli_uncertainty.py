@@ -164,7 +164,10 @@ def simulate(
 @reports_errors
 def sensitivity(
     target: Annotated[
-        str, typer.Option("--target", help="The target, KEY:MILESTONE, e.g. gdp:2035.")
+        list[str],
+        typer.Option(
+            "--target", help="A target, KEY:MILESTONE, e.g. gdp:2035 (repeat for several)."
+        ),
     ],
     scenario: Annotated[
         str, typer.Option("--scenario", "-s", metavar="NAME|PATH", help="The scenario.")
@@ -191,32 +194,36 @@ def sensitivity(
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
 ) -> None:
-    """Which assumptions drive a target: a +-1 point tornado and global Sobol indices.
+    """Which assumptions drive targets: a +-1 point tornado and global Sobol indices.
 
     With --format csv/json, --table chooses the tornado (default) or the Sobol
-    indices; the terminal view shows both.
+    indices, one row per target and assumption; the terminal view shows both.
 
-    Example: nscc sensitivity --scenario base --target gdp:2035
+    Example: nscc sensitivity --scenario base --target gdp:2035 --target budget_revenue:2035
     """
     from nscc_proj.export import Format
     from nscc_proj.render_uncertainty import sensitivity_view
     from nscc_proj.scenario import load_scenario
-    from nscc_proj.sensitivity import Target, tornado
+    from nscc_proj.sensitivity import TORNADO_COLUMNS, Target, tornado
     from nscc_proj.sensitivity import sobol as run_sobol
     from nscc_proj.solve import parse_target
+    from nscc_proj.table import Table
 
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
     loaded = load_scenario(scenario)
-    key, milestone = parse_target(target, catalog)
-    chosen = Target(key, milestone)
+    chosen = list(dict.fromkeys(Target(*parse_target(text, catalog)) for text in target))
     if out_format is not Format.TABLE and table_choice is SensitivityTable.SOBOL:
         indices, _ = run_sobol(
             catalog, loaded, chosen, observations, samples=sobol or 1024, seed=seed
         )
         emit(indices, out_format, output)
         return
-    spread = tornado(catalog, loaded, chosen, observations, delta=delta, paths=paths, seed=seed)
+    spreads = [
+        tornado(catalog, loaded, one, observations, delta=delta, paths=paths, seed=seed)
+        for one in chosen
+    ]
+    spread = Table(TORNADO_COLUMNS, tuple(row for table in spreads for row in table.rows))
     if out_format is not Format.TABLE:
         emit(spread, out_format, output)
         return
@@ -225,4 +232,4 @@ def sensitivity(
         if sobol
         else None
     )
-    console().print(sensitivity_view(spread, found, f"{key} {milestone}"))
+    console().print(sensitivity_view(spread, found, [one.label for one in chosen]))

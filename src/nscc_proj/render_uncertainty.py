@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -11,6 +12,9 @@ from nscc_proj.catalog import Catalog
 from nscc_proj.render import Lang, _table, number, percent, short_name, target_text
 from nscc_proj.simulation import Simulation
 from nscc_proj.table import Cell, Table
+
+if TYPE_CHECKING:
+    from nscc_proj.sensitivity import Target
 
 
 def _probability(value: Cell, error: Cell = None) -> str:
@@ -85,11 +89,22 @@ def simulation_view(
 
 
 def sensitivity_view(
-    tornado: Table, sobol: tuple[Table, float] | None, target: str
+    tornado: Table, sobol: tuple[Table, dict[Target, float]] | None, targets: list[str]
 ) -> RenderableType:
-    """The tornado with a bar per swing of the gap, then the Sobol indices."""
+    """For each target: the tornado with a bar per swing of the gap, then its Sobol indices."""
+    views: list[RenderableType] = []
+    for label in targets:
+        rows = [row for row in tornado if row["target"] == label]
+        views.append(_tornado_view(rows, label.replace(":", " ")))
+        if sobol is not None:
+            table, shares = sobol
+            share = next(value for target, value in shares.items() if target.label == label)
+            views.append(_sobol_view([row for row in table if row["target"] == label], share))
+    return Group(*views)
+
+
+def _tornado_view(rows: list[dict[str, Cell]], target: str) -> RenderableType:
     spread = _table(f"One at a time: {target}")
-    rows = list(tornado)
     simulated = any(row["probability_low"] is not None for row in rows)
     headers = ["Assumption", "Step", "Gap (−)", "Gap (+)", "Swing"]
     headers += ["P(met) −/+"] if simulated else []
@@ -115,21 +130,20 @@ def sensitivity_view(
                 f"{_probability(row['probability_low'])} / {_probability(row['probability_high'])}"
             )
         spread.add_row(*cells)
-    views: list[RenderableType] = [spread]
-    if sobol is not None:
-        table, share = sobol
-        if not len(table):
-            views.append(Text("Sobol: the gap does not vary over the sampled assumptions."))
-        else:
-            indices = _table(f"Sobol indices of the gap (target met in {share:.1%} of samples)")
-            for header in ("Assumption", "Range ±", "S1", "ST"):
-                indices.add_column(header, justify="left" if header == "Assumption" else "right")
-            for row in table:
-                indices.add_row(
-                    str(row["assumption"]),
-                    number(row["range"]),
-                    f"{float(row['S1'] or 0):.3f} ±{float(row['S1_conf'] or 0):.3f}",
-                    f"{float(row['ST'] or 0):.3f} ±{float(row['ST_conf'] or 0):.3f}",
-                )
-            views.append(indices)
-    return Group(*views)
+    return spread
+
+
+def _sobol_view(rows: list[dict[str, Cell]], share: float) -> RenderableType:
+    if not rows:
+        return Text("Sobol: the gap does not vary over the sampled assumptions.")
+    indices = _table(f"Sobol indices of the gap (target met in {share:.1%} of samples)")
+    for header in ("Assumption", "Range ±", "S1", "ST"):
+        indices.add_column(header, justify="left" if header == "Assumption" else "right")
+    for row in rows:
+        indices.add_row(
+            str(row["assumption"]),
+            number(row["range"]),
+            f"{float(row['S1'] or 0):.3f} ±{float(row['S1_conf'] or 0):.3f}",
+            f"{float(row['ST'] or 0):.3f} ±{float(row['ST_conf'] or 0):.3f}",
+        )
+    return indices

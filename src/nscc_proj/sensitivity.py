@@ -1,4 +1,4 @@
-"""Which assumptions drive a target: one at a time (a tornado) and globally (Sobol).
+"""Which assumptions drive targets: one at a time (a tornado) and globally (Sobol).
 
 An assumption is one series' yearly growth over the whole horizon (each
 indicator's, and each context series'). One at a time, every assumption
@@ -6,13 +6,14 @@ moves by +-1 percentage point a year (+-1 unit a year for series that move
 by ``change``) and the target's gap is recomputed, all variants in one
 vectorised projection; with ``paths`` the probability of meeting it is
 re-simulated too, for the assumptions that move the gap most, on common
-random numbers. Globally, SALib's Sobol indices split the variance of
-"target met" among assumptions shifted uniformly within +-2 sigma of their
-volatility.
+random numbers. Globally, SALib's Sobol indices split the variance of each
+target's gap among the assumptions that move it, shifted uniformly within
+a range matched to their volatility (see ``sobol``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,9 +25,10 @@ from nscc_proj.engine import Link, Mode, increments
 from nscc_proj.errors import InputError
 from nscc_proj.observed import Observations
 from nscc_proj.scenario import Scenario
-from nscc_proj.table import Table, plain_row
+from nscc_proj.table import Cell, Table, plain_row
 
 TORNADO_COLUMNS = (
+    "target",
     "assumption",
     "step",
     "delta",
@@ -38,13 +40,18 @@ TORNADO_COLUMNS = (
     "probability_low",
     "probability_high",
 )
-SOBOL_COLUMNS = ("assumption", "range", "S1", "S1_conf", "ST", "ST_conf")
+SOBOL_COLUMNS = ("target", "assumption", "range", "S1", "S1_conf", "ST", "ST_conf")
 
 
 @dataclass(frozen=True)
 class Target:
     key: str
     milestone: int
+
+    @property
+    def label(self) -> str:
+        """``key:milestone``, as ``--target`` takes it."""
+        return f"{self.key}:{self.milestone}"
 
 
 def _setup(catalog: Catalog, scenario: Scenario, observed: Observations | None) -> montecarlo.Setup:
@@ -64,11 +71,12 @@ def _deltas(setup: montecarlo.Setup, delta: float) -> np.ndarray:
 
 
 def _evaluate(
-    setup: montecarlo.Setup, growth: np.ndarray, target: Target
+    setup: montecarlo.Setup, growth: np.ndarray, targets: Sequence[Target]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Projected value and met (0/1/NaN) of the target under each step array."""
+    """(K, G) projected values and met (0/1/NaN) of G targets under each of K step arrays."""
     catalog = setup.catalog
-    i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
+    i = [catalog.index[target.key] for target in targets]
+    m = [catalog.milestones.index(target.milestone) for target in targets]
     values, met = [], []
     for start in range(0, growth.shape[0], 2048):
         steps = increments(growth[start : start + 2048], setup.arrays.mode[0])
@@ -99,7 +107,7 @@ def tornado(
     for n in range(n_series):
         variants[2 * n, n] -= step[n]
         variants[2 * n + 1, n] += step[n]
-    values, _ = _evaluate(setup, variants, target)
+    values = _evaluate(setup, variants, [target])[0][:, 0]
     i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
     target_value = catalog.target_value[i, m]
     low, high = values[0::2], values[1::2]
@@ -116,6 +124,7 @@ def tornado(
         rows.append(
             plain_row(
                 (
+                    target.label,
                     catalog.series[n].key,
                     label,
                     step[n] if mode != Mode.DIRECT else step[n] / 100.0,
@@ -156,13 +165,13 @@ def _probabilities(
 def sobol(
     catalog: Catalog,
     scenario: Scenario,
-    target: Target,
+    targets: Sequence[Target],
     observed: Observations | None = None,
     *,
     samples: int = 1024,
     seed: int = 0,
-) -> tuple[Table, float]:
-    """Sobol indices of the target's gap over the assumptions that move it, and the share met.
+) -> tuple[Table, dict[Target, float]]:
+    """Sobol indices of each target's gap over the assumptions that move it; the shares met.
 
     Each assumption shifts its yearly growth by a constant drawn uniformly
     within +-2 sigma / sqrt(n), n being the years between its last fixed
@@ -171,55 +180,79 @@ def sobol(
     of the Monte Carlo shocks would. The gap (rather than met/missed, which
     may never vary) carries the variance, so the indices say which
     assumptions decide how close the target comes, and so its probability.
+    Targets of one milestone share one sample over every assumption that
+    moves any of them; each lists the assumptions that move it.
     """
+    setup = _setup(catalog, scenario, observed)
+    sigma = setup.volatility[0].sigma
+    moving = {}
+    for target in targets:
+        probe = tornado(catalog, scenario, target, observed)
+        names = [
+            str(name) for name in probe.column("assumption") if sigma[catalog.index[str(name)]] > 0
+        ]
+        if not names:
+            raise InputError(f"no uncertain assumption moves {target.key} {target.milestone}")
+        moving[target] = names
+    found: dict[Target, tuple[list[tuple[Cell, ...]], float]] = {}
+    for milestone in dict.fromkeys(target.milestone for target in targets):
+        group = [target for target in moving if target.milestone == milestone]
+        found.update(_sobol_group(setup, scenario, group, moving, samples, seed))
+    rows = [row for target in moving for row in found[target][0]]
+    return Table(SOBOL_COLUMNS, tuple(rows)), {target: found[target][1] for target in moving}
+
+
+def _sobol_group(
+    setup: montecarlo.Setup,
+    scenario: Scenario,
+    group: list[Target],
+    moving: dict[Target, list[str]],
+    samples: int,
+    seed: int,
+) -> dict[Target, tuple[list[tuple[Cell, ...]], float]]:
+    """Rows of Sobol indices and the share met of targets of one milestone, from one sample."""
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
-    setup = _setup(catalog, scenario, observed)
-    base_growth = setup.arrays.growth[0]
+    catalog = setup.catalog
     sigma = setup.volatility[0].sigma
-    probe = tornado(catalog, scenario, target, observed)
-    names = [
-        str(row["assumption"]) for row in probe if sigma[catalog.index[str(row["assumption"])]] > 0
-    ]
-    if not names:
-        raise InputError(f"no uncertain assumption moves {target.key} {target.milestone}")
+    names = list(dict.fromkeys(name for target in group for name in moving[target]))
     index = np.array([catalog.index[name] for name in names])
-    milestone_index = target.milestone - int(catalog.years[0])
+    milestone_index = group[0].milestone - int(catalog.years[0])
     years = np.maximum(milestone_index - montecarlo.last_fixed_year(setup)[index], 1)
     scale = np.where(setup.arrays.mode[0, index] == Mode.DIRECT, 100.0, 1.0)
     ranges = 2 * sigma[index] * scale / np.sqrt(years)
     problem = {"num_vars": len(names), "names": names, "bounds": [[-r, r] for r in ranges]}
     sample = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
-    variants = np.repeat(base_growth[None], sample.shape[0], axis=0)
+    variants = np.repeat(setup.arrays.growth[0][None], sample.shape[0], axis=0)
     variants[:, index, :] += sample[:, :, None]
-    values, met = _evaluate(setup, variants, target)
-    if np.isnan(values).any():
-        raise InputError(
-            f"{target.key} {target.milestone} cannot be assessed under {scenario.name}"
-        )
-    share = float(met.mean())
-    gap = (
-        values
-        - catalog.target_value[
-            catalog.index[target.key], catalog.milestones.index(target.milestone)
-        ]
-    )
-    if np.ptp(gap) == 0:
-        return Table(SOBOL_COLUMNS, ()), share
-    analysis = sobol_analyze.analyze(problem, gap, calc_second_order=False, seed=seed)
-    rows = [
-        plain_row(
-            (
-                name,
-                ranges[k],
-                analysis["S1"][k],
-                analysis["S1_conf"][k],
-                analysis["ST"][k],
-                analysis["ST_conf"][k],
+    values, met = _evaluate(setup, variants, group)
+    found = {}
+    for g, target in enumerate(group):
+        if np.isnan(values[:, g]).any():
+            raise InputError(
+                f"{target.key} {target.milestone} cannot be assessed under {scenario.name}"
             )
-        )
-        for k, name in enumerate(names)
-    ]
-    rows.sort(key=lambda row: -float(row[4] or 0))
-    return Table(SOBOL_COLUMNS, tuple(rows)), share
+        i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
+        gap = values[:, g] - catalog.target_value[i, m]
+        rows = []
+        if np.ptp(gap) > 0:
+            analysis = sobol_analyze.analyze(problem, gap, calc_second_order=False, seed=seed)
+            rows = [
+                plain_row(
+                    (
+                        target.label,
+                        name,
+                        ranges[k],
+                        analysis["S1"][k],
+                        analysis["S1_conf"][k],
+                        analysis["ST"][k],
+                        analysis["ST_conf"][k],
+                    )
+                )
+                for k, name in enumerate(names)
+                if name in moving[target]
+            ]
+            rows.sort(key=lambda row: -float(row[5] or 0))
+        found[target] = (rows, float(met[:, g].mean()))
+    return found
