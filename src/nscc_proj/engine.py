@@ -236,13 +236,36 @@ def _round(
     own = grow(own_base, steps, mode, start)
     if shift is not None:
         own = np.where(mode[..., None] == Mode.ADDITIVE, own + shift, own * shift)
-    own = _bounded_own(own, own_base, mode, links, lower, upper, shift is not None)
+    may_leave = _may_leave(own_base, mode, lower, upper, shift is not None)
+    own = _bounded_own(own, mode, links, lower, upper, may_leave)
     value = own if final is None else _linked(own, links, final, start)
     if observed is not None:
         value = anchor(value, observed, _anchor_mode(mode, links))
-    np.minimum(value, upper[:, None], out=value)  # in place, and quicker than np.clip
-    np.maximum(value, lower[:, None], out=value)
+        may_leave |= ~np.isnan(observed).all(axis=-1)  # anchoring rescales a path
+    if final is not None:
+        may_leave[:] = True  # a linked value is its own ratio or count times its driver
+    cols = np.flatnonzero(may_leave)
+    part = value if cols.size == value.shape[1] else value[:, cols]
+    np.minimum(part, upper[cols, None], out=part)  # in place, and quicker than np.clip
+    np.maximum(part, lower[cols, None], out=part)
+    if part is not value:
+        value[:, cols] = part
     return value
+
+
+def _may_leave(
+    own_base: np.ndarray, mode: np.ndarray, lower: np.ndarray, upper: np.ndarray, shifted: bool
+) -> np.ndarray:
+    """(N,) series whose own paths may leave their bounds.
+
+    Unshifted compound growth from a base of zero or more never falls below
+    a lower bound of zero, so a level growing compoundly needs no checking.
+    """
+    compound = (mode == Mode.COMPOUND).all(axis=0)
+    from_zero_or_more = (np.nan_to_num(own_base) >= 0).all(axis=0)
+    stays_above = compound & (lower <= 0) & from_zero_or_more & (not shifted)
+    may_leave: np.ndarray = np.isfinite(upper) | (np.isfinite(lower) & ~stays_above)
+    return may_leave
 
 
 def bound_year_by_year(path: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -283,24 +306,17 @@ def bound_year_by_year(path: np.ndarray, lower: np.ndarray, upper: np.ndarray) -
 
 def _bounded_own(
     own: np.ndarray,
-    own_base: np.ndarray,
     mode: np.ndarray,
     links: Links,
     lower: np.ndarray,
     upper: np.ndarray,
-    shifted: bool,
+    may_leave: np.ndarray,
 ) -> np.ndarray:
     """Own paths of unlinked series bounded year by year (in logs for compound growth).
 
-    Bounds ``own`` in place. Only series that can leave their bounds are
-    looked at: unshifted compound growth from a base of zero or more never
-    falls below a lower bound of zero.
+    Bounds ``own`` in place; only the series that ``may_leave`` are looked at.
     """
-    compound = (mode == Mode.COMPOUND).all(axis=0)
-    from_zero_or_more = (np.nan_to_num(own_base) >= 0).all(axis=0)
-    stays_above = compound & (lower <= 0) & from_zero_or_more & (not shifted)
-    can_leave = np.isfinite(upper) | (np.isfinite(lower) & ~stays_above)
-    cols = np.flatnonzero(can_leave & (links.kind == Link.NONE).any(axis=0))
+    cols = np.flatnonzero(may_leave & (links.kind == Link.NONE).any(axis=0))
     if cols.size == 0:
         return own
     part = own[:, cols]
