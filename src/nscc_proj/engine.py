@@ -240,7 +240,7 @@ def _round(
     own = _bounded_own(own, mode, links, lower, upper, may_leave)
     value = own if final is None else _linked(own, links, final, start)
     if observed is not None:
-        value = anchor(value, observed, _anchor_mode(mode, links))
+        _anchor_in_place(value, observed, _anchor_mode(mode, links))
         may_leave |= ~np.isnan(observed).all(axis=-1)  # anchoring rescales a path
     if final is not None:
         may_leave[:] = True  # a linked value is its own ratio or count times its driver
@@ -443,13 +443,17 @@ def anchor(paths: np.ndarray, observed: np.ndarray, how: np.ndarray) -> np.ndarr
     >>> anchor(model, obs, np.zeros((1, 1), int)).round(6).tolist()
     [[[100.0, 120.0, 144.0, 158.4]]]
     """
-    seen = ~np.isnan(observed)  # (N, Y)
-    rows = np.flatnonzero(seen.any(-1))  # only observed series change
-    if rows.size == 0:
-        return paths
     anchored = paths.copy()
-    anchored[:, rows] = _anchor_rows(paths[:, rows], observed[rows], seen[rows], how[:, rows])
+    _anchor_in_place(anchored, observed, how)
     return anchored
+
+
+def _anchor_in_place(paths: np.ndarray, observed: np.ndarray, how: np.ndarray) -> None:
+    """``anchor``, writing into ``paths``: only the observed series change."""
+    seen = ~np.isnan(observed)  # (N, Y)
+    rows = np.flatnonzero(seen.any(-1))
+    if rows.size:
+        paths[:, rows] = _anchor_rows(paths[:, rows], observed[rows], seen[rows], how[:, rows])
 
 
 def _anchor_rows(
@@ -459,9 +463,11 @@ def _anchor_rows(
 
     The stretch up to the latest observation interpolates between the path's
     first value (its base, the same on every path) and the observations, so
-    it is computed once, on the first path, and broadcast.
+    it is computed once, on the first path, and broadcast; after it, each
+    path is scaled (or offset) once.
     """
-    year_index = np.arange(paths.shape[-1])
+    n_rows, n_years = paths.shape[1:]
+    year_index = np.arange(n_years)
     last = (seen * year_index).max(-1)  # (N,)
     first = paths[:1]
     first_model = np.argmax(~np.isnan(first), axis=-1)  # (1, N)
@@ -471,25 +477,29 @@ def _anchor_rows(
     following = np.flip(
         np.minimum.accumulate(np.flip(np.where(is_anchor, year_index, 10**9), -1), -1), -1
     )
-    following = np.minimum(following, paths.shape[-1] - 1)
+    following = np.minimum(following, n_years - 1)
     at_previous = np.take_along_axis(anchor_value, np.maximum(previous, 0), -1)
     at_following = np.take_along_axis(anchor_value, following, -1)
     weight = (year_index - previous) / np.maximum(following - previous, 1)
-    how = how[..., None]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         geometric = at_previous * (at_following / at_previous) ** weight
         linear = at_previous + (at_following - at_previous) * weight
-        interpolated = np.where(how == Anchor.MULTIPLY, geometric, linear)
+        interpolated = np.where(how[..., None] == Anchor.MULTIPLY, geometric, linear)
         interpolated = np.where(is_anchor, anchor_value, interpolated)
         interpolated = np.where(previous < 0, first, interpolated)  # before the first value
-        model_at_last = np.take_along_axis(
-            paths, np.broadcast_to(last[None, :, None], (*paths.shape[:2], 1)), -1
-        )
-        observed_last = observed[np.arange(observed.shape[0]), last][None, :, None]
-        carried = np.where(
-            how == Anchor.ADD,
-            paths + observed_last - model_at_last,
-            paths * observed_last / model_at_last,
-        )
-    anchored = np.where(year_index <= last[None, :, None], interpolated, carried)
-    return np.where(how == Anchor.REPLACE, np.where(seen[None], observed[None], paths), anchored)
+        # After the latest observation: the model path scaled (levels) or offset (additive).
+        model_at_last = paths[:, np.arange(n_rows), last][..., None]  # (P, N, 1)
+        observed_last = observed[np.arange(n_rows), last][None, :, None]
+        additive = (how == Anchor.ADD)[..., None]
+        anchored = paths * np.where(additive, 1.0, observed_last / model_at_last)
+        anchored += np.where(additive, observed_last - model_at_last, 0.0)
+    interpolated = np.broadcast_to(interpolated, anchored.shape)
+    for row, end in enumerate(last + 1):
+        anchored[:, row, :end] = interpolated[:, row, :end]
+    replaced = np.flatnonzero((how == Anchor.REPLACE).any(axis=0))
+    if replaced.size:
+        # Growth rates: observed years replace the model's, nothing is carried.
+        kept = np.where(seen[replaced], observed[replaced], paths[:, replaced])
+        chosen = how[:, replaced, None] == Anchor.REPLACE
+        anchored[:, replaced] = np.where(chosen, kept, anchored[:, replaced])
+    return anchored
