@@ -179,7 +179,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     a = normal_throughput()
     print(f"(a) NumPy normal draws:       {a:14,.0f} values/s")
-    threads = montecarlo.available_cores()
+    threads = montecarlo.default_workers()
     b = engine_throughput(setup, args.paths, None)
     print(
         f"(b) Monte Carlo engine:       {b:14,.0f} path-years/s ({draws_per_path_year} draws each, "

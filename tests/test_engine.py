@@ -235,3 +235,37 @@ def test_anchoring_passes_through_observations_and_grows_on():
     np.testing.assert_allclose(paths[1], 100 * 1.5**0.5)  # geometric between anchors
     np.testing.assert_allclose(paths[3], (150 * 160) ** 0.5)
     np.testing.assert_allclose(paths[5], 160 * 1.1)  # the scenario's growth from the latest
+
+
+def test_a_fall_of_100_percent_or_more_leaves_zero():
+    base = np.array([100.0, 0.0])
+    growth = np.array([[[0.1, -1.0, 0.2, 0.1], [0.1, -1.5, 0.2, 0.1]]])
+    paths = project_paths(
+        base, growth, np.zeros((1, 2), int), np.zeros(2, int), np.zeros(2), np.full(2, INF)
+    )
+    np.testing.assert_allclose(paths[0, 0], [100.0, 110.0, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(paths[0, 1], [0.0] * 5)
+
+
+def test_a_series_linked_in_one_scenario_and_not_another_anchors_in_both():
+    # Series 1 is 10 % of series 0 in scenario 0 and grows on its own in scenario 1;
+    # its observation in year 3 anchors both, interpolating from its base.
+    base = np.array([1000.0, 100.0])
+    growth = np.array([[[0.1] * 4, [0.0] * 4], [[0.1] * 4, [0.05] * 4]])
+    observed = np.array([[np.nan] * 5, [np.nan, np.nan, np.nan, 133.1, np.nan]])
+    paths = project_paths(
+        base,
+        growth,
+        np.zeros((2, 2), int),
+        np.zeros(2, int),
+        np.zeros(2),
+        np.full(2, INF),
+        links=Links(
+            np.array([[Link.NONE, Link.RATIO], [Link.NONE, Link.NONE]]),
+            np.array([[-1, 0], [-1, -1]]),
+        ),
+        observed=observed,
+    )
+    for s, after in enumerate((1.1, 1.05)):  # the linked ratio follows GDP; the other its own 5 %
+        np.testing.assert_allclose(paths[s, 1, :4], 100 * 1.1 ** np.arange(4))
+        np.testing.assert_allclose(paths[s, 1, 4], 133.1 * after)

@@ -104,7 +104,7 @@ def simulate(
         typer.Option(
             "--workers",
             help="Threads of the NumPy engine, or processes of a local Dask cluster "
-            "[default: every core].",
+            "[default: the cores, up to 4].",
         ),
     ] = None,
     fmt: FormatOption = None,

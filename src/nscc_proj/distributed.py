@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nscc_proj.errors import InputError
-from nscc_proj.montecarlo import Setup, Tally, simulate_blocks
+from nscc_proj.montecarlo import Setup, Tally, default_workers, simulate_blocks
 
 Progress = Callable[[int, int], None]
 
@@ -34,7 +34,9 @@ def dask_map_blocks(
         try:
             if scheduler is None:
                 cluster = LocalCluster(
-                    n_workers=workers or 2, threads_per_worker=1, dashboard_address=None
+                    n_workers=workers or default_workers(),
+                    threads_per_worker=1,
+                    dashboard_address=None,
                 )
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")
         except (OSError, ValueError, TypeError) as exc:

@@ -3,8 +3,9 @@
 Paths run in fixed blocks of ``BLOCK`` paths; block ``k`` draws from its own
 stream, ``SeedSequence(seed, spawn_key=(k,))``, and reports only integer
 counts (targets met, histograms of values). Summing counts is exact and
-order-free, so results are bit-identical whatever the number of chunks or
-workers, and memory holds one block at a time whatever ``--paths`` is.
+order-free, so results are bit-identical whatever the number of chunks,
+threads or workers, and memory holds a chunk per thread whatever
+``--paths`` is.
 
 Percentiles come from fixed histograms: values at a milestone are binned in
 log ratio to the scenario's own (median) value over [-5, 5] in ``BINS``
@@ -16,10 +17,9 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -150,39 +150,47 @@ def block_sizes(paths: int) -> list[int]:
 def simulate_blocks(setup: Setup, seed: int, blocks: Sequence[tuple[int, int]]) -> Tally:
     """The tally of the given (block index, size) pairs.
 
-    Histogram cells are gathered over all the blocks and counted once: a
-    histogram has far more cells than one block has values, so counting
-    block by block would cost more than simulating the block.
+    Value-histogram cells are gathered over all the blocks and counted once:
+    a histogram has far more cells than one block has values, so counting
+    block by block would cost more than simulating the block. Band cells (one
+    per path, series and year) are counted block by block instead, so a chunk
+    holds one band histogram per scenario rather than every block's cells.
     """
     if not blocks:
         raise ValueError("no blocks to simulate")
-    outcomes = [simulate_block(setup, seed, index, size) for index, size in blocks]
-    by_scenario = [[block[s] for block in outcomes] for s in range(len(outcomes[0]))]
+    n_scenarios = setup.arrays.growth.shape[0]
+    parts: list[list[Outcome]] = [[] for _ in range(n_scenarios)]
+    bands: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * n_scenarios
+    band_shape = (*setup.path_centre.shape[1:], BAND_BINS + 2)
+    for index, size in blocks:
+        for s, outcome in enumerate(simulate_block(setup, seed, index, size)):
+            if outcome.band is not None:
+                band = outcome.band
+                counts = _count([band.cells], band_shape)
+                seen = bands[s]
+                bands[s] = (
+                    (counts, band.low, band.high)
+                    if seen is None
+                    else (seen[0] + counts, np.fmin(seen[1], band.low), np.fmax(seen[2], band.high))
+                )
+                outcome = replace(outcome, band=None)
+            parts[s].append(outcome)
     indicators, milestones = setup.centre.shape[1:]
-    band_shape = setup.path_centre.shape[1:]
     tallies = []
-    for parts in by_scenario:
-        bands = None
-        band_parts = [p.band for p in parts if p.band is not None]
-        if band_parts:
-            bands = (
-                _count([b.cells for b in band_parts], (*band_shape, BAND_BINS + 2)),
-                np.fmin.reduce([b.low for b in band_parts]),
-                np.fmax.reduce([b.high for b in band_parts]),
-            )
+    for mine, band_total in zip(parts, bands, strict=True):
         tallies.append(
             Tally(
-                paths=sum(p.paths for p in parts),
-                met=sum_of(p.met for p in parts),
-                assessable=sum_of(p.assessable for p in parts),
-                joint=sum_of(p.joint for p in parts),
-                joint_assessable=sum_of(p.joint_assessable for p in parts),
-                histogram=_count([p.cells for p in parts], (indicators, milestones, BINS + 2)),
-                low=np.fmin.reduce([p.low for p in parts]),
-                high=np.fmax.reduce([p.high for p in parts]),
-                band_histogram=None if bands is None else bands[0],
-                band_low=None if bands is None else bands[1],
-                band_high=None if bands is None else bands[2],
+                paths=sum(p.paths for p in mine),
+                met=sum_of(p.met for p in mine),
+                assessable=sum_of(p.assessable for p in mine),
+                joint=sum_of(p.joint for p in mine),
+                joint_assessable=sum_of(p.joint_assessable for p in mine),
+                histogram=_count([p.cells for p in mine], (indicators, milestones, BINS + 2)),
+                low=np.fmin.reduce([p.low for p in mine]),
+                high=np.fmax.reduce([p.high for p in mine]),
+                band_histogram=None if band_total is None else band_total[0],
+                band_low=None if band_total is None else band_total[1],
+                band_high=None if band_total is None else band_total[2],
             )
         )
     return _stack(tallies)
@@ -412,13 +420,13 @@ def run(
     """The tally of ``paths`` paths, in chunks of ``chunk_blocks`` blocks.
 
     ``map_blocks`` runs chunks elsewhere (Dask) and returns their sum. The
-    default runs them here on ``threads`` threads (default: every core this
-    process may use), which NumPy's array work lets run side by side; each
-    finished chunk is added to a running total, and at most two chunks per
-    thread are in flight, so memory does not grow with ``paths``. Tallies
-    add exactly, so neither the chunking nor the threads change a number.
+    default runs them here on ``threads`` threads (default: ``default_workers``),
+    which NumPy's array work lets run side by side; each finished chunk is
+    added to a running total, and no more chunks are in flight than threads,
+    so memory grows with the threads but not with ``paths``. Tallies add
+    exactly, so neither the chunking nor the threads change a number.
     """
-    workers = threads or available_cores()
+    workers = threads or default_workers()
     blocks = list(enumerate(block_sizes(paths)))
     size = chunk_blocks or min(8, -(-len(blocks) // workers))  # every thread gets work
     chunks = [blocks[i : i + size] for i in range(0, len(blocks), size)]
@@ -440,22 +448,34 @@ def run(
     else:
         pool = ThreadPoolExecutor(max_workers=workers)
         try:
-            pending: deque[Future[Tally]] = deque()
+            running: set[Future[Tally]] = set()
             for chunk in chunks:
-                pending.append(pool.submit(simulate_blocks, setup, seed, chunk))
-                if len(pending) >= 2 * workers:
-                    add(pending.popleft().result())
-            while pending:
-                add(pending.popleft().result())
+                if len(running) == workers:
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        add(future.result())
+                running.add(pool.submit(simulate_blocks, setup, seed, chunk))
+            for future in as_completed(running):
+                add(future.result())
         finally:
             pool.shutdown(cancel_futures=True)
     assert total is not None  # paths >= 1 makes at least one chunk
     return total
 
 
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system has one)."""
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Threads (or local Dask workers) when none are asked for: the cores, up to four.
+
+    Each thread holds a chunk's tally (histograms of every scenario), so more
+    threads cost memory; past a few, memory bandwidth limits the gain anyway.
+    The cores are those this process may run on (its CPU affinity, where the
+    system has one).
+    """
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))

@@ -71,12 +71,11 @@ def _deltas(setup: montecarlo.Setup, delta: float) -> np.ndarray:
 
 
 def _evaluate(
-    setup: montecarlo.Setup, growth: np.ndarray, targets: Sequence[Target]
+    setup: montecarlo.Setup, growth: np.ndarray, target: Target
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(K, G) projected values and met (0/1/NaN) of G targets under each of K step arrays."""
+    """Projected value and met (0/1/NaN) of the target under each step array."""
     catalog = setup.catalog
-    i = [catalog.index[target.key] for target in targets]
-    m = [catalog.milestones.index(target.milestone) for target in targets]
+    i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
     values, met = [], []
     for start in range(0, growth.shape[0], 2048):
         steps = increments(growth[start : start + 2048], setup.arrays.mode[0])
@@ -107,7 +106,7 @@ def tornado(
     for n in range(n_series):
         variants[2 * n, n] -= step[n]
         variants[2 * n + 1, n] += step[n]
-    values = _evaluate(setup, variants, [target])[0][:, 0]
+    values, _ = _evaluate(setup, variants, target)
     i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
     target_value = catalog.target_value[i, m]
     low, high = values[0::2], values[1::2]
@@ -180,45 +179,41 @@ def sobol(
     of the Monte Carlo shocks would. The gap (rather than met/missed, which
     may never vary) carries the variance, so the indices say which
     assumptions decide how close the target comes, and so its probability.
-    Targets of one milestone share one sample over every assumption that
-    moves any of them; each lists the assumptions that move it.
+    Each target has a sample of its own, so its indices are the same whatever
+    other targets are analysed beside it.
     """
     setup = _setup(catalog, scenario, observed)
     sigma = setup.volatility[0].sigma
-    moving = {}
-    for target in targets:
+    rows: list[tuple[Cell, ...]] = []
+    shares: dict[Target, float] = {}
+    for target in dict.fromkeys(targets):
         probe = tornado(catalog, scenario, target, observed)
         names = [
             str(name) for name in probe.column("assumption") if sigma[catalog.index[str(name)]] > 0
         ]
         if not names:
             raise InputError(f"no uncertain assumption moves {target.key} {target.milestone}")
-        moving[target] = names
-    found: dict[Target, tuple[list[tuple[Cell, ...]], float]] = {}
-    for milestone in dict.fromkeys(target.milestone for target in targets):
-        group = [target for target in moving if target.milestone == milestone]
-        found.update(_sobol_group(setup, scenario, group, moving, samples, seed))
-    rows = [row for target in moving for row in found[target][0]]
-    return Table(SOBOL_COLUMNS, tuple(rows)), {target: found[target][1] for target in moving}
+        found, shares[target] = _sobol_one(setup, scenario, target, names, samples, seed)
+        rows += found
+    return Table(SOBOL_COLUMNS, tuple(rows)), shares
 
 
-def _sobol_group(
+def _sobol_one(
     setup: montecarlo.Setup,
     scenario: Scenario,
-    group: list[Target],
-    moving: dict[Target, list[str]],
+    target: Target,
+    names: list[str],
     samples: int,
     seed: int,
-) -> dict[Target, tuple[list[tuple[Cell, ...]], float]]:
-    """Rows of Sobol indices and the share met of targets of one milestone, from one sample."""
+) -> tuple[list[tuple[Cell, ...]], float]:
+    """Rows of Sobol indices of one target's gap over ``names``, and the share met."""
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
     catalog = setup.catalog
     sigma = setup.volatility[0].sigma
-    names = list(dict.fromkeys(name for target in group for name in moving[target]))
     index = np.array([catalog.index[name] for name in names])
-    milestone_index = group[0].milestone - int(catalog.years[0])
+    milestone_index = target.milestone - int(catalog.years[0])
     years = np.maximum(milestone_index - montecarlo.last_fixed_year(setup)[index], 1)
     scale = np.where(setup.arrays.mode[0, index] == Mode.DIRECT, 100.0, 1.0)
     ranges = 2 * sigma[index] * scale / np.sqrt(years)
@@ -226,33 +221,30 @@ def _sobol_group(
     sample = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
     variants = np.repeat(setup.arrays.growth[0][None], sample.shape[0], axis=0)
     variants[:, index, :] += sample[:, :, None]
-    values, met = _evaluate(setup, variants, group)
-    found = {}
-    for g, target in enumerate(group):
-        if np.isnan(values[:, g]).any():
-            raise InputError(
-                f"{target.key} {target.milestone} cannot be assessed under {scenario.name}"
+    values, met = _evaluate(setup, variants, target)
+    if np.isnan(values).any():
+        raise InputError(
+            f"{target.key} {target.milestone} cannot be assessed under {scenario.name}"
+        )
+    i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
+    gap = values - catalog.target_value[i, m]
+    share = float(met.mean())
+    if np.ptp(gap) == 0:
+        return [], share
+    analysis = sobol_analyze.analyze(problem, gap, calc_second_order=False, seed=seed)
+    rows = [
+        plain_row(
+            (
+                target.label,
+                name,
+                ranges[k],
+                analysis["S1"][k],
+                analysis["S1_conf"][k],
+                analysis["ST"][k],
+                analysis["ST_conf"][k],
             )
-        i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
-        gap = values[:, g] - catalog.target_value[i, m]
-        rows = []
-        if np.ptp(gap) > 0:
-            analysis = sobol_analyze.analyze(problem, gap, calc_second_order=False, seed=seed)
-            rows = [
-                plain_row(
-                    (
-                        target.label,
-                        name,
-                        ranges[k],
-                        analysis["S1"][k],
-                        analysis["S1_conf"][k],
-                        analysis["ST"][k],
-                        analysis["ST_conf"][k],
-                    )
-                )
-                for k, name in enumerate(names)
-                if name in moving[target]
-            ]
-            rows.sort(key=lambda row: -float(row[5] or 0))
-        found[target] = (rows, float(met[:, g].mean()))
-    return found
+        )
+        for k, name in enumerate(names)
+    ]
+    rows.sort(key=lambda row: -float(row[5] or 0))
+    return rows, share
