@@ -49,7 +49,10 @@ def dask_map_blocks(
             total: Tally | None = None
             # Added as they arrive, so the client holds one running total.
             for done, (_, part) in enumerate(as_completed(futures, with_results=True), start=1):
-                total = part if total is None else total + part
+                if total is None:
+                    total = part
+                else:
+                    total += part
                 if progress is not None:
                     progress(done, len(futures))
             assert total is not None

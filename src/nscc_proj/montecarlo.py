@@ -74,25 +74,25 @@ class Tally:
     band_low: np.ndarray | None = field(default=None)
     band_high: np.ndarray | None = field(default=None)
 
-    def __add__(self, other: Tally) -> Tally:
-        bands = None
-        if self.band_histogram is not None and other.band_histogram is not None:
-            bands = (
-                self.band_histogram + other.band_histogram,
-                np.fmin(self.band_low, other.band_low),  # type: ignore[arg-type]
-                np.fmax(self.band_high, other.band_high),  # type: ignore[arg-type]
-            )
-        return Tally(
-            self.paths + other.paths,
-            self.met + other.met,
-            self.assessable + other.assessable,
-            self.joint + other.joint,
-            self.joint_assessable + other.joint_assessable,
-            self.histogram + other.histogram,
-            np.fmin(self.low, other.low),
-            np.fmax(self.high, other.high),
-            *(bands or (None, None, None)),
-        )
+    def __iadd__(self, other: Tally) -> Tally:
+        """Add ``other`` into this tally's own arrays (a running total makes no copies)."""
+        self.paths += other.paths
+        for name in ("met", "assessable", "joint", "joint_assessable", "histogram"):
+            np.add(getattr(self, name), getattr(other, name), out=getattr(self, name))
+        np.fmin(self.low, other.low, out=self.low)
+        np.fmax(self.high, other.high, out=self.high)
+        mine, theirs = self.bands(), other.bands()
+        if mine is not None and theirs is not None:
+            np.add(mine[0], theirs[0], out=mine[0])
+            np.fmin(mine[1], theirs[1], out=mine[1])
+            np.fmax(mine[2], theirs[2], out=mine[2])
+        return self
+
+    def bands(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The band histogram, lows and highs, if the run kept bands."""
+        if self.band_histogram is None or self.band_low is None or self.band_high is None:
+            return None
+        return self.band_histogram, self.band_low, self.band_high
 
 
 def prepare(
@@ -168,11 +168,12 @@ def simulate_blocks(setup: Setup, seed: int, blocks: Sequence[tuple[int, int]]) 
                 band = outcome.band
                 counts = _count([band.cells], band_shape)
                 seen = bands[s]
-                bands[s] = (
-                    (counts, band.low, band.high)
-                    if seen is None
-                    else (seen[0] + counts, np.fmin(seen[1], band.low), np.fmax(seen[2], band.high))
-                )
+                if seen is None:
+                    bands[s] = (counts, band.low, band.high)
+                else:
+                    np.add(seen[0], counts, out=seen[0])
+                    np.fmin(seen[1], band.low, out=seen[1])
+                    np.fmax(seen[2], band.high, out=seen[2])
                 outcome = replace(outcome, band=None)
             parts[s].append(outcome)
     indicators, milestones = setup.centre.shape[1:]
@@ -437,7 +438,10 @@ def run(
 
     def add(part: Tally) -> None:
         nonlocal total, done
-        total = part if total is None else total + part
+        if total is None:
+            total = part
+        else:
+            total += part
         done += 1
         if progress is not None:
             progress(done, len(chunks))

@@ -159,16 +159,17 @@ class Simulation:
 
     def bands_table(self) -> Table:
         """Per-year percentile bands of every series, for fan charts."""
-        tally = self.tally
-        if tally.band_histogram is None or tally.band_low is None or tally.band_high is None:
+        bands = self.tally.bands()
+        if bands is None:
             raise InputError("this run kept no bands: simulate with --bands")
+        histogram, low, high = bands
         values = montecarlo.percentiles(
-            tally.band_histogram,
+            histogram,
             self.setup.path_centre,
             self.setup.linear[:, None],
             [q / 100 for q in montecarlo.PERCENTILES],
-            tally.band_low,
-            tally.band_high,
+            low,
+            high,
         )
         rows = []
         for s, scenario in enumerate(self.setup.arrays.names):
