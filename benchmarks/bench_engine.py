@@ -137,17 +137,29 @@ def command_seconds(command: list[str], repeats: int = 10) -> float:
     return best_of(repeats, lambda: subprocess.run(command, check=True, capture_output=True))
 
 
+PEAK_RSS = """
+def peak_kib():
+    # VmHWM belongs to this program's own address space; ru_maxrss would also count
+    # the benchmark process this one was forked from, whose high-water mark it inherits.
+    try:
+        with open("/proc/self/status", encoding="utf-8") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+
+
 def peak_memory(paths: int) -> float:
     """Peak RSS (MiB) of one `nscc simulate` run, in a fresh process."""
     code = (
-        "import resource, sys; from nscc_proj.cli import app\n"
-        f"sys.argv = ['nscc', 'simulate', '--paths', '{paths}', '-f', 'csv', '-o', os.devnull]\n"
+        "import os, sys; from nscc_proj.cli import app\n"
+        + PEAK_RSS
+        + f"sys.argv = ['nscc', 'simulate', '--paths', '{paths}', '-f', 'csv', '-o', os.devnull]\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(peak_kib())"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", "import os\n" + code], check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
