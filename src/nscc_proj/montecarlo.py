@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -418,7 +419,7 @@ def run(
     chunk_blocks: int | None = None,
     threads: int | None = None,
 ) -> Tally:
-    """The tally of ``paths`` paths, in chunks of ``chunk_blocks`` blocks.
+    """The tally of ``paths`` paths, in chunks of ``chunk_blocks`` blocks (default: balanced).
 
     ``map_blocks`` runs chunks elsewhere (Dask) and returns their sum. The
     default runs them here on ``threads`` threads (default: ``default_workers``),
@@ -429,8 +430,14 @@ def run(
     """
     workers = threads or default_workers()
     blocks = list(enumerate(block_sizes(paths)))
-    size = chunk_blocks or min(8, -(-len(blocks) // workers))  # every thread gets work
-    chunks = [blocks[i : i + size] for i in range(0, len(blocks), size)]
+    if chunk_blocks:
+        chunks = [blocks[i : i + chunk_blocks] for i in range(0, len(blocks), chunk_blocks)]
+    else:
+        # Balanced chunks of at most 8 blocks, as many as a multiple of the threads, so
+        # the threads finish together rather than one of them running the last chunk alone.
+        count = workers * -(-len(blocks) // (8 * workers))
+        bounds = [len(blocks) * k // count for k in range(count + 1)]
+        chunks = [blocks[a:b] for a, b in pairwise(bounds) if b > a]
     if map_blocks is not None:
         return map_blocks(setup, seed, chunks)
     total: Tally | None = None
