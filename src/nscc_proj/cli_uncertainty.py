@@ -166,7 +166,9 @@ def sensitivity(
     target: Annotated[
         list[str],
         typer.Option(
-            "--target", help="A target, KEY:MILESTONE, e.g. gdp:2035 (repeat for several)."
+            "--target",
+            metavar="KEY:MILESTONE",
+            help="A target, e.g. gdp:2035 (repeat for several).",
         ),
     ],
     scenario: Annotated[

@@ -99,6 +99,19 @@ def tornado(
 ) -> Table:
     """Every assumption moved down and up by ``delta``; those that move the target, by swing."""
     setup = _setup(catalog, scenario, observed)
+    return _tornado(setup, target, delta=delta, paths=paths, seed=seed, top=top)
+
+
+def _tornado(
+    setup: montecarlo.Setup,
+    target: Target,
+    *,
+    delta: float = 0.01,
+    paths: int = 0,
+    seed: int = 0,
+    top: int = 5,
+) -> Table:
+    catalog = setup.catalog
     base_growth = setup.arrays.growth[0]
     n_series = base_growth.shape[0]
     step = _deltas(setup, delta)
@@ -111,7 +124,8 @@ def tornado(
     target_value = catalog.target_value[i, m]
     low, high = values[0::2], values[1::2]
     swing = np.abs(high - low)
-    order = [n for n in np.argsort(-np.nan_to_num(swing)) if swing[n] > 0 and _movable(setup)[n]]
+    movable = _movable(setup)
+    order = [n for n in np.argsort(-np.nan_to_num(swing)) if swing[n] > 0 and movable[n]]
     probabilities = _probabilities(setup, variants, order[:top], paths, seed, i, m) if paths else {}
     rows = []
     for n in order:
@@ -187,7 +201,7 @@ def sobol(
     rows: list[tuple[Cell, ...]] = []
     shares: dict[Target, float] = {}
     for target in dict.fromkeys(targets):
-        probe = tornado(catalog, scenario, target, observed)
+        probe = _tornado(setup, target)
         names = [
             str(name) for name in probe.column("assumption") if sigma[catalog.index[str(name)]] > 0
         ]
