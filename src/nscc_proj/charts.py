@@ -151,6 +151,9 @@ def _encode(figure: Figure, name: str, title: str, key: str | None = None) -> Ch
     png, svg = io.BytesIO(), io.BytesIO()
     # No software version or date inside the files: a rerun gives the same bytes.
     figure.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
+    # The layout is settled by the first drawing; solving it again for the SVG costs as
+    # much as the drawing itself and would place nothing differently.
+    figure.set_layout_engine("none")
     figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     width, height = (round(size * DPI) for size in figure.get_size_inches())
     return Chart(name, title, png.getvalue(), svg.getvalue(), width, height, key)
