@@ -28,7 +28,7 @@ from nscc_proj.assess import Targets, met_at_milestones
 from nscc_proj.catalog import Catalog, Kind
 from nscc_proj.engine import Links, Mode, increments, project_increments
 from nscc_proj.observed import Observations
-from nscc_proj.projection import Projection, effective_base, project, targets_of
+from nscc_proj.projection import Projection, effective_base, project_compiled, targets_of
 from nscc_proj.rates import ScenarioArrays, compile_scenarios
 from nscc_proj.scenario import Scenario
 from nscc_proj.uncertainty import Volatility, compile_volatility, shocked_increments
@@ -109,7 +109,7 @@ def prepare(
         compile_volatility(catalog, scenario, arrays.mode[s], arrays.link[s])
         for s, scenario in enumerate(scenarios)
     )
-    deterministic = project(catalog, scenarios, observed)
+    deterministic = project_compiled(catalog, scenarios, arrays, observed)
     base_value, base_year = effective_base(catalog, observed)
     indicators = len(catalog)
     domains = list(dict.fromkeys(ind.domain_en for ind in catalog.indicators))

@@ -12,7 +12,7 @@ from nscc_proj.assess import STATUSES, Assessment, Targets, assess
 from nscc_proj.catalog import Catalog, Kind
 from nscc_proj.engine import Links, project_paths
 from nscc_proj.observed import Observations
-from nscc_proj.rates import compile_scenarios
+from nscc_proj.rates import ScenarioArrays, compile_scenarios
 from nscc_proj.scenario import Scenario
 from nscc_proj.table import Table, plain, plain_row
 from nscc_proj.uncertainty import compile_volatility
@@ -140,6 +140,16 @@ def project(
     for s, scenario in enumerate(scenarios):
         # Checked here too, so a bad uncertainty block is an error before anyone simulates.
         compile_volatility(catalog, scenario, arrays.mode[s], arrays.link[s])
+    return project_compiled(catalog, scenarios, arrays, observed)
+
+
+def project_compiled(
+    catalog: Catalog,
+    scenarios: Sequence[Scenario],
+    arrays: ScenarioArrays,
+    observed: Observations | None = None,
+) -> Projection:
+    """``project`` for scenarios already compiled into ``arrays`` (the Monte Carlo setup's)."""
     base_value, base_year = effective_base(catalog, observed)
     paths = project_paths(
         base_value,
