@@ -92,8 +92,7 @@ def test_year_by_year_bounds_equal_a_clipping_loop(start, steps, lower, upper):
 def test_scenarios_and_indicators_broadcast_without_loops():
     base = np.array([100.0, 50.0])
     growth = np.stack([np.full((2, 3), 0.1), np.full((2, 3), -0.1)])  # S=2, I=2, T=3
-    mode = np.zeros((2, 2), dtype=int)
-    obs = project_paths(base, growth, mode, np.zeros(2, int), np.zeros(2), np.full(2, INF))
+    obs = _levels(base, growth)
     assert obs.shape == (2, 2, 4)
     np.testing.assert_allclose(obs[1, 1, -1], 50 * 0.9**3)
 
@@ -158,19 +157,25 @@ def _links(kind, driver):
     return Links(np.array([kind]), np.array([driver]))
 
 
+def _levels(base, growth, **options):
+    """Compound levels from the first year, at or above 0: the common case of these tests."""
+    scenarios, series = growth.shape[:2]
+    return project_paths(
+        base,
+        growth,
+        np.zeros((scenarios, series), int),
+        np.zeros(series, int),
+        np.zeros(series),
+        np.full(series, INF),
+        **options,
+    )
+
+
 def test_ratio_link_is_ratio_times_driver():
     # Series 0 (GDP) grows 10 %; series 1 (revenue) holds 10 % of it, then its ratio grows 5 %.
     base = np.array([1000.0, 100.0])
     growth = np.array([[[0.1, 0.1, 0.1], [0.0, 0.05, 0.05]]])
-    paths = project_paths(
-        base,
-        growth,
-        np.zeros((1, 2), int),
-        np.zeros(2, int),
-        np.zeros(2),
-        np.full(2, INF),
-        links=_links([Link.NONE, Link.RATIO], [-1, 0]),
-    )
+    paths = _levels(base, growth, links=_links([Link.NONE, Link.RATIO], [-1, 0]))
     gdp = 1000 * 1.1 ** np.arange(4)
     ratio = 0.1 * np.array([1, 1, 1.05, 1.05**2])
     np.testing.assert_allclose(paths[0, 0], gdp)
@@ -180,15 +185,7 @@ def test_ratio_link_is_ratio_times_driver():
 def test_per_link_divides_a_growing_count_by_the_driver():
     base = np.array([900.0, 4.0])  # population (万人), physicians per 1000
     growth = np.array([[[0.01] * 3, [0.03] * 3]])
-    paths = project_paths(
-        base,
-        growth,
-        np.zeros((1, 2), int),
-        np.zeros(2, int),
-        np.zeros(2),
-        np.full(2, INF),
-        links=_links([Link.NONE, Link.PER], [-1, 0]),
-    )
+    paths = _levels(base, growth, links=_links([Link.NONE, Link.PER], [-1, 0]))
     np.testing.assert_allclose(paths[0, 1], 4.0 * (1.03 / 1.01) ** np.arange(4))
 
 
@@ -240,9 +237,7 @@ def test_anchoring_passes_through_observations_and_grows_on():
 def test_a_fall_of_100_percent_or_more_leaves_zero():
     base = np.array([100.0, 0.0])
     growth = np.array([[[0.1, -1.0, 0.2, 0.1], [0.1, -1.5, 0.2, 0.1]]])
-    paths = project_paths(
-        base, growth, np.zeros((1, 2), int), np.zeros(2, int), np.zeros(2), np.full(2, INF)
-    )
+    paths = _levels(base, growth)
     np.testing.assert_allclose(paths[0, 0], [100.0, 110.0, 0.0, 0.0, 0.0])
     np.testing.assert_allclose(paths[0, 1], [0.0] * 5)
 
@@ -253,13 +248,9 @@ def test_a_series_linked_in_one_scenario_and_not_another_anchors_in_both():
     base = np.array([1000.0, 100.0])
     growth = np.array([[[0.1] * 4, [0.0] * 4], [[0.1] * 4, [0.05] * 4]])
     observed = np.array([[np.nan] * 5, [np.nan, np.nan, np.nan, 133.1, np.nan]])
-    paths = project_paths(
+    paths = _levels(
         base,
         growth,
-        np.zeros((2, 2), int),
-        np.zeros(2, int),
-        np.zeros(2),
-        np.full(2, INF),
         links=Links(
             np.array([[Link.NONE, Link.RATIO], [Link.NONE, Link.NONE]]),
             np.array([[-1, 0], [-1, -1]]),
