@@ -3,8 +3,12 @@
 Every target is an interval of acceptable values (``>= X`` is [X, inf),
 ``<= X`` is (-inf, X], ``~ X`` is the band plus everything beyond it on the
 good side), so met/missed is one comparison for every kind of target.
-Status follows the ratio method of Eurostat's SDG report and Statistics
-Canada (Open SDG): R = direction x scenario CAGR / |required CAGR|.
+The scenario outcome grades a miss by the path's pace against the pace the
+target needs, R = direction x scenario CAGR / |required CAGR|, but never
+reads as success for a target the path misses. (Progress to date by the
+published Open SDG / Eurostat method, on observations only, is in
+``progress``.) Counts and ranks are judged as whole numbers: see
+``whole_number``.
 """
 
 from __future__ import annotations
@@ -13,17 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STATUSES = (
-    "achieved",
-    "on_track",
-    "acceleration_needed",
-    "limited_progress",
-    "moving_away",
-    "not_assessable",
-)
-ACHIEVED, ON_TRACK, ACCELERATION_NEEDED, LIMITED_PROGRESS, MOVING_AWAY, NOT_ASSESSABLE = range(6)
-ON_TRACK_RATIO = 0.95
-ACCELERATION_RATIO = 0.60
+# What the scenario's path does at a milestone. Every value but ``met`` is a miss.
+OUTCOMES = ("met", "missed", "far_off", "moving_away", "not_assessable")
+MET, MISSED, FAR_OFF, MOVING_AWAY, NOT_ASSESSABLE = range(5)
+# A missed target whose path grows at less than this share of the pace it needs is far off.
+FAR_OFF_RATIO = 0.60
 # A path that lands on its target up to floating-point rounding meets it.
 MET_RELATIVE_SLACK = 1e-9
 
@@ -41,6 +39,7 @@ class Targets:
     value: np.ndarray  # (I, M) NaN where no target
     low: np.ndarray  # (I, M) lowest acceptable value
     high: np.ndarray  # (I, M) highest acceptable value
+    whole: np.ndarray | None = None  # (I,) counts and ranks: judged as whole numbers
 
     @property
     def span_start(self) -> np.ndarray:
@@ -66,7 +65,7 @@ class Assessment:
     required_cagr: np.ndarray
     scenario_cagr: np.ndarray
     first_year_met: np.ndarray  # NaN where never met within the horizon
-    status: np.ndarray  # int codes into STATUSES
+    outcome: np.ndarray  # int codes into OUTCOMES
 
 
 def required_rate(start_value: np.ndarray, end_value: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -84,6 +83,17 @@ def required_rate(start_value: np.ndarray, end_value: np.ndarray, years: np.ndar
         valid = (ratio >= 0) & (np.asarray(years) > 0) & (np.asarray(start_value) > 0)
         rate = np.power(np.where(valid, ratio, np.nan), 1.0 / np.where(valid, years, 1)) - 1.0
     return np.where(valid, rate, np.nan)
+
+
+def whole_number(value: np.ndarray) -> np.ndarray:
+    """Round to the nearest whole number, halves up (39.5 companies -> 40, rank 20.5 -> 21).
+
+    Counts and ranks are whole things: a path at 39.56 listed companies is read
+    as 40 (met against >= 40), a rank of 20.5 as 21 (missed against <= 20).
+    Halves go up, which for a rank is the worse place. A value more than half a
+    unit inside its target stays inside after rounding.
+    """
+    return np.floor(np.asarray(value, dtype=float) + 0.5)
 
 
 def within_target(
@@ -120,19 +130,24 @@ def assess(paths: np.ndarray, targets: Targets) -> Assessment:
     assessable = ~np.isnan(projected) & ~np.isnan(targets.value)[None]
     met_now = within_target(projected, targets.low, targets.high, targets.value)
     met = np.where(assessable, met_now.astype(float), np.nan)
-    gap = projected - targets.value
+    # One sign rule for up and down targets: negative is short of the target.
+    gap = targets.direction[None, :, None] * (projected - targets.value)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap_rel = np.where(targets.value != 0, gap / np.abs(targets.value), np.nan)
+        # A growth-rate row's gap is in points already; a share of a rate would read as a level.
+        gap_rel = np.where(
+            (targets.value != 0) & ~is_rate, gap / np.abs(targets.value), np.nan
+        )
 
     running_rate = _running_average_rate(paths, start_index)  # (S, I, M, Y) fractions
-    series = np.where(is_rate[..., None], 100.0 * running_rate, paths[:, :, None, :])
+    levels = paths if targets.whole is None else _rounded(paths, targets.whole)
+    series = np.where(is_rate[..., None], 100.0 * running_rate, levels[:, :, None, :])
     met_series = within_target(
         series, targets.low[..., None], targets.high[..., None], targets.value[..., None]
     )
     ever_met = met_series.any(axis=-1) & ~np.isnan(targets.value)[None]
     first_year_met = np.where(ever_met, targets.years[np.argmax(met_series, axis=-1)], np.nan)
 
-    status = _status(met, scenario_cagr, required_cagr, targets.direction[None, :, None])
+    outcome = _outcome(met, scenario_cagr, required_cagr, targets.direction[None, :, None])
     return Assessment(
         projected=projected,
         met=met,
@@ -141,7 +156,7 @@ def assess(paths: np.ndarray, targets: Targets) -> Assessment:
         required_cagr=required_cagr,
         scenario_cagr=scenario_cagr,
         first_year_met=first_year_met,
-        status=status,
+        outcome=outcome,
     )
 
 
@@ -154,7 +169,8 @@ def projected_values(paths: np.ndarray, targets: Targets) -> tuple[np.ndarray, n
     """
     first_year = int(targets.years[0])
     milestone_index = targets.milestones - first_year
-    projected = paths[:, :, milestone_index].copy()
+    projected = paths[:, :, milestone_index]
+    projected = projected.copy() if targets.whole is None else _rounded(projected, targets.whole)
     rate_end = np.full(projected.shape, np.nan)
     rate_rows = np.flatnonzero(targets.is_growth_rate)
     if rate_rows.size:
@@ -186,6 +202,13 @@ def met_at_milestones(paths: np.ndarray, targets: Targets) -> tuple[np.ndarray, 
     return projected, met
 
 
+def _rounded(values: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """``values`` (S, I, ...) with the rows of whole-number indicators rounded."""
+    out = values.copy()
+    out[:, whole] = whole_number(values[:, whole])
+    return out
+
+
 def _running_average_rate(paths: np.ndarray, start_index: np.ndarray) -> np.ndarray:
     """(S, I, M, Y) geometric mean of yearly rates (in %) after each span start.
 
@@ -208,31 +231,20 @@ def _running_average_rate(paths: np.ndarray, start_index: np.ndarray) -> np.ndar
         return np.where((elapsed > 0) & ~gaps_in_span, np.expm1(mean_log), np.nan)
 
 
-def _status(
+def _outcome(
     met: np.ndarray, scenario_cagr: np.ndarray, required_cagr: np.ndarray, direction: np.ndarray
 ) -> np.ndarray:
-    """Status codes by the ratio method; a missed target needing no growth is moving away."""
+    """Outcome codes: met, or how badly a miss misses (by the path's pace against the need)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = direction * scenario_cagr / np.abs(required_cagr)
-    no_required_growth = required_cagr == 0
     return np.select(
         [
             np.isnan(met),
             met == 1.0,
-            no_required_growth,
-            np.isnan(ratio),
-            ratio >= ON_TRACK_RATIO,
-            ratio >= ACCELERATION_RATIO,
+            required_cagr == 0,  # missed although no growth was needed: it fell back
+            np.isnan(ratio) | (ratio >= FAR_OFF_RATIO),
             ratio >= 0,
         ],
-        [
-            NOT_ASSESSABLE,
-            ACHIEVED,
-            MOVING_AWAY,
-            NOT_ASSESSABLE,
-            ON_TRACK,
-            ACCELERATION_NEEDED,
-            LIMITED_PROGRESS,
-        ],
+        [NOT_ASSESSABLE, MET, MOVING_AWAY, MISSED, FAR_OFF],
         default=MOVING_AWAY,
     )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nscc_proj.assess import STATUSES
+from nscc_proj.assess import OUTCOMES
 from nscc_proj.catalog import Indicator, Kind, Op
 from nscc_proj.fonts import MISSING_FONT_WARNING, chart_style, cjk_font, strip_cjk
 from nscc_proj.render import _STATUS_STYLE, Lang, label, target_text
@@ -39,15 +39,15 @@ OVERVIEW_WIDTH = 960
 SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 TARGET_COLOUR = "#C0392B"
 # Shared by charts, HTML and workbook, so a status reads the same everywhere.
+# Only a met target is green: every shade of a miss is warm.
 STATUS_COLOURS = {
-    "achieved": "#1A9641",
-    "on_track": "#A6D96A",
-    "acceleration_needed": "#FEE08B",
-    "limited_progress": "#FDAE61",
+    "met": "#1A9641",
+    "missed": "#FEE08B",
+    "far_off": "#FDAE61",
     "moving_away": "#D7191C",
     "not_assessable": "#D9D9D9",
 }
-_DARK_STATUSES = ("achieved", "moving_away")
+_DARK_STATUSES = ("met", "moving_away")
 
 # (years, p5, p25, p50, p75, p95) of one scenario's simulated path of one indicator.
 BandArrays = tuple[Any, Any, Any, Any, Any, Any]
@@ -349,20 +349,20 @@ def _heatmap_chart(projection: Projection, lang: Lang, clean: Callable[[str], st
 
     catalog, result = projection.catalog, projection.assessment
     scenarios, milestones = projection.scenario_names, catalog.milestones
-    statuses = result.status.transpose(1, 0, 2).reshape(len(catalog), -1)
+    statuses = result.outcome.transpose(1, 0, 2).reshape(len(catalog), -1)
     gaps = result.gap_rel.transpose(1, 0, 2).reshape(len(catalog), -1)
     figure, (axes,) = _figure(OVERVIEW_WIDTH, overview_height(len(catalog)))
-    colours = ListedColormap([STATUS_COLOURS[name] for name in STATUSES])
+    colours = ListedColormap([STATUS_COLOURS[name] for name in OUTCOMES])
     axes.imshow(
         statuses,
         cmap=colours,
         vmin=-0.5,
-        vmax=len(STATUSES) - 0.5,
+        vmax=len(OUTCOMES) - 0.5,
         aspect="auto",
         interpolation="nearest",
     )
     for (row, column), status in np.ndenumerate(statuses):
-        name = STATUSES[status]
+        name = OUTCOMES[status]
         gap = gaps[row, column]
         text = "✓" if name == "achieved" else ("–" if math.isnan(gap) else f"{gap:+.0%}")
         colour = "white" if name in _DARK_STATUSES else "black"
@@ -382,7 +382,7 @@ def _heatmap_chart(projection: Projection, lang: Lang, clean: Callable[[str], st
     axes.xaxis.tick_top()
     axes.tick_params(length=0)
     handles = [
-        Patch(color=STATUS_COLOURS[name], label=status_label(name, lang)) for name in STATUSES
+        Patch(color=STATUS_COLOURS[name], label=status_label(name, lang)) for name in OUTCOMES
     ]
     figure.legend(
         handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8

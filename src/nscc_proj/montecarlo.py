@@ -102,14 +102,19 @@ def prepare(
     observed: Observations | None = None,
     *,
     bands: bool = False,
+    as_of: int | None = None,
 ) -> tuple[Setup, Projection]:
-    """Compile the scenarios and their volatilities; also their deterministic projection."""
+    """Compile the scenarios and their volatilities; also their deterministic projection.
+
+    Observations after ``as_of`` are ignored, as in ``project``.
+    """
     arrays = compile_scenarios(catalog, scenarios)
     volatility = tuple(
         compile_volatility(catalog, scenario, arrays.mode[s], arrays.link[s])
         for s, scenario in enumerate(scenarios)
     )
-    deterministic = project_compiled(catalog, scenarios, arrays, observed)
+    deterministic = project_compiled(catalog, scenarios, arrays, observed, as_of)
+    observed = deterministic.observed
     base_value, base_year = effective_base(catalog, observed)
     indicators = len(catalog)
     domains = list(dict.fromkeys(ind.domain_en for ind in catalog.indicators))

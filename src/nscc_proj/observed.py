@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -49,13 +50,33 @@ class Observations:
             values[catalog.index[record.key], record.year - first_year] = record.value
         return values
 
-    def latest(self, key: str) -> Observation | None:
-        mine = [record for record in self.records if record.key == key]
-        return max(mine, key=lambda record: record.year) if mine else None
+    @cached_property
+    def _by_key(self) -> dict[str, tuple[Observation, ...]]:
+        """Each series' observations in year order, indexed once (not scanned per series)."""
+        index: dict[str, list[Observation]] = {}
+        for record in sorted(self.records, key=lambda record: record.year):
+            index.setdefault(record.key, []).append(record)
+        return {key: tuple(records) for key, records in index.items()}
+
+    def of(self, key: str) -> tuple[Observation, ...]:
+        """The observations of one series, earliest first."""
+        return self._by_key.get(key, ())
+
+    def latest(self, key: str, until: int | None = None) -> Observation | None:
+        """The latest observation of ``key`` (in or before ``until``)."""
+        mine = [r for r in self.of(key) if until is None or r.year <= until]
+        return mine[-1] if mine else None
 
     def first(self, key: str) -> Observation | None:
-        mine = [record for record in self.records if record.key == key]
-        return min(mine, key=lambda record: record.year) if mine else None
+        mine = self.of(key)
+        return mine[0] if mine else None
+
+    def at(self, key: str, year: int) -> Observation | None:
+        return next((r for r in self.of(key) if r.year == year), None)
+
+    def until(self, year: int) -> Observations:
+        """The observations of ``year`` and before: what was known as of that year."""
+        return Observations(tuple(r for r in self.records if r.year <= year), self.source)
 
 
 def companion_observed_path(catalog: Catalog) -> Path | None:

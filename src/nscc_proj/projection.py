@@ -8,12 +8,13 @@ from functools import cached_property
 
 import numpy as np
 
-from nscc_proj.assess import STATUSES, Assessment, Targets, assess
+from nscc_proj.assess import OUTCOMES, Assessment, Targets, assess
 from nscc_proj.catalog import Catalog, Kind
-from nscc_proj.engine import Links, project_paths
+from nscc_proj.engine import Link, Links, project_paths
 from nscc_proj.observed import Observations
 from nscc_proj.rates import ScenarioArrays, compile_scenarios
 from nscc_proj.scenario import Scenario
+from nscc_proj.standing import EVIDENCE, Standing, stand
 from nscc_proj.table import Table, plain, plain_row
 from nscc_proj.uncertainty import compile_volatility
 
@@ -22,18 +23,30 @@ ASSESSMENT_COLUMNS = (
     "indicator_id",
     "indicator_key",
     "milestone",
+    "as_of",
+    "evidence",
     "base_year",
     "base_value",
     "target_op",
     "target_value",
     "projected_value",
     "met",
+    "outcome",
     "gap",
     "gap_rel",
-    "required_cagr",
-    "scenario_cagr",
-    "status",
     "first_year_met",
+    "scenario_cagr",
+    "required_cagr_from_base",
+    "latest_year",
+    "latest_value",
+    "latest_grade",
+    "progress_status",
+    "completion_progress",
+    "time_progress",
+    "schedule",
+    "need_per_year",
+    "need_unit",
+    "already_met",
     "growth_basis",
 )
 PATH_COLUMNS = ("scenario", "indicator_id", "indicator_key", "year", "value", "observed")
@@ -51,6 +64,7 @@ def targets_of(catalog: Catalog, base_value: np.ndarray, base_year: np.ndarray) 
         value=catalog.target_value,
         low=catalog.acceptable_low,
         high=catalog.acceptable_high,
+        whole=catalog.kind_mask(Kind.COUNT, Kind.RANK),
     )
 
 
@@ -65,7 +79,12 @@ class Projection:
     base_value: np.ndarray  # (N,) what each path grew from (see ``effective_base``)
     base_year: np.ndarray
     basis: tuple[tuple[str, ...], ...]  # S x N: how each series was specified
-    observed: Observations | None = None
+    standing: Standing  # where each target stands on the data as of ``standing.as_of``
+    observed: Observations | None = None  # those known as of the as-of year
+
+    @property
+    def as_of(self) -> int:
+        return self.standing.as_of
 
     @property
     def years(self) -> np.ndarray:
@@ -76,30 +95,45 @@ class Projection:
         """One row per scenario x indicator x milestone (columns: ``ASSESSMENT_COLUMNS``)."""
         result = self.assessment
         catalog = self.catalog
+        standing = self.standing
+        evidence = standing.evidence()
         rows = []
         for s, scenario in enumerate(self.scenario_names):
             for i, indicator in enumerate(catalog.indicators):
                 for m, milestone in enumerate(catalog.milestones):
                     met = result.met[s, i, m]
                     first = result.first_year_met[s, i, m]
+                    need = standing.need[i, m]
                     rows.append(
                         (
                             scenario,
                             indicator.id,
                             indicator.key,
                             milestone,
+                            standing.as_of,
+                            EVIDENCE[evidence[i, m]],
                             int(self.base_year[i]),
                             plain(self.base_value[i]),
                             catalog.target_op[i, m] or None,
                             plain(catalog.target_value[i, m]),
                             plain(result.projected[s, i, m]),
                             None if np.isnan(met) else bool(met),
+                            OUTCOMES[result.outcome[s, i, m]],
                             plain(result.gap[s, i, m]),
                             plain(result.gap_rel[s, i, m]),
-                            plain(result.required_cagr[s, i, m]),
-                            plain(result.scenario_cagr[s, i, m]),
-                            STATUSES[result.status[s, i, m]],
                             None if np.isnan(first) else int(first),
+                            plain(result.scenario_cagr[s, i, m]),
+                            plain(result.required_cagr[s, i, m]),
+                            _year(standing.latest_year[i, m]),
+                            plain(standing.latest_value[i, m]),
+                            standing.latest_grade[i][m],
+                            standing.progress_status[i][m],
+                            plain(standing.completion[i, m]),
+                            plain(standing.time_progress[i, m]),
+                            standing.schedule[i][m],
+                            plain(need),
+                            standing.need_unit[i] if not np.isnan(need) else None,
+                            None if np.isnan(need) else bool(standing.met_on_data[i, m]),
                             self.basis[s][i],
                         )
                     )
@@ -127,20 +161,54 @@ class Projection:
         return Table(PATH_COLUMNS, tuple(rows))
 
 
+def _year(value: float) -> int | None:
+    return None if np.isnan(value) else int(value)
+
+
 def project(
-    catalog: Catalog, scenarios: Sequence[Scenario], observed: Observations | None = None
+    catalog: Catalog,
+    scenarios: Sequence[Scenario],
+    observed: Observations | None = None,
+    as_of: int | None = None,
 ) -> Projection:
     """Project every series of ``catalog`` under each scenario and assess the targets.
 
     With ``observed``, paths pass through the observations and grow on from
     the latest one; an indicator without a base value starts from its first
-    observation.
+    observation. ``as_of`` (default: the last complete calendar year, see
+    ``resolve_as_of``) is the year the reader stands in: observations after it
+    are ignored, and milestones at or before it are passed.
     """
     arrays = compile_scenarios(catalog, scenarios)
     for s, scenario in enumerate(scenarios):
         # Checked here too, so a bad uncertainty block is an error before anyone simulates.
         compile_volatility(catalog, scenario, arrays.mode[s], arrays.link[s])
-    return project_compiled(catalog, scenarios, arrays, observed)
+    return project_compiled(catalog, scenarios, arrays, observed, as_of)
+
+
+def resolve_as_of(catalog: Catalog, as_of: int | None) -> int:
+    """The as-of year: given (checked to lie on the catalog's years), else last year's."""
+    import datetime
+
+    from nscc_proj.errors import InputError
+    from nscc_proj.standing import default_as_of
+
+    if as_of is None:
+        return default_as_of(catalog, datetime.date.today().year)
+    first, last = int(catalog.years[0]), int(catalog.years[-1])
+    if not first <= as_of <= last:
+        raise InputError(f"the as-of year must lie in {first}-{last}, got {as_of}")
+    return as_of
+
+
+def rate_sources(catalog: Catalog, arrays: ScenarioArrays) -> dict[str, str]:
+    """Growth-rate indicator -> the level it is read off (``rate_of``), from any scenario."""
+    sources: dict[str, str] = {}
+    for s in range(len(arrays.names)):
+        for n in np.flatnonzero(arrays.link[s] == Link.RATE_OF):
+            key = catalog.series[n].key
+            sources.setdefault(key, catalog.series[int(arrays.driver[s, n])].key)
+    return sources
 
 
 def project_compiled(
@@ -148,8 +216,11 @@ def project_compiled(
     scenarios: Sequence[Scenario],
     arrays: ScenarioArrays,
     observed: Observations | None = None,
+    as_of: int | None = None,
 ) -> Projection:
     """``project`` for scenarios already compiled into ``arrays`` (the Monte Carlo setup's)."""
+    year = resolve_as_of(catalog, as_of)
+    observed = None if observed is None else observed.until(year)
     base_value, base_year = effective_base(catalog, observed)
     paths = project_paths(
         base_value,
@@ -173,6 +244,7 @@ def project_compiled(
         base_value=base_value,
         base_year=base_year,
         basis=arrays.basis,
+        standing=stand(catalog, observed, year, rate_sources(catalog, arrays)),
         observed=observed,
     )
 

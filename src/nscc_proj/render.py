@@ -12,11 +12,12 @@ from rich.measure import Measurement
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from nscc_proj.catalog import Catalog, Indicator, Op
+from nscc_proj.catalog import Catalog, Indicator, Kind, Op
 from nscc_proj.expectations import Difference
 from nscc_proj.table import Cell, Table
 
 Lang = Literal["en", "zh"]
+_Row = dict[str, Cell]
 
 _LABELS: dict[str, tuple[str, str]] = {
     "id": ("#", "#"),
@@ -24,6 +25,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "milestone": ("Year", "年份"),
     "target": ("Target", "目标"),
     "projected": ("Projected", "预测值"),
+    "value": ("Value", "数值"),
+    "outcome": ("Path", "情景结果"),
+    "schedule": ("To date", "进度"),
+    "need": ("Need/yr now", "当前所需年均"),
+    "evidence": ("Data", "数据"),
     "met": ("Met", "达标"),
     "gap": ("Gap", "差距"),
     "gap_rel": ("Gap %", "差距%"),
@@ -54,6 +60,20 @@ _LABELS: dict[str, tuple[str, str]] = {
     "targets_met": (
         "{met} of {assessable} assessable targets met",
         "{assessable} 项可评估目标中 {met} 项达标",
+    ),
+    "as_of_title": ("Scenario: {scenario} · as of {as_of}", "情景:{scenario} · 截至 {as_of} 年"),
+    "rest_on_nothing": (
+        "{count} of {met} met targets rest on no observation since the base year (†)",
+        "{met} 项达标目标中 {count} 项自基期以来无观测值(†)",
+    ),
+    "dashboard_key": (
+        "obs = observed, est = estimated (a passed milestone without data: the scenario's "
+        "value). To date: completion / time elapsed (ahead or behind schedule). Need/yr now: "
+        "from the latest value, % a year for levels, pt for shares, places for ranks, the "
+        "rate the rest of the period needs for growth-rate targets.",
+        "obs = 观测值,est = 估计值(已过期但无数据:情景值)。进度:完成进度/时序进度(超前或滞后)。"
+        "当前所需年均:自最新值起,水平值为年均增速,比重为年均百分点,排名为年均位次,"
+        "增速目标为剩余年份所需平均增速。",
     ),
     "not_assessable_note": (
         "{count} targets not assessable (no base value)",
@@ -114,12 +134,23 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 # Short labels keep the table within 100 columns; CSV and JSON carry the full codes.
 _STATUS_STYLE = {
-    "achieved": ("achieved", "已实现", "green"),
-    "on_track": ("on track", "按期可达", "green"),
-    "acceleration_needed": ("accelerate", "需要加速", "yellow"),
-    "limited_progress": ("limited", "进展有限", "dark_orange"),
+    "met": ("met", "达标", "green"),
+    "missed": ("missed", "未达标", "yellow"),
+    "far_off": ("far off", "差距较大", "dark_orange"),
     "moving_away": ("moving away", "背离目标", "red"),
     "not_assessable": ("n/a", "无法评估", "dim"),
+}
+_EVIDENCE_MARK = {"observed": ("obs", "观测"), "estimated": ("est", "估计"), "projected": ("", "")}
+_SCHEDULE_STYLE = {
+    "achieved": ("achieved", "已实现", "green"),
+    "ahead": ("ahead", "超前", "green"),
+    "behind": ("behind", "滞后", "red"),
+}
+_NEED_UNIT = {
+    "rate": ("%", "%"),
+    "rate_remaining": ("% left", "%(余下)"),
+    "points": (" pt", "个百分点"),
+    "places": (" pl", "位"),
 }
 _OP_SYMBOL = {Op.AT_LEAST: "≥", Op.AT_MOST: "≤", Op.ABOUT: "≈"}
 
@@ -140,6 +171,14 @@ def number(value: Cell, signed: bool = False) -> str:
     if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
         return "–"
     return f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
+def compact_number(value: Cell) -> str:
+    """Digits a reader needs: 9,433 and 794.2 and 4.34 (terminal only; files keep all)."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        return "–"
+    size = abs(value)
+    return f"{value:,.0f}" if size >= 1000 else f"{value:,.1f}" if size >= 100 else f"{value:,.2f}"
 
 
 def target_text(indicator: Indicator, milestone: int) -> str:
@@ -171,6 +210,66 @@ def status_text(status: Cell, lang: Lang) -> Text:
     return Text(chinese if lang == "zh" else english, style=style)
 
 
+def value_text(row: _Row, lang: Lang) -> Text:
+    """The milestone's value, marked ``obs`` or ``est`` where it is not a projection."""
+    english, chinese = _EVIDENCE_MARK[str(row["evidence"])]
+    mark = chinese if lang == "zh" else english
+    value = row["projected_value"]
+    whole = row["_whole"] and isinstance(value, float)
+    shown = f"{value:,.0f}" if whole else compact_number(value)
+    text = Text(shown if row["met"] is not None else "–")
+    if mark and value is not None:
+        text.append(" " + mark, style="bold" if row["evidence"] == "observed" else "italic")
+    return text
+
+
+def gap_text(row: _Row) -> str:
+    """Gap as % of the target; for a growth-rate target in points (negative: short)."""
+    if row["need_unit"] == "rate_remaining" or (
+        row["gap_rel"] is None and isinstance(row["gap"], float)
+    ):
+        return _points_value(row["gap"])
+    return percent(row["gap_rel"], signed=True)
+
+
+def schedule_text(row: _Row, lang: Lang) -> Text:
+    """ahead/behind with completion / time progress in %, or achieved; † without data."""
+    schedule = row["schedule"]
+    if schedule is None:
+        return Text("†" if row["latest_grade"] is None else "–", style="dim")
+    english, chinese, style = _SCHEDULE_STYLE[str(schedule)]
+    text = Text(chinese if lang == "zh" else english, style=style)
+    done, elapsed = row["completion_progress"], row["time_progress"]
+    if schedule != "achieved" and isinstance(done, float) and isinstance(elapsed, float):
+        text.append(f" {100 * done:.0f}/{100 * elapsed:.0f}")
+    return text
+
+
+def need_text(row: _Row, lang: Lang) -> Text:
+    """What the target needs a year from the latest value, in the indicator's own unit."""
+    need, unit = row["need_per_year"], row["need_unit"]
+    if not isinstance(need, float) or unit is None:
+        return Text("–", style="dim")
+    suffix = _NEED_UNIT[str(unit)][1 if lang == "zh" else 0]
+    amount = f"{100 * need:+.2f}{suffix}" if unit.startswith("rate") else f"{need:+.2f}{suffix}"
+    if row["already_met"]:
+        return Text(("met " if lang == "en" else "已达 ") + amount, style="green")
+    return Text(amount)
+
+
+def evidence_text(row: _Row) -> str:
+    """Grade and year of the latest value behind the row; † where none since the base year."""
+    if row["latest_grade"] is None:
+        return "†"
+    return f"{row['latest_grade']} {row['latest_year']}"
+
+
+def _points_value(value: Cell) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        return "–"
+    return f"{value:+.2f} pt"
+
+
 def met_mark(met: Cell) -> Text:
     if met is None:
         return Text("–", style="dim")
@@ -187,23 +286,24 @@ def assessment_view(catalog: Catalog, table: Table, lang: Lang, width: int = 100
     return Group(*views)
 
 
-_Row = dict[str, Cell]
 # Assessment columns after the indicator, with how each renders a row. The
-# optional ones are dropped, last first, when the terminal is too narrow.
+# optional ones are dropped, first first, when the terminal is too narrow.
 _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
     "milestone": lambda row, lang: str(row["milestone"]),
     "target": lambda row, lang: str(row["_target"]),
-    "projected": lambda row, lang: number(row["projected_value"]),
-    "gap_rel": lambda row, lang: percent(row["gap_rel"], signed=True),
+    "value": value_text,
+    "outcome": lambda row, lang: met_mark(row["met"]) + " " + status_text(row["outcome"], lang),
+    "gap": lambda row, lang: gap_text(row),
     "gap_bar": lambda row, lang: gap_bar(row["gap_rel"], row["met"]),
-    "required": lambda row, lang: percent(row["required_cagr"]),
+    "schedule": schedule_text,
+    "need": need_text,
+    "evidence": lambda row, lang: evidence_text(row),
     "scenario_rate": lambda row, lang: percent(row["scenario_cagr"]),
-    "status": lambda row, lang: met_mark(row["met"]) + " " + status_text(row["status"], lang),
     "first_met": lambda row, lang: (
         "–" if row["first_year_met"] is None else str(row["first_year_met"])
     ),
 }
-_DROPPABLE = ("first_met", "scenario_rate", "gap_bar", "required", "target")
+_DROPPABLE = ("first_met", "scenario_rate", "gap_bar", "gap", "target")
 GAP_BAR_CELLS = 8
 
 
@@ -231,9 +331,9 @@ def _scenario_table(
 
 
 def _minimum_width(view: RichTable) -> int:
-    """Width the table needs with its indicator column folded to 14 cells."""
+    """Width the table needs with its indicator column folded to 13 cells."""
     indicator = view.columns[0]
-    widest, indicator.max_width = indicator.max_width, 14
+    widest, indicator.max_width = indicator.max_width, 13
     console = Console(width=10_000)
     try:
         return Measurement.get(console, console.options, view).maximum
@@ -250,12 +350,17 @@ def _scenario_table_with(
     unassessable = len(rows) - len(assessable)
     if unassessable:
         caption += "; " + label("not_assessable_note", lang).format(count=unassessable)
-    view = _table(f"{label('scenario', lang)}: {scenario}", caption)
-    view.add_column(label("indicator", lang), min_width=14, max_width=22, overflow="fold")
+    blind = sum(1 for row in assessable if row["met"] and row["latest_grade"] is None)
+    if met:
+        caption += ".\n" + label("rest_on_nothing", lang).format(count=blind, met=met)
+    caption += ".\n" + label("dashboard_key", lang)
+    as_of = rows[0]["as_of"] if rows else ""
+    view = _table(label("as_of_title", lang).format(scenario=scenario, as_of=as_of), caption)
+    view.add_column(label("indicator", lang), min_width=13, max_width=22, overflow="fold")
     for name in columns:
         view.add_column(
             label(name, lang),
-            justify="left" if name in ("status", "gap_bar") else "right",
+            justify="left" if name in ("outcome", "gap_bar", "schedule") else "right",
             no_wrap=True,
         )
     previous_key, domain = None, None
@@ -264,7 +369,11 @@ def _scenario_table_with(
         first_row = indicator.key != previous_key
         domain = _domain_heading(view, domain_name(indicator, lang), domain)
         previous_key = indicator.key
-        row = {**row, "_target": target_text(indicator, int(str(row["milestone"])))}
+        row = {
+            **row,
+            "_target": target_text(indicator, int(str(row["milestone"]))),
+            "_whole": indicator.kind in (Kind.COUNT, Kind.RANK),
+        }
         name = f"{indicator.id} {short_name(indicator, lang)}" if first_row else ""
         view.add_row(name, *(_ASSESSMENT_CELLS[column](row, lang) for column in columns))
     return view

@@ -73,10 +73,10 @@ def gap_cells(projection: Projection, row: _Row, lang: Lang) -> list[str]:
         target_text(indicator, int(str(row["milestone"]))),
         number(row["projected_value"]),
         percent(row["gap_rel"], signed=True),
-        status_label(str(row["status"]), lang),
+        status_label(str(row["outcome"]), lang),
     ]
 
 
 def gap_header(lang: Lang) -> list[str]:
-    names = ("indicator", "milestone", "target", "projected", "gap_rel", "status")
+    names = ("indicator", "milestone", "target", "projected", "gap_rel", "outcome")
     return [label(name, lang) for name in names]

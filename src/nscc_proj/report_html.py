@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from string import Template
 
-from nscc_proj.assess import ACCELERATION_RATIO, ON_TRACK_RATIO, STATUSES
+from nscc_proj.assess import FAR_OFF_RATIO, OUTCOMES
 from nscc_proj.charts import Chart, light_colour, status_label
 from nscc_proj.projection import Projection
 from nscc_proj.render import Lang, domain_name, indicator_name, label, number, percent, target_text
@@ -176,7 +176,7 @@ def _domain_sections(
     for scenario in names:
         header += [
             f"{scenario}: {label('projected', lang)}",
-            f"{scenario}: {label('status', lang)}",
+            f"{scenario}: {label('outcome', lang)}",
         ]
     grouped = by_target(rows)
     html_parts: list[str] = []
@@ -193,9 +193,9 @@ def _domain_sections(
                 for s, row in enumerate(group):
                     cells += [
                         number(row["projected_value"]),
-                        status_label(str(row["status"]), lang),
+                        status_label(str(row["outcome"]), lang),
                     ]
-                    styles[(len(table_rows), 5 + 2 * s)] = light_colour(str(row["status"]))
+                    styles[(len(table_rows), 5 + 2 * s)] = light_colour(str(row["outcome"]))
                 table_rows.append(cells)
         numeric = (2, 3, *range(4, 4 + 2 * len(names), 2))
         html_parts += [
@@ -210,15 +210,14 @@ def _domain_sections(
 
 def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lang: Lang) -> str:
     rules = {
-        "achieved": label("met", lang),
-        "on_track": f"R ≥ {ON_TRACK_RATIO}",
-        "acceleration_needed": f"{ACCELERATION_RATIO} ≤ R < {ON_TRACK_RATIO}",
-        "limited_progress": f"0 ≤ R < {ACCELERATION_RATIO}",
+        "met": label("met", lang),
+        "missed": f"R ≥ {FAR_OFF_RATIO}",
+        "far_off": f"0 ≤ R < {FAR_OFF_RATIO}",
         "moving_away": "R < 0",
         "not_assessable": "–",
     }
-    statuses = [[status_label(name, lang), rules[name]] for name in STATUSES]
-    colours = {(r, 0): light_colour(name) for r, name in enumerate(STATUSES)}
+    statuses = [[status_label(name, lang), rules[name]] for name in OUTCOMES]
+    colours = {(r, 0): light_colour(name) for r, name in enumerate(OUTCOMES)}
     scenario_rows = [[s.name, s.description.strip(), s.source or ""] for s in scenarios]
     observed = projection.observed
     source_rows = [
@@ -229,7 +228,7 @@ def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lan
     return "\n".join(
         [
             _template(f"methodology_{lang}.html"),
-            _html_table([label("status", lang), "R"], statuses, styles=colours),
+            _html_table([label("outcome", lang), "R"], statuses, styles=colours),
             f"<h3>{_e(label('scenarios_title', lang))}</h3>",
             _html_table(
                 [label(n, lang) for n in ("scenario", "description", "file")], scenario_rows

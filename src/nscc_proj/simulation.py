@@ -193,6 +193,7 @@ def simulate(
     map_blocks: MapBlocks | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
+    as_of: int | None = None,
 ) -> Simulation:
     """Simulate ``paths`` paths of every scenario from ``seed`` (same numbers on any engine).
 
@@ -203,7 +204,9 @@ def simulate(
         raise InputError(f"--paths must be at least 1, got {paths}")
     if seed < 0:
         raise InputError(f"--seed must be zero or more, got {seed}")
-    setup, deterministic = montecarlo.prepare(catalog, scenarios, observed, bands=bands)
+    setup, deterministic = montecarlo.prepare(
+        catalog, scenarios, observed, bands=bands, as_of=as_of
+    )
     tally = montecarlo.run(
         setup, paths, seed, map_blocks=map_blocks, progress=progress, threads=threads
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nscc_proj.assess import STATUSES
+from nscc_proj.assess import OUTCOMES
 from nscc_proj.catalog import Catalog
 from nscc_proj.charts import light_colour, status_label
 from nscc_proj.export import neutralise_formula
@@ -111,7 +111,7 @@ def with_names(table: Table, catalog: Catalog, lang: Lang) -> Table:
 
 def with_status_labels(table: Table, lang: Lang) -> Table:
     """Statuses in words of ``lang``; the CSV keeps the codes."""
-    at = table.columns.index("status")
+    at = table.columns.index("outcome")
     rows = tuple(
         (*row[:at], status_label(str(row[at]), lang), *row[at + 1 :]) for row in table.rows
     )
@@ -265,10 +265,10 @@ def _colour(ws: object, sheet: Sheet, lang: Lang) -> None:
         return CellIsRule(operator="equal", formula=[formula], fill=fill)  # type: ignore[no-untyped-call]
 
     for code in sheet.met_columns:
-        for value, status in (("TRUE", "achieved"), ("FALSE", "moving_away")):
+        for value, status in (("TRUE", "met"), ("FALSE", "moving_away")):
             ws.conditional_formatting.add(ref(code), equals(value, status))
     for code in sheet.status_columns:
-        for status in STATUSES:
+        for status in OUTCOMES:
             text = '"' + status_label(status, lang).replace('"', '""') + '"'
             ws.conditional_formatting.add(ref(code), equals(text, status))
     for code in sheet.share_columns:
@@ -349,7 +349,7 @@ def sheets_for(projection: Projection, lang: Lang, metadata: Mapping[str, Cell])
     assessment = with_status_labels(with_names(projection.assessment_table, catalog, lang), lang)
     sheets = [
         Sheet("Summary", summary_table(projection, lang), share_columns=("met_share",)),
-        Sheet("Assessment", assessment, met_columns=("met",), status_columns=("status",)),
+        Sheet("Assessment", assessment, met_columns=("met",), status_columns=("outcome",)),
         Sheet("Required growth", with_names(required, catalog, lang)),
         Sheet("Paths", with_names(projection.path_table, catalog, lang)),
         Sheet("Observed", observed_table(projection.observed, catalog, lang)),
