@@ -91,6 +91,16 @@ NoObservedOption = Annotated[
     bool,
     typer.Option("--no-observed", help="Project from the base year only, ignoring observations."),
 ]
+AsOfOption = Annotated[
+    int | None,
+    typer.Option(
+        "--as-of",
+        metavar="YEAR",
+        help="The year you stand in: milestones up to it are passed and judged on the data, "
+        "later observations are ignored [default: last calendar year].",
+        show_default=False,
+    ),
+]
 LangOption = Annotated[
     Language, typer.Option("--lang", help="Language of names and headings in tables.")
 ]
@@ -236,17 +246,22 @@ def project(
     data: DataOption = None,
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Project every indicator under the scenarios and assess each target.
 
     Example: nscc project --scenario base --scenario high --format csv -o assessment.csv
     """
     from nscc_proj.projection import project as run_projection
+    from nscc_proj.projection import resolve_as_of
     from nscc_proj.scenario import load_scenario
 
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
-    result = run_projection(catalog, [load_scenario(name) for name in scenario], observations)
+    year = resolve_as_of(catalog, as_of)  # checked before the scenarios are read
+    result = run_projection(
+        catalog, [load_scenario(name) for name in scenario], observations, year
+    )
     if paths:
         present(result.path_table, out_format, output, None)
         return
@@ -268,13 +283,24 @@ class Origin(StrEnum):
 @reports_errors
 def required(
     origin: Annotated[
-        Origin,
+        Origin | None,
         typer.Option(
             "--from",
             help="base: from the base year and between milestones; latest: from the latest "
-            "observation to each remaining target.",
+            "observation, in each indicator's own unit [default: latest when observed values "
+            "are loaded, else base].",
+            show_default=False,
         ),
-    ] = Origin.BASE,
+    ] = None,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario",
+            "-s",
+            metavar="NAME|PATH",
+            help="Scenario naming the level each growth-rate target is read off (rate_of).",
+        ),
+    ] = "base",
     write_scenario: Annotated[
         Path | None,
         typer.Option(
@@ -288,22 +314,33 @@ def required(
     data: DataOption = None,
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
-    """Show the growth each target requires, from the base year or from the latest observation.
+    """Show what each target needs a year, from the latest observation or from the base year.
 
     Example: nscc required --from latest --format csv
     """
     from nscc_proj.errors import InputError
     from nscc_proj.export import write_atomic
+    from nscc_proj.projection import rate_sources, resolve_as_of
+    from nscc_proj.rates import compile_scenarios
     from nscc_proj.render import required_view
     from nscc_proj.requirements import required_from_latest, required_growth, yardstick_scenario
+    from nscc_proj.scenario import load_scenario
 
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
     if origin is Origin.LATEST and observations is None:
         raise InputError("--from latest needs observed values: give --observed FILE")
-    latest = observations if origin is Origin.LATEST else None
-    table = required_growth(catalog) if latest is None else required_from_latest(catalog, latest)
+    year = resolve_as_of(catalog, as_of)
+    if origin is None:
+        origin = Origin.BASE if observations is None else Origin.LATEST
+    latest = None if origin is Origin.BASE or observations is None else observations.until(year)
+    if latest is None:
+        table = required_growth(catalog)
+    else:
+        links = rate_sources(catalog, compile_scenarios(catalog, [load_scenario(scenario)]))
+        table = required_from_latest(catalog, latest, year, links)
     if write_scenario is not None:
         write_atomic(write_scenario, yardstick_scenario(catalog, latest))
         typer.echo(f"Wrote a scenario meeting every target to {write_scenario}", err=True)
@@ -327,6 +364,7 @@ def check(
     data: DataOption = None,
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Fail (exit 1) when any target's met/missed status differs from an expectations file.
 
@@ -348,7 +386,7 @@ def check(
             raise InputError("no scenario to check: give --scenario NAME", source=str(write_expect))
         catalog, observations = load_inputs(data, observed, no_observed)
         scenarios = [load_scenario(reference) for reference in scenario]
-        result = run_projection(catalog, scenarios, observations)
+        result = run_projection(catalog, scenarios, observations, as_of)
         named = {loaded.name: ref for loaded, ref in zip(scenarios, scenario, strict=True)}
         write_atomic(write_expect, expectations_yaml(result, named))
         typer.echo(
@@ -364,7 +402,9 @@ def check(
     )
     if not scenarios:
         raise InputError("no scenario to check: give --scenario NAME", source=str(expect))
-    outcome = check_feasibility(expected, run_projection(catalog, scenarios, observations))
+    outcome = check_feasibility(
+        expected, run_projection(catalog, scenarios, observations, as_of)
+    )
     for warning in outcome.warnings:
         typer.echo(f"Warning: {expect} was {warning}", err=True)
     if outcome.differences:

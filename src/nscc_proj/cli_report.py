@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from nscc_proj.cli import (
+    AsOfOption,
     DataOption,
     Language,
     NoObservedOption,
@@ -44,6 +45,7 @@ def report(
     data: DataOption = None,
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Write report.html, charts (PNG and SVG), report.xlsx and summary.md into a folder.
 
@@ -60,14 +62,14 @@ def report(
     check_folder(out)
     catalog, observations = load_inputs(data, observed, no_observed)
     scenarios = [load_scenario(name) for name in scenario]
-    result = run_projection(catalog, scenarios, observations)
+    result = run_projection(catalog, scenarios, observations, as_of)
     bands, probabilities, used_seed = None, None, None
     if simulate:
         from nscc_proj.charts import bands_from_table
         from nscc_proj.simulation import simulate as run_simulation
 
         simulation = run_simulation(
-            catalog, scenarios, observations, paths=simulate, seed=seed, bands=True
+            catalog, scenarios, observations, paths=simulate, seed=seed, bands=True, as_of=as_of
         )
         bands, probabilities = bands_from_table(simulation.bands_table()), simulation.table()
         used_seed = seed

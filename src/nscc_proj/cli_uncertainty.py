@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from nscc_proj.cli import (
+    AsOfOption,
     DataOption,
     FormatOption,
     LangOption,
@@ -113,6 +114,7 @@ def simulate(
     data: DataOption = None,
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Simulate growth shocks: the probability of meeting each target, and percentiles.
 
@@ -148,6 +150,7 @@ def simulate(
             map_blocks=map_blocks,
             progress=progress,
             threads=workers,
+            as_of=as_of,
         )
     if bands:
         present(result.bands_table(), out_format, output, None)

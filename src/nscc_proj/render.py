@@ -80,6 +80,19 @@ _LABELS: dict[str, tuple[str, str]] = {
         "{count} 项目标无法评估(缺少基期值)",
     ),
     # Column headers of the report's workbook and tables (``nscc report``).
+    "as_of": ("As of", "截至年份"),
+    "evidence_long": ("Evidence", "依据"),
+    "latest_year": ("Latest year", "最新数据年份"),
+    "latest_value": ("Latest value", "最新值"),
+    "latest_grade": ("Latest grade", "最新数据等级"),
+    "progress_status": ("Progress (Open SDG)", "进展(Open SDG 方法)"),
+    "completion_progress": ("Completion", "完成进度"),
+    "time_progress": ("Time elapsed", "时序进度"),
+    "schedule_long": ("Schedule", "进度判断"),
+    "need_per_year": ("Need a year", "每年所需"),
+    "need_unit": ("Need unit", "所需单位"),
+    "already_met": ("Met on the data", "已按数据达标"),
+    "outcome_long": ("Scenario outcome", "情景结果"),
     "base_year": ("Base year", "基期年份"),
     "base_value": ("Base value", "基期值"),
     "target_op": ("Op", "比较"),
@@ -400,17 +413,17 @@ def _domain_heading(view: RichTable, domain: str, previous: str | None) -> str:
 
 
 def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
-    """Requirements per span; from the latest observation, beside the rate from the base.
+    """Requirements per span; or, from the latest observation, each target's need now.
 
-    The latest-observation table replaces the linear change with the rate
-    from the base year, how much harder the target became, and the grade of
-    the observation it starts from.
+    The latest-observation table shows the need in the indicator's own unit
+    (``need_text``) beside the rate from the base year and the grade of the
+    value it starts from; an observed milestone shows its verdict instead.
     """
-    from_latest = "harder_by" in table.columns
+    from_latest = "need_per_year" in table.columns
     view = _table(label("required_latest_title" if from_latest else "required_title", lang))
     view.add_column(label("indicator", lang), min_width=14, overflow="fold")
-    names = ["from", "to", "from_value", "target", "required"]
-    names += ["from_base", "harder_by", "grade"] if from_latest else ["change"]
+    names = ["from", "to", "from_value", "target"]
+    names += ["need", "from_base", "grade"] if from_latest else ["required", "change"]
     for name in names:
         view.add_column(label(name, lang), justify="right", no_wrap=True)
     previous_key, domain = None, None
@@ -421,22 +434,23 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
         previous_key = indicator.key
         cells: list[RenderableType] = [
             f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
-            str(row["from_year"]),
+            str(row["from_year"] if row["from_year"] is not None else "–"),
             str(row["to_year"]),
             number(row["from_value"]),
             target_text(indicator, int(str(row["to_year"]))),
-            percent(row["required_cagr"]),
         ]
         if from_latest:
-            harder = row["harder_by"]
-            style = "red" if isinstance(harder, float) and harder > 0 else "green"
+            verdict = row["need_per_year"] is None and str(row["note"]).startswith("observed")
             cells += [
+                Text(str(row["note"]).rsplit(": ", 1)[-1]) if verdict else need_text(row, lang),
                 percent(row["required_cagr_from_base"]),
-                Text(_points(harder), style=style),
-                str(row["grade"] or "–"),
+                str(row["grade"] or "†"),
             ]
         else:
-            cells.append(number(row["required_change_per_year"], signed=True))
+            cells += [
+                percent(row["required_cagr"]),
+                number(row["required_change_per_year"], signed=True),
+            ]
         view.add_row(*cells)
     return view
 

@@ -26,6 +26,14 @@ def _probability(value: Cell, error: Cell = None) -> str:
     return text
 
 
+# A passed milestone's probability is either settled by its observation or a nowcast.
+_EVIDENCE_NOTE = {
+    "observed": (" obs", " 观测"),
+    "estimated": (" now", " 现估"),
+    "projected": ("", ""),
+}
+
+
 def simulation_view(
     catalog: Catalog, result: Simulation, lang: Lang, width: int = 100
 ) -> RenderableType:
@@ -35,9 +43,15 @@ def simulation_view(
     rows = list(result.table())
     zh = lang == "zh"
     for scenario in result.setup.arrays.names:
+        as_of = result.deterministic.as_of
         targets = _table(
             f"{'情景' if zh else 'Scenario'} {scenario}: {result.paths:,} "
-            f"{'条路径' if zh else 'paths'}, seed {result.seed}"
+            f"{'条路径' if zh else 'paths'}, seed {result.seed}, "
+            + (f"截至 {as_of} 年" if zh else f"as of {as_of}"),
+            "观测 = 按观测值判定(概率为 0 或 1);现估 = 已过期但无数据,概率为现时估计(nowcast)。"
+            if zh
+            else "obs = judged on the observation (a probability of 0 or 1); now = a passed "
+            "milestone without data: the probability is a nowcast.",
         )
         # Below 100 columns the outer percentiles give way to the indicator's name.
         wide = width >= 100
@@ -61,7 +75,8 @@ def simulation_view(
                 else "",
                 str(row["milestone"]),
                 target_text(indicator, int(str(row["milestone"]))),
-                _probability(row["probability"], row["probability_se"]),
+                _probability(row["probability"], row["probability_se"])
+                + _EVIDENCE_NOTE[str(row["evidence"])][1 if zh else 0],
                 _probability(row["probability_analytic"]),
                 *(number(row[p]) for p in (("p5", "p50", "p95") if wide else ("p50",))),
             )

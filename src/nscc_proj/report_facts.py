@@ -51,11 +51,11 @@ def growth_rows(projection: Projection, rows: Sequence[_Row], lang: Lang) -> lis
     """Indicator, year, required rate, then each scenario's rate with ✓ or ✗."""
     lines = []
     for (key, milestone), group in by_target(rows).items():
-        if group[0]["required_cagr"] is None:
+        if group[0]["required_cagr_from_base"] is None:
             continue
         indicator = projection.catalog[str(key)]
         cells = [f"{indicator.id} {indicator_name(indicator, lang)}", str(milestone)]
-        cells.append(percent(group[0]["required_cagr"]))
+        cells.append(percent(group[0]["required_cagr_from_base"]))
         cells += [f"{percent(row['scenario_cagr'])} {mark(row['met'])}" for row in group]
         lines.append(cells)
     return lines

@@ -7,6 +7,7 @@ Also writes the yardstick scenario that meets every target exactly.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from nscc_proj.assess import required_rate
 from nscc_proj.catalog import Catalog, Indicator, Kind
 from nscc_proj.observed import Observations
+from nscc_proj.standing import Standing, period_start, stand
 from nscc_proj.table import Table, plain
 
 REQUIRED_COLUMNS = (
@@ -28,10 +30,18 @@ REQUIRED_COLUMNS = (
     "required_change_per_year",
 )
 LATEST_COLUMNS = (
-    *REQUIRED_COLUMNS,
-    "base_year",
+    "indicator_id",
+    "indicator_key",
+    "as_of",
+    "from_year",
+    "to_year",
+    "from_value",
+    "target_op",
+    "target_value",
+    "need_per_year",
+    "need_unit",
+    "already_met",
     "required_cagr_from_base",
-    "harder_by",
     "grade",
     "note",
 )
@@ -128,40 +138,60 @@ def required_growth(catalog: Catalog) -> Table:
     return Table(REQUIRED_COLUMNS, tuple(rows))  # type: ignore[arg-type]
 
 
-def required_from_latest(catalog: Catalog, observed: Observations) -> Table:
-    """The growth each remaining target needs from the latest observation.
+def required_from_latest(
+    catalog: Catalog,
+    observed: Observations,
+    as_of: int,
+    level_of: Mapping[str, str] | None = None,
+) -> Table:
+    """What each target needs a year from its latest observation, in its own motion.
 
-    A target is remaining when its milestone lies after the latest observed
-    year. Beside it: the rate needed from the base year and the difference.
-    Indicators without observations are measured from the base year.
+    The same readings as the dashboard's (``standing.stand``): % a year for
+    levels and counts, points for shares and rates, places for ranks, the
+    rate the rest of the period needs for growth-rate targets; a target
+    already met gives the largest yearly move the wrong way it can afford. A
+    milestone observed in or before ``as_of`` gets its verdict instead.
+    Beside it, the rate needed from the base year.
     """
+    standing = stand(catalog, observed, as_of, level_of)
     rows = []
     for i, indicator in enumerate(catalog.indicators):
-        latest = observed.latest(indicator.key)
-        from_year = indicator.base_year if latest is None else latest.year
-        from_value = catalog.base_value[i] if latest is None else latest.value
         for m, milestone in enumerate(catalog.milestones):
-            if milestone < from_year or math.isnan(catalog.target_value[i, m]):
+            target = catalog.target_value[i, m]
+            if math.isnan(target):
                 continue
-            target, op = catalog.target_value[i, m], catalog.target_op[i, m]
-            if milestone == from_year and latest is not None:
-                rows.append(_observed_at_milestone(catalog, i, m, latest.value, latest.grade))
-                continue
-            if milestone == from_year:
-                continue
-            now = _remaining(catalog, observed, i, m, from_year, from_value)
+            from_year, value = standing.latest_year[i, m], standing.latest_value[i, m]
+            need, unit = standing.need[i, m], standing.need_unit[i]
+            grade = standing.latest_grade[i][m]
+            met = bool(standing.met_on_data[i, m])
+            if standing.observed_at_milestone[i, m]:
+                note = f"observed {value:,g} in {milestone}: {'met' if met else 'missed'}"
+            elif math.isnan(need):
+                note = "no value to measure from"
+            else:
+                note = _need_note(indicator, standing, i, m, milestone, met)
             from_base = requirement(
-                indicator, indicator.base_year, catalog.base_value[i], milestone, target, op
+                indicator,
+                indicator.base_year,
+                catalog.base_value[i],
+                milestone,
+                target,
+                catalog.target_op[i, m],
             )
-            harder = now.cagr - from_base.cagr
-            note = _note(now, from_base, latest is not None)
-            grade = None if latest is None else latest.grade
             rows.append(
                 (
-                    *_row(now),
-                    indicator.base_year,
+                    indicator.id,
+                    indicator.key,
+                    as_of,
+                    None if math.isnan(from_year) else int(from_year),
+                    milestone,
+                    plain(value),
+                    catalog.target_op[i, m] or None,
+                    plain(target),
+                    plain(need),
+                    None if math.isnan(need) else unit,
+                    None if math.isnan(need) else met,
                     plain(from_base.cagr),
-                    plain(harder),
                     grade,
                     note,
                 )
@@ -169,79 +199,45 @@ def required_from_latest(catalog: Catalog, observed: Observations) -> Table:
     return Table(LATEST_COLUMNS, tuple(rows))  # type: ignore[arg-type]
 
 
-def _observed_at_milestone(
-    catalog: Catalog, i: int, m: int, value: float, grade: str
-) -> tuple[object, ...]:
-    """A target whose milestone is observed: no growth is needed any more, only the verdict."""
-    from nscc_proj.assess import within_target
-
-    indicator, milestone = catalog.indicators[i], catalog.milestones[m]
-    met = bool(
-        within_target(
-            np.array(value),
-            catalog.acceptable_low[i, m],
-            catalog.acceptable_high[i, m],
-            catalog.target_value[i, m],
-        )
-    )
-    verdict = "met" if met else "missed"
-    return (
-        indicator.id,
-        indicator.key,
-        milestone,
-        milestone,
-        plain(value),
-        catalog.target_op[i, m] or None,
-        plain(catalog.target_value[i, m]),
-        None,
-        None,
-        indicator.base_year,
-        None,
-        None,
-        grade,
-        f"observed {value:,g} in {milestone}: {verdict}",
-    )
+def need_amount(need: float, unit: str) -> str:
+    """A need in words' units: 0.0968 rate -> '9.68 % a year'; 0.4 points -> '0.40 points a year'."""
+    if unit in ("rate", "rate_remaining"):
+        return f"{100 * need:.2f} % a year"
+    return f"{need:.2f} {'places' if unit == 'places' else 'points'} a year"
 
 
-def _remaining(
-    catalog: Catalog, observed: Observations, i: int, m: int, from_year: int, from_value: float
-) -> Requirement:
-    """For a growth-rate target: the rate the rest of its period must average so the
-    whole period averages the target, given the rates observed so far."""
-    indicator, milestone = catalog.indicators[i], catalog.milestones[m]
-    target, op = catalog.target_value[i, m], catalog.target_op[i, m]
-    if indicator.kind is not Kind.GROWTH_RATE:
-        return requirement(indicator, from_year, from_value, milestone, target, op)
-    period_start = (
-        indicator.base_year if m == 0 else max(indicator.base_year, catalog.milestones[m - 1])
-    )
-    seen = [
-        r for r in observed.records if r.key == indicator.key and period_start < r.year <= milestone
-    ]
-    left = milestone - period_start - len(seen)
-    if not seen or left <= 0:
-        return requirement(indicator, from_year, from_value, milestone, target, op)
-    achieved = math.prod(1 + r.value / 100.0 for r in seen)
-    needed = ((1 + target / 100.0) ** (milestone - period_start) / achieved) ** (1 / left) - 1
-    return Requirement(indicator, from_year, milestone, from_value, op, target, needed, math.nan)
-
-
-def _note(now: Requirement, from_base: Requirement, observed: bool) -> str:
-    if not observed:
-        return "no observation: measured from the base year"
-    if math.isnan(now.cagr):
-        return f"latest observation {now.from_year}; no rate can be computed"
-    if now.indicator.kind is Kind.GROWTH_RATE:
+def _need_note(
+    indicator: Indicator, standing: Standing, i: int, m: int, milestone: int, met: bool
+) -> str:
+    unit = standing.need_unit[i]
+    need, year = float(standing.need[i, m]), int(standing.latest_year[i, m])
+    source = "the base year" if standing.latest_grade[i][m] is None else "the latest observation"
+    if met:
+        verb = "rise" if indicator.direction.sign < 0 else "fall"
+        return f"already met in {year}: may {verb} by up to {need_amount(abs(need), unit)}"
+    if unit == "rate_remaining":
+        if not standing.since_base[i, m]:
+            return f"nothing observed in the period yet: needs {need_amount(need, unit)}"
+        so_far = standing.latest_value[i, m]
         return (
-            f"needs {now.cagr:.2%} a year over the rest of the period "
-            f"for an average of {from_base.cagr:.2%}"
+            f"needs {need_amount(need, unit)} to {milestone} after "
+            f"{so_far:.2f} % a year so far (to {year})"
         )
-    against = (
-        ""
-        if math.isnan(from_base.cagr)
-        else f", against {from_base.cagr:.2%} from {from_base.from_year}"
-    )
-    return f"needs {now.cagr:.2%} a year from {now.from_year}{against}"
+    return f"needs {need_amount(abs(need), unit)} from {year} ({source})"
+
+
+def _remaining(catalog: Catalog, observed: Observations, i: int, m: int) -> float:
+    """For a growth-rate target: the rate the rest of its period must average so the
+    whole period averages the target, given its own rates observed so far."""
+    indicator, milestone = catalog.indicators[i], catalog.milestones[m]
+    target = catalog.target_value[i, m]
+    start = period_start(catalog, i, m)
+    seen = [r for r in observed.of(indicator.key) if start < r.year <= milestone]
+    left = milestone - start - len(seen)
+    if not seen or left <= 0:
+        return float(target / 100.0)
+    achieved = math.prod(1 + r.value / 100.0 for r in seen)
+    return float(((1 + target / 100.0) ** (milestone - start) / achieved) ** (1 / left) - 1)
 
 
 def yardstick_scenario(catalog: Catalog, observed: Observations | None = None) -> str:
@@ -302,8 +298,11 @@ def _growth_rate_periods(
     free = [year for year in range(start + 1, milestone + 1) if year not in seen]
     if not free:
         return []
-    needed = _remaining(catalog, observed, i, m, start, math.nan) if observed is not None else None
-    rate = needed.cagr if needed is not None else catalog.target_value[i, m] / 100.0
+    rate = (
+        _remaining(catalog, observed, i, m)
+        if observed is not None
+        else catalog.target_value[i, m] / 100.0
+    )
     spans: list[tuple[int, int]] = []
     for year in free:
         if spans and spans[-1][1] == year - 1:

@@ -19,6 +19,7 @@ from nscc_proj.errors import InputError
 from nscc_proj.observed import Observations
 from nscc_proj.projection import Projection
 from nscc_proj.scenario import Scenario
+from nscc_proj.standing import EVIDENCE
 from nscc_proj.table import Table, plain_row
 
 SIMULATION_COLUMNS = (
@@ -28,6 +29,8 @@ SIMULATION_COLUMNS = (
     "indicator_id",
     "indicator_key",
     "milestone",  # empty: every milestone at once
+    "as_of",
+    "evidence",  # observed: judged on the data; estimated: a nowcast; projected
     "target_op",
     "target_value",
     "deterministic",
@@ -109,6 +112,8 @@ class Simulation:
         catalog, rows = self.catalog, []
         domains = list(dict.fromkeys(ind.domain_en for ind in catalog.indicators))
         joint_analytic = probability.joint(self.setup)
+        standing = self.deterministic.standing
+        evidence = standing.evidence()
         for s, scenario in enumerate(self.setup.arrays.names):
             for i, indicator in enumerate(catalog.indicators):
                 for m, milestone in enumerate(catalog.milestones):
@@ -122,6 +127,8 @@ class Simulation:
                                 indicator.id,
                                 indicator.key,
                                 milestone,
+                                standing.as_of,
+                                EVIDENCE[evidence[i, m]],
                                 catalog.target_op[i, m] or None,
                                 catalog.target_value[i, m],
                                 self.setup.centre[s, i, m],
@@ -145,6 +152,8 @@ class Simulation:
                                 None,
                                 None,
                                 catalog.milestones[m] if m < len(catalog.milestones) else None,
+                                standing.as_of,
+                                None,
                                 None,
                                 None,
                                 None,

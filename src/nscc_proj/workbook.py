@@ -34,7 +34,7 @@ FORMATS = {
         ("gap_rel", "required_cagr", "scenario_cagr", "met_share", "required_cagr_from_base"),
         PERCENT,
     ),
-    "harder_by": PERCENT,
+    **dict.fromkeys(("completion_progress", "time_progress"), PERCENT),
     **dict.fromkeys(
         (
             "base_value",
@@ -45,12 +45,24 @@ FORMATS = {
             "from_value",
             "required_change_per_year",
             "tolerance",
+            "latest_value",
+            "need_per_year",
         ),
         NUMBER,
     ),
     **dict.fromkeys(("targets", "met", "missed", "not_assessable"), COUNT),
     **dict.fromkeys(
-        ("milestone", "base_year", "first_year_met", "year", "from_year", "to_year"), YEAR
+        (
+            "milestone",
+            "base_year",
+            "first_year_met",
+            "year",
+            "from_year",
+            "to_year",
+            "as_of",
+            "latest_year",
+        ),
+        YEAR,
     ),
     **dict.fromkeys(("indicator_id", "id"), YEAR),
 }
@@ -68,6 +80,9 @@ HEADERS = {
     "required_change_per_year": "change",
     "required_cagr_from_base": "from_base",
     "unit": "unit",
+    "evidence": "evidence_long",
+    "schedule": "schedule_long",
+    "outcome": "outcome_long",
 }
 _MAX_WIDTH = 60
 GAPS_SHOWN = 5
