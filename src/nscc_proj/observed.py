@@ -95,6 +95,8 @@ def load_observed(
     records: list[Observation] = []
     seen: dict[tuple[str, int], int] = {}
     for line, row in rows:
+        if None in row:
+            raise InputError("more cells than header columns", source=source, line=line)
         record = _parse(row, line, source, catalog)
         if (record.key, record.year) in seen:
             first_line = seen[record.key, record.year]

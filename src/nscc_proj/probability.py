@@ -8,15 +8,37 @@ the joint probability of several such targets a multivariate normal CDF
 (SciPy), with covariances ``rho_ij sigma_i sigma_j`` times the years their
 shocks share. Everything else (bounds, links, fat tails, growth rates) is
 left to simulation and reported as NaN here.
+
+SciPy integrates the multivariate normal CDF by randomised quasi-Monte
+Carlo, so without a seed each call differs in its last digits. Every call
+here gets its own generator, derived from the run's seed and the cell it
+fills (see ``cdf_rng``): the same seed gives the same bytes, whatever else
+was computed before.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 from nscc_proj.catalog import Kind
 from nscc_proj.engine import Link, Mode
 from nscc_proj.montecarlo import Setup, last_fixed_year
+
+DEFAULT_SEED = 0
+"""Seed of the exact joint probabilities when the caller gives none (a fixed constant).
+
+Any fixed value makes reruns identical; a caller with a seed (a run's ``--seed``) passes it.
+"""
+
+CDF_STREAM = int.from_bytes(b"mvn-cdf", "big")
+"""First spawn key of the CDF generators, far above any Monte Carlo block index.
+
+The simulation draws block ``k`` from ``SeedSequence(seed, spawn_key=(k,))``;
+the CDF's streams are ``(CDF_STREAM, scenario, domain, milestone)``, so they
+never coincide with the simulation's draws of the same seed.
+"""
 
 
 def eligible(setup: Setup) -> np.ndarray:
@@ -66,10 +88,48 @@ def marginal(setup: Setup) -> np.ndarray:
     return np.where(ok, probability, np.nan)
 
 
-def joint(setup: Setup) -> np.ndarray:
-    """(S, D + 1, M + 1) exact joint probabilities, as ``montecarlo.Tally.joint`` orders them."""
+def cdf_rng(seed: int, *cell: int) -> np.random.Generator:
+    """The generator SciPy's quasi-Monte Carlo CDF uses for one cell of the output."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CDF_STREAM, *cell)))
+
+
+def _mvn_cdf(
+    mean: np.ndarray,
+    covariance: np.ndarray,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    rng: np.random.Generator,
+) -> float:
+    """P(lower <= X <= upper) for X ~ N(mean, covariance), integrated with ``rng``.
+
+    SciPy 1.15 and later take the generator as ``cdf(..., rng=)``; older
+    versions only as the frozen distribution's ``seed``.
+    """
     from scipy.stats import multivariate_normal
 
+    if _cdf_takes_rng():
+        distribution = multivariate_normal(mean=mean, cov=covariance, allow_singular=True)
+        return float(distribution.cdf(upper, lower_limit=lower, rng=rng))
+    seeded = multivariate_normal(mean=mean, cov=covariance, allow_singular=True, seed=rng)
+    return float(seeded.cdf(upper, lower_limit=lower))
+
+
+@functools.cache
+def _cdf_takes_rng() -> bool:
+    import inspect
+
+    from scipy.stats import multivariate_normal
+
+    frozen = multivariate_normal(mean=[0.0], cov=[[1.0]])
+    return "rng" in inspect.signature(frozen.cdf).parameters
+
+
+def joint(setup: Setup, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """(S, D + 1, M + 1) exact joint probabilities, as ``montecarlo.Tally.joint`` orders them.
+
+    ``seed`` (the run's ``--seed``) seeds SciPy's randomised CDF, one stream
+    per cell, so the same seed always gives the same numbers.
+    """
     log_median, years, low, high = _moments(setup)
     fixed = last_fixed_year(setup)
     milestone_index = np.array(setup.catalog.milestones) - int(setup.catalog.years[0])
@@ -109,15 +169,11 @@ def joint(setup: Setup) -> np.ndarray:
                 )
                 sigma = volatility.sigma[series]
                 covariance = correlation[np.ix_(series, series)] * np.outer(sigma, sigma) * shared
-                distribution = multivariate_normal(
-                    mean=np.array([log_median[s, i, c] for i, c in random]),
-                    cov=covariance,
-                    allow_singular=True,
-                )
-                out[s, d, m] = float(
-                    distribution.cdf(
-                        np.array([high[i, c] for i, c in random]),
-                        lower_limit=np.array([low[i, c] for i, c in random]),
-                    )
+                out[s, d, m] = _mvn_cdf(
+                    np.array([log_median[s, i, c] for i, c in random]),
+                    covariance,
+                    np.array([high[i, c] for i, c in random]),
+                    np.array([low[i, c] for i, c in random]),
+                    cdf_rng(seed, s, d, m),
                 )
     return out

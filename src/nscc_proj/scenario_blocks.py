@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
@@ -19,8 +19,8 @@ class Shock(BaseModel):
 
     year: int = Field(strict=True)
     name: str = ""
-    change: dict[str, float | str] = Field(min_length=1)
-    recover_years: int | None = Field(default=None, ge=1, le=100)
+    change: dict[str, StrictFloat | str] = Field(min_length=1)
+    recover_years: int | None = Field(default=None, ge=1, le=100, strict=True)
 
 
 class CorrelationGroup(BaseModel):
@@ -30,7 +30,7 @@ class CorrelationGroup(BaseModel):
 
     name: str = ""
     members: list[str] = Field(min_length=2)
-    rho: float = Field(ge=-1.0, le=1.0)
+    rho: float = Field(ge=-1.0, le=1.0, strict=True)
 
 
 class CorrelationMatrix(BaseModel):
@@ -39,7 +39,7 @@ class CorrelationMatrix(BaseModel):
     model_config = _FROZEN
 
     keys: list[str] = Field(min_length=2)
-    values: list[list[float]]
+    values: list[list[StrictFloat]]
 
     @model_validator(mode="after")
     def _square(self) -> CorrelationMatrix:
@@ -60,7 +60,7 @@ class Uncertainty(BaseModel):
 
     model_config = _FROZEN
 
-    sigma: dict[str, float | str] = Field(default_factory=dict)
+    sigma: dict[str, StrictFloat | str] = Field(default_factory=dict)
     groups: list[CorrelationGroup] = Field(default_factory=list)
     matrix: CorrelationMatrix | None = None
-    df: float | None = Field(default=None, gt=2.0)
+    df: float | None = Field(default=None, gt=2.0, strict=True)

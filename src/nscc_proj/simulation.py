@@ -111,7 +111,7 @@ class Simulation:
         """Targets, then the joint probability of each domain and of all, by milestone, overall."""
         catalog, rows = self.catalog, []
         domains = list(dict.fromkeys(ind.domain_en for ind in catalog.indicators))
-        joint_analytic = probability.joint(self.setup)
+        joint_analytic = probability.joint(self.setup, seed=self.seed)
         standing = self.deterministic.standing
         evidence = standing.evidence()
         for s, scenario in enumerate(self.setup.arrays.names):
