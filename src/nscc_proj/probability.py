@@ -64,10 +64,17 @@ def _moments(setup: Setup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     milestone_index = np.array(setup.catalog.milestones) - first_year
     indicators = len(setup.catalog)
     years = np.maximum(milestone_index[None, :] - last_fixed_year(setup)[:indicators, None], 0)
+    low_edge, high_edge = setup.targets.low, setup.targets.high
+    if setup.targets.whole is not None:
+        # A count or rank is judged rounded (halves up): it rounds into [X, ...) from X - 0.5
+        # and into (..., X] below X + 0.5. The median is the unrounded path's value.
+        whole = setup.targets.whole[:, None]
+        low_edge = np.where(whole, low_edge - 0.5, low_edge)
+        high_edge = np.where(whole, high_edge + 0.5, high_edge)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_median = np.log(setup.centre)
-        low = np.log(np.where(setup.targets.low > 0, setup.targets.low, 0.0))
-        high = np.log(setup.targets.high)
+        log_median = np.log(setup.path_centre[:, :indicators, milestone_index])
+        low = np.log(np.where(low_edge > 0, low_edge, 0.0))
+        high = np.log(high_edge)
     return log_median, years, low, high
 
 
