@@ -294,7 +294,8 @@ def test_schedule_flips_exactly_where_completion_crosses_time(
 ) -> None:
     folder = tmp_path_factory.mktemp("schedule")
     (folder / "t.csv").write_text(
-        TABLE.splitlines()[0] + "\n1,gdp,发展,Dev,总值,GDP,亿元,level,up,2020,100,150,>=,300,>=,,\n",
+        TABLE.splitlines()[0]
+        + "\n1,gdp,发展,Dev,总值,GDP,亿元,level,up,2020,100,150,>=,300,>=,,\n",
         encoding="utf-8",
     )
     (folder / "o.csv").write_text(OBSERVED_ONE.format(year=year, value=value), encoding="utf-8")
@@ -319,7 +320,8 @@ def test_a_target_met_on_the_data_is_never_reported_missed(
 ) -> None:
     folder = tmp_path_factory.mktemp("met")
     (folder / "t.csv").write_text(
-        TABLE.splitlines()[0] + "\n1,gdp,发展,Dev,总值,GDP,亿元,level,up,2020,100,150,>=,300,>=,,\n",
+        TABLE.splitlines()[0]
+        + "\n1,gdp,发展,Dev,总值,GDP,亿元,level,up,2020,100,150,>=,300,>=,,\n",
         encoding="utf-8",
     )
     (folder / "o.csv").write_text(OBSERVED_ONE.format(year=2025, value=value), encoding="utf-8")

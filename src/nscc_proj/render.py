@@ -28,6 +28,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "value": ("Value", "数值"),
     "outcome": ("Path", "情景结果"),
     "schedule": ("To date", "进度"),
+    "sdg": ("Open SDG", "Open SDG 进展"),
     "need": ("Need/yr now", "当前所需年均"),
     "evidence": ("Data", "数据"),
     "met": ("Met", "达标"),
@@ -159,6 +160,14 @@ _SCHEDULE_STYLE = {
     "ahead": ("ahead", "超前", "green"),
     "behind": ("behind", "滞后", "red"),
 }
+# Open SDG's progress names, shown only for milestones still ahead.
+_SDG_STYLE = {
+    "target_achieved": ("achieved", "已实现", "green"),
+    "on_track": ("on track", "按期可达", "green"),
+    "progress_needs_acceleration": ("accelerate", "需加速", "yellow"),
+    "limited_progress": ("limited", "进展有限", "dark_orange"),
+    "deterioration": ("worsening", "恶化", "red"),
+}
 _NEED_UNIT = {
     "rate": ("%", "%"),
     "rate_remaining": ("% left", "%(余下)"),
@@ -258,6 +267,15 @@ def schedule_text(row: _Row, lang: Lang) -> Text:
     return text
 
 
+def sdg_text(row: _Row, lang: Lang) -> Text:
+    """Open SDG's progress to date, for a milestone still ahead (a passed one has its verdict)."""
+    status = str(row["progress_status"])
+    if row["evidence"] != "projected" or status not in _SDG_STYLE:
+        return Text("–", style="dim")
+    english, chinese, style = _SDG_STYLE[status]
+    return Text(chinese if lang == "zh" else english, style=style)
+
+
 def need_text(row: _Row, lang: Lang) -> Text:
     """What the target needs a year from the latest value, in the indicator's own unit."""
     need, unit = row["need_per_year"], row["need_unit"]
@@ -309,6 +327,7 @@ _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
     "gap": lambda row, lang: gap_text(row),
     "gap_bar": lambda row, lang: gap_bar(row["gap_rel"], row["met"]),
     "schedule": schedule_text,
+    "sdg": sdg_text,
     "need": need_text,
     "evidence": lambda row, lang: evidence_text(row),
     "scenario_rate": lambda row, lang: percent(row["scenario_cagr"]),
@@ -316,7 +335,7 @@ _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
         "–" if row["first_year_met"] is None else str(row["first_year_met"])
     ),
 }
-_DROPPABLE = ("first_met", "scenario_rate", "gap_bar", "gap", "target")
+_DROPPABLE = ("first_met", "scenario_rate", "gap_bar", "sdg", "gap", "target")
 GAP_BAR_CELLS = 8
 
 
@@ -373,7 +392,7 @@ def _scenario_table_with(
     for name in columns:
         view.add_column(
             label(name, lang),
-            justify="left" if name in ("outcome", "gap_bar", "schedule") else "right",
+            justify="left" if name in ("outcome", "gap_bar", "schedule", "sdg") else "right",
             no_wrap=True,
         )
     previous_key, domain = None, None

@@ -137,7 +137,7 @@ def stand(
             arrays["time"][i, m] = elapsed
             schedules[i].append(_schedule(reading, met_on_data[i, m], completion, elapsed))
             arrays["need"][i, m] = _need(indicator, reading, milestone, low, high, target)
-            statuses[i].append(_sdg_status(catalog, known, indicator, i, m, reading))
+            statuses[i].append(_sdg_status(catalog, known, i, m, min(as_of, milestone)))
     return Standing(
         as_of=as_of,
         passed=np.array(catalog.milestones) <= as_of,
@@ -302,25 +302,15 @@ def _rate_needed(reading: _Reading, milestone: int, target: float) -> float:
     return float((wanted / achieved) ** (1.0 / (span - done)) - 1.0)
 
 
-def _sdg_status(
-    catalog: Catalog,
-    known: Observations | None,
-    indicator: Indicator,
-    i: int,
-    m: int,
-    reading: _Reading,
-) -> str:
-    """Open SDG's progress status of one target, on the table's base and the observations."""
-    if not reading.observed:
-        return "not_assessable"
+def _sdg_status(catalog: Catalog, known: Observations | None, i: int, m: int, until: int) -> str:
+    """Open SDG's progress status of one target: the table's base and the observations
+    up to ``until``, measured as sdg-build measures any series (growth-rate rows too)."""
+    indicator = catalog.indicators[i]
     series: list[tuple[int, float]] = []
-    if indicator.kind is Kind.GROWTH_RATE:
-        # sdg-build measures the series it is given: here the rate so far is one point.
-        return "not_assessable"
     if not math.isnan(catalog.base_value[i]):
         series.append((indicator.base_year, float(catalog.base_value[i])))
     if known is not None:
-        series += [(r.year, r.value) for r in known.of(indicator.key) if r.year <= reading.year]
+        series += [(r.year, r.value) for r in known.of(indicator.key) if r.year <= until]
     status = sdg_progress_status(
         series,
         increasing=indicator.direction.sign > 0,
