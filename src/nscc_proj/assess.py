@@ -134,9 +134,7 @@ def assess(paths: np.ndarray, targets: Targets) -> Assessment:
     gap = targets.direction[None, :, None] * (projected - targets.value)
     with np.errstate(divide="ignore", invalid="ignore"):
         # A growth-rate row's gap is in points already; a share of a rate would read as a level.
-        gap_rel = np.where(
-            (targets.value != 0) & ~is_rate, gap / np.abs(targets.value), np.nan
-        )
+        gap_rel = np.where((targets.value != 0) & ~is_rate, gap / np.abs(targets.value), np.nan)
 
     running_rate = _running_average_rate(paths, start_index)  # (S, I, M, Y) fractions
     levels = paths if targets.whole is None else _rounded(paths, targets.whole)

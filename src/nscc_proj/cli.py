@@ -259,9 +259,7 @@ def project(
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
     year = resolve_as_of(catalog, as_of)  # checked before the scenarios are read
-    result = run_projection(
-        catalog, [load_scenario(name) for name in scenario], observations, year
-    )
+    result = run_projection(catalog, [load_scenario(name) for name in scenario], observations, year)
     if paths:
         present(result.path_table, out_format, output, None)
         return
@@ -402,9 +400,7 @@ def check(
     )
     if not scenarios:
         raise InputError("no scenario to check: give --scenario NAME", source=str(expect))
-    outcome = check_feasibility(
-        expected, run_projection(catalog, scenarios, observations, as_of)
-    )
+    outcome = check_feasibility(expected, run_projection(catalog, scenarios, observations, as_of))
     for warning in outcome.warnings:
         typer.echo(f"Warning: {expect} was {warning}", err=True)
     if outcome.differences:

@@ -189,7 +189,10 @@ def _domain_sections(
             for milestone in catalog.milestones:
                 group = grouped[(indicator.key, milestone)]
                 cells = [f"{indicator.id} {indicator_name(indicator, lang)}", str(milestone)]
-                cells += [target_text(indicator, milestone), percent(group[0]["required_cagr_from_base"])]
+                cells += [
+                    target_text(indicator, milestone),
+                    percent(group[0]["required_cagr_from_base"]),
+                ]
                 for s, row in enumerate(group):
                     cells += [
                         number(row["projected_value"]),
