@@ -1,15 +1,43 @@
-"""Shared fixtures: the shipped catalog, tiny tables and scenario files written on the fly."""
+"""Shared fixtures: the frozen test data, tiny tables and scenario files written on the fly.
+
+Tests that are not about the shipped data run on frozen copies of it in ``tests/data``
+(see its README), so an update of the shipped data breaks no test of the code:
+
+- ``catalog`` is the frozen table (its observed values, context series and ratios beside it);
+- ``workdir``, the working folder of every CLI test, makes ``nscc`` read the frozen copies as
+  its shipped data and scenarios (``nscc project -s base`` runs on ``tests/data``);
+- ``frozen_scenario(name)`` loads a frozen scenario in library tests.
+
+Tests about the shipped data itself use ``shipped_catalog`` and ``shipped_workdir``.
+"""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from nscc_proj.catalog import Catalog
 from nscc_proj.catalog_io import load_catalog
+from nscc_proj.scenario import Scenario, load_scenario
+
+# No wall-clock limits in tests: Hypothesis's default deadline (200 ms an example) fails
+# property tests on a busy machine. Timings live in benchmarks/.
+settings.register_profile("nscc", deadline=None)
+settings.load_profile("nscc")
+
+FROZEN_DATA = Path(__file__).parent / "data"
+FROZEN_TABLE = FROZEN_DATA / "indicators_2020.csv"
+FROZEN_SCENARIOS = FROZEN_DATA / "scenarios"
+# Where nscc looks for its shipped data and scenarios: the fixtures point these at the copies.
+_SHIPPED_LOCATIONS = {
+    "nscc_proj.catalog_io.shipped_data_dir": FROZEN_DATA,
+    "nscc_proj.scenario.shipped_scenario_dir": FROZEN_SCENARIOS,
+}
 
 TINY_TABLE = """\
 id,key,domain_zh,domain_en,name_zh,name_en,unit,kind,direction,base_year,base_value,target_2025,op_2025,target_2035,op_2035,tolerance,note
@@ -30,16 +58,59 @@ def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _frozen_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default as-of year follows the calendar: every test stands in late 2026."""
+    monkeypatch.setattr("nscc_proj.standing.current_year", lambda: 2026)
+
+
+def use_frozen_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the frozen copies in tests/data the data and scenarios nscc ships."""
+    for target, folder in _SHIPPED_LOCATIONS.items():
+        # raising=True: if a refactoring moves these functions, every CLI test says so.
+        monkeypatch.setattr(target, lambda folder=folder: folder, raising=True)
+
+
+@contextmanager
+def frozen_data() -> Iterator[None]:
+    """``use_frozen_data`` for fixtures wider than one test."""
+    with pytest.MonkeyPatch.context() as patch:
+        use_frozen_data(patch)
+        yield
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working folder: relative paths and scenarios/NAME.yaml resolve here."""
+    """An empty working folder on the frozen data: relative paths and scenarios/NAME.yaml
+    resolve here, the shipped table and scenarios are the copies in tests/data."""
+    use_frozen_data(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def shipped_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder on the data nscc really ships: for smoke tests that assert
+    shape and consistency, never values."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
+    """The frozen table, with observed.csv, context.csv and ratios.csv beside it."""
+    return load_catalog(FROZEN_TABLE)
+
+
+@pytest.fixture(scope="session")
+def shipped_catalog() -> Catalog:
+    """The table nscc ships: for tests about the shipped data itself."""
     return load_catalog()
+
+
+def frozen_scenario(name: str) -> Scenario:
+    """A scenario from tests/data/scenarios (``extends: base`` finds the frozen base)."""
+    return load_scenario(FROZEN_SCENARIOS / f"{name}.yaml")
 
 
 @pytest.fixture

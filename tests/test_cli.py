@@ -1,8 +1,9 @@
 """End-to-end tests of the ``nscc`` command through typer's CliRunner.
 
-Every test runs in its own empty working folder (``tmp_path``), so the
+Every test runs in its own empty working folder (``workdir``), so the
 ``scenarios/NAME.yaml`` lookup only finds what a test writes there and no
-test can write into the repository.
+test can write into the repository. There the shipped table, observations and
+scenarios are the frozen copies in tests/data: the numbers below are theirs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import typer.main
 
 import nscc_proj
 from cli_helpers import assert_input_error, csv_header, csv_rows, find_row, run
+from conftest import FROZEN_SCENARIOS
 from nscc_proj.catalog import Catalog
 from nscc_proj.cli import app
 from nscc_proj.projection import ASSESSMENT_COLUMNS, PATH_COLUMNS
@@ -33,7 +35,7 @@ WriteFile = Callable[[str, str], Path]
 SHIPPED_SCENARIOS = ("base", "high", "low")
 N_INDICATORS = 31
 MILESTONES = (2025, 2035)
-# Keys of the shipped table without a 2020 value (only the growth_rate one still gets a path).
+# Keys of the frozen table without a 2020 value (only the growth_rate one still gets a path).
 NO_BASE_VALUE = {
     "income_growth",
     "digital_economy_share",
@@ -583,15 +585,15 @@ def test_check_detects_an_edited_expectation(workdir: Path) -> None:
 
 def test_check_detects_a_scenario_that_flips_a_target(workdir: Path, write_file: WriteFile) -> None:
     assert run("check", "-s", "base", "--write-expect", "e.yaml").exit_code == 0
-    # scenarios/base.yaml in the working folder shadows the shipped base scenario.
-    shipped = (Path(nscc_proj.__file__).parent / "scenarios" / "base.yaml").read_text("utf-8")
-    faster, count = re.subn(r"(?m)^  gdp:\n(?:    .*\n)+", "  gdp: 0.12\n", shipped)
+    # scenarios/base.yaml in the working folder shadows the (frozen) shipped base scenario.
+    base = (FROZEN_SCENARIOS / "base.yaml").read_text("utf-8")
+    faster, count = re.subn(r"(?m)^  gdp:\n(?:    .*\n)+", "  gdp: 0.12\n", base)
     assert count == 1
     write_file("scenarios/base.yaml", faster)
     result = run("check", "--expect", "e.yaml")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    # Indicators linked to GDP in the shipped base (revenue, finance) may flip with it.
+    # Indicators linked to GDP in base (revenue, finance) may flip with it.
     assert re.fullmatch(r"\d+ of 62 targets differ from e\.yaml:", lines[0])
     assert int(lines[0].split()[0]) == len(lines) - 1
     assert "  base gdp 2025: expected missed, now met" in lines

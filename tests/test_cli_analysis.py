@@ -1,8 +1,8 @@
 """End-to-end tests of the analysis layer: observed values, ``required --from latest``,
 ``consistency``, ``solve``, ``validate`` and the scenario language, through typer's CliRunner.
 
-Every test runs in its own empty working folder (``tmp_path``). Expected numbers are
-computed here from the published figures, not read back from the library.
+Every test runs in its own empty working folder (``workdir``) on the frozen data in
+tests/data. Expected numbers are computed here from its figures, not read back from the library.
 """
 
 from __future__ import annotations
@@ -18,16 +18,15 @@ import yaml
 
 import nscc_proj
 from cli_helpers import assert_input_error, csv_rows, find_row, run
+from conftest import FROZEN_DATA, FROZEN_SCENARIOS
 from nscc_proj.requirements import LATEST_COLUMNS
 
 WriteFile = Callable[[str, str], Path]
 
-PACKAGE = Path(nscc_proj.__file__).parent
-SHIPPED_OBSERVED = PACKAGE / "data" / "observed.csv"
-SHIPPED_SCENARIOS = sorted((PACKAGE / "scenarios").glob("*.yaml"))
+SHIPPED_SCENARIOS = sorted((Path(nscc_proj.__file__).parent / "scenarios").glob("*.yaml"))
 YEARS = range(2020, 2036)
 
-# The 2020 table and the shipped observations these tests rely on.
+# The 2020 table and the observations of the frozen data (tests/data) these tests rely on.
 GDP_2020 = 6571.6
 GDP_OBSERVED = {2022: 7695.8, 2023: 8122.1, 2024: 9027.1}
 REVENUE_2020, REVENUE_2024, REVENUE_2025 = 736.1, 825.6, 794.2
@@ -88,8 +87,8 @@ def yearly_rates(spec: object) -> dict[int, float]:
     return rates
 
 
-def shipped_gdp_rates() -> dict[int, float]:
-    data = yaml.safe_load((PACKAGE / "scenarios" / "base.yaml").read_text("utf-8"))
+def base_gdp_rates() -> dict[int, float]:
+    data = yaml.safe_load((FROZEN_SCENARIOS / "base.yaml").read_text("utf-8"))
     assert not data.get("shocks"), "base.yaml has shocks: the gdp oracle below ignores them"
     spec = data["growth"]["gdp"]
     assert not (isinstance(spec, dict) and {"real", "change", "ratio_to", "share_of"} & set(spec))
@@ -98,8 +97,8 @@ def shipped_gdp_rates() -> dict[int, float]:
     return rates
 
 
-def shipped_latest_years() -> dict[str, int]:
-    with SHIPPED_OBSERVED.open(encoding="utf-8-sig", newline="") as handle:
+def latest_observed_years() -> dict[str, int]:
+    with (FROZEN_DATA / "observed.csv").open(encoding="utf-8-sig", newline="") as handle:
         latest: dict[str, int] = {}
         for row in csv.DictReader(handle):
             latest[row["indicator_key"]] = max(
@@ -111,7 +110,7 @@ def shipped_latest_years() -> dict[str, int]:
 # --- project follows observations ---------------------------------------------------------------
 
 
-def test_project_paths_follow_the_shipped_observations(workdir: Path) -> None:
+def test_project_paths_follow_the_observations(workdir: Path) -> None:
     gdp = paths()["gdp"]
     for year, value in GDP_OBSERVED.items():
         assert gdp[year] == (value, True), year
@@ -120,7 +119,7 @@ def test_project_paths_follow_the_shipped_observations(workdir: Path) -> None:
     # 2021 lies on the geometric interpolation between 2020 and the 2022 observation.
     assert gdp[2021][0] == pytest.approx(math.sqrt(GDP_2020 * GDP_OBSERVED[2022]), rel=1e-12)
     # From 2025 the scenario's own rates apply, from the 2024 observation.
-    rates = shipped_gdp_rates()
+    rates = base_gdp_rates()
     expected = GDP_OBSERVED[2024]
     for year in range(2025, 2036):
         expected *= 1 + rates[year]
@@ -130,7 +129,7 @@ def test_project_paths_follow_the_shipped_observations(workdir: Path) -> None:
 def test_project_without_observed_values_grows_from_the_base_year(workdir: Path) -> None:
     gdp = paths("--no-observed")["gdp"]
     assert not any(seen for _, seen in gdp.values())
-    rates = shipped_gdp_rates()
+    rates = base_gdp_rates()
     assert gdp[2022][0] == pytest.approx(GDP_2020 * (1 + rates[2021]) * (1 + rates[2022]))
     assert gdp[2022][0] != GDP_OBSERVED[2022]
 
@@ -138,7 +137,7 @@ def test_project_without_observed_values_grows_from_the_base_year(workdir: Path)
 def test_project_assessment_with_and_without_observations(workdir: Path) -> None:
     rows = ok_csv("project", "-f", "csv")
     gdp_2025 = find_row(rows, indicator_key="gdp", milestone="2025")
-    expected = GDP_OBSERVED[2024] * (1 + shipped_gdp_rates()[2025])
+    expected = GDP_OBSERVED[2024] * (1 + base_gdp_rates()[2025])
     assert float(gdp_2025["projected_value"]) == pytest.approx(expected, rel=1e-12)
     assert (gdp_2025["base_year"], gdp_2025["base_value"]) == ("2020", "6571.6")
     unanchored = ok_csv("project", "-f", "csv", "--no-observed")
@@ -152,9 +151,9 @@ def test_observed_option_names_another_file(workdir: Path, write_file: WriteFile
     gdp = projected["gdp"]
     assert gdp[2023] == (8000.0, True)
     assert [year for year, (_, seen) in gdp.items() if seen] == [2023]
-    # The shipped 2022 value is not used: 2022 interpolates 2020 -> 2023 geometrically.
+    # The 2022 value of observed.csv is not used: 2022 interpolates 2020 -> 2023 geometrically.
     assert gdp[2022][0] == pytest.approx(GDP_2020 * (8000 / GDP_2020) ** (2 / 3), rel=1e-12)
-    rates = shipped_gdp_rates()
+    rates = base_gdp_rates()
     assert gdp[2024][0] == pytest.approx(8000 * (1 + rates[2024]), rel=1e-12)
     # No other indicator is anchored: population has no observed year.
     assert not any(seen for _, seen in projected["population"].values())
@@ -245,7 +244,7 @@ def test_observed_and_no_observed_together(
 def test_a_table_brings_its_own_observed_file(workdir: Path, write_file: WriteFile) -> None:
     """observed.csv beside a custom --data table is loaded, and errors name it by path."""
     for name in ("indicators_2020.csv", "context.csv"):
-        write_file(f"city/{name}", (PACKAGE / "data" / name).read_text("utf-8"))
+        write_file(f"city/{name}", (FROZEN_DATA / name).read_text("utf-8"))
     write_file("city/observed.csv", OBSERVED_HEADER + "gdp,2023,8000,src,B,\n")
     gdp = paths("--data", "city/indicators_2020.csv")["gdp"]
     assert [year for year, (_, seen) in gdp.items() if seen] == [2023]
@@ -271,8 +270,8 @@ def test_observation_gives_an_indicator_without_base_value_a_base(
     row = find_row(rows, indicator_key="digital_economy_share", milestone="2025")
     assert float(row["required_cagr"]) == pytest.approx((10 / 9) ** (1 / 2) - 1, rel=1e-12)
     # Without the observation it stays unassessable.
-    shipped = ok_csv("project", "-f", "csv")
-    row = find_row(shipped, indicator_key="digital_economy_share", milestone="2025")
+    default = ok_csv("project", "-f", "csv")
+    row = find_row(default, indicator_key="digital_economy_share", milestone="2025")
     assert (row["projected_value"], row["met"], row["status"]) == ("", "", "not_assessable")
 
 
@@ -384,7 +383,7 @@ def test_written_scenario_from_the_base_meets_every_target(workdir: Path) -> Non
 def test_written_scenario_from_latest_meets_every_remaining_target(workdir: Path) -> None:
     result = run("required", "--from", "latest", "--write-scenario", "req2.yaml", "-f", "csv")
     assert result.exit_code == 0, result.stderr
-    latest = shipped_latest_years()
+    latest = latest_observed_years()
     rows = ok_csv("project", "-s", "req2.yaml", "-f", "csv")
     remaining = [
         row
@@ -617,7 +616,8 @@ def test_solve_target_met_for_every_rate(workdir: Path, write_file: WriteFile) -
 # --- validate -----------------------------------------------------------------------------------
 
 
-def test_every_shipped_scenario_validates(workdir: Path) -> None:
+def test_every_shipped_scenario_validates(shipped_workdir: Path) -> None:
+    """On the data nscc ships, not the frozen copies: a smoke test of the shipped files."""
     assert len(SHIPPED_SCENARIOS) >= 3
     result = run("validate", *SHIPPED_SCENARIOS)
     assert result.exit_code == 0, (result.stdout, result.stderr)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -90,8 +92,22 @@ def test_simulate_bad_uncertainty_names_the_line(workdir):
     assert "t.yaml:2: uncertainty.df" in result.stderr
 
 
+@pytest.fixture
+def dashboard_port_taken() -> Iterator[None]:
+    """Port 8787, Dask's default dashboard port, is in use (a Jupyter dashboard, another run)."""
+    with socket.socket() as listener:
+        try:
+            listener.bind(("127.0.0.1", 8787))
+            listener.listen()
+        except OSError:
+            pass  # taken already
+        yield
+
+
 @pytest.mark.dask
+@pytest.mark.usefixtures("dashboard_port_taken")
 def test_dask_engine_gives_the_same_numbers(workdir):
+    """Bit for bit the NumPy engine's numbers, on a local cluster that needs no fixed port."""
     here = run("simulate", "--paths", "2500", "--seed", "4", "-f", "csv")
     there = run(
         "simulate",

@@ -146,17 +146,17 @@ def test_fat_tails_widen_the_outer_percentiles(tiny_catalog):
 @pytest.mark.parametrize("observed", [False, True])
 def test_unshocked_variants_are_the_deterministic_projection(catalog, observed):
     # The Monte Carlo path (increments, one scenario shared by all variants) and the
-    # deterministic engine agree on every shipped scenario: links, shocks and anchors.
+    # deterministic engine agree on every (frozen) shipped scenario: links, shocks and anchors.
+    from conftest import frozen_scenario
     from nscc_proj.engine import increments
     from nscc_proj.observed import companion_observed_path, load_observed
-    from nscc_proj.scenario import load_scenario
 
     observations = None
     if observed:
         path = companion_observed_path(catalog)
         assert path is not None
         observations = load_observed(path, catalog)
-    scenarios = [load_scenario(name) for name in ("base", "high", "low", "shock")]
+    scenarios = [frozen_scenario(name) for name in ("base", "high", "low", "shock")]
     setup, deterministic = montecarlo.prepare(catalog, scenarios, observations)
     for s in range(len(scenarios)):
         steps = increments(setup.arrays.growth[s], setup.arrays.mode[s])

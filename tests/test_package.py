@@ -1,4 +1,8 @@
-"""Package-level promises: doctests hold, the CLI starts light, data ships inside."""
+"""Package-level promises: doctests hold, the CLI starts light, data ships inside and runs.
+
+The smoke tests at the end run the data nscc really ships (every other test runs the frozen
+copies in tests/data): they check shapes and consistency only, so a data update passes them.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,16 @@ import doctest
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 import nscc_proj
+from cli_helpers import csv_rows, run
+from conftest import FROZEN_DATA, FROZEN_SCENARIOS
+from nscc_proj.catalog_io import load_catalog
+from nscc_proj.scenario import resolve_scenario_path, shipped_scenario_dir
 
 
 @pytest.mark.parametrize("module", ["nscc_proj", "nscc_proj.engine", "nscc_proj.assess"])
@@ -47,7 +57,7 @@ def test_public_names_resolve():
 
 
 def test_tables_become_tidy_frames(catalog):
-    result = nscc_proj.project(catalog, [nscc_proj.load_scenario("base")])
+    result = nscc_proj.project(catalog, [nscc_proj.load_scenario(FROZEN_SCENARIOS / "base.yaml")])
     frame = result.assessment_table.to_frame()
     assert list(frame.columns)[:4] == ["scenario", "indicator_id", "indicator_key", "milestone"]
     assert len(frame) == 62
@@ -57,3 +67,69 @@ def test_tables_become_tidy_frames(catalog):
 
 def test_all_lists_exactly_the_lazy_exports():
     assert set(nscc_proj.__all__) == {*nscc_proj._EXPORTS, "__version__"}
+
+
+# --- the shipped data: smoke tests of shape and consistency, never of values --------------------
+
+
+def test_workdir_reads_the_frozen_copies(workdir: Path) -> None:
+    """The fixture every CLI test uses really swaps the shipped data for tests/data."""
+    assert load_catalog().folder == FROZEN_DATA
+    assert resolve_scenario_path("base") == FROZEN_SCENARIOS / "base.yaml"
+
+
+def _no_error(result: Result) -> None:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "Error" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_shipped_data_projects_every_shipped_scenario(shipped_workdir: Path) -> None:
+    catalog = load_catalog()
+    assert len(catalog) == 31
+    names = [path.stem for path in sorted(shipped_scenario_dir().glob("*.yaml"))]
+    assert {"base", "high", "low"} <= set(names)
+    chosen = [arg for name in names for arg in ("-s", name)]
+    result = run("project", *chosen, "-f", "csv")
+    _no_error(result)
+    rows = csv_rows(result.stdout)
+    assert len(rows) == len(names) * len(catalog) * len(catalog.milestones)
+    assert [row["scenario"] for row in rows[:: len(catalog) * len(catalog.milestones)]] == names
+    assert {row["met"] for row in rows} <= {"true", "false", ""}
+    # Observed values ship with the table and are followed by the paths.
+    paths = csv_rows(run("project", "-s", "base", "--paths", "-f", "csv").stdout)
+    assert any(row["observed"] == "true" for row in paths)
+    _no_error(run("project", *chosen))  # the terminal dashboard
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("indicators", "-f", "csv"),
+        ("required", "--from", "base", "-f", "csv"),
+        ("required", "--from", "latest", "-f", "csv"),
+        ("consistency", "-f", "csv"),
+    ],
+    ids=" ".join,
+)
+def test_the_shipped_data_answers_every_table_command(
+    shipped_workdir: Path, command: tuple[str, ...]
+) -> None:
+    result = run(*command)
+    _no_error(result)
+    rows = csv_rows(result.stdout)
+    assert rows
+    keys = {row.get("indicator_key", row.get("key")) for row in rows}
+    if command[0] == "consistency":
+        return
+    if command[:3] == ("required", "--from", "latest"):
+        assert keys <= set(load_catalog().keys)
+    else:
+        assert keys == set(load_catalog().keys)
+
+
+def test_the_shipped_data_checks_against_itself(shipped_workdir: Path) -> None:
+    _no_error(run("check", "-s", "base", "-s", "high", "--write-expect", "e.yaml"))
+    checked = run("check", "--expect", "e.yaml")
+    _no_error(checked)
+    assert checked.stdout.startswith("OK: ")

@@ -188,13 +188,11 @@ def project(
 
 def resolve_as_of(catalog: Catalog, as_of: int | None) -> int:
     """The as-of year: given (checked to lie on the catalog's years), else last year's."""
-    import datetime
-
+    from nscc_proj import standing
     from nscc_proj.errors import InputError
-    from nscc_proj.standing import default_as_of
 
     if as_of is None:
-        return default_as_of(catalog, datetime.date.today().year)
+        return standing.default_as_of(catalog, standing.current_year())
     first, last = int(catalog.years[0]), int(catalog.years[-1])
     if not first <= as_of <= last:
         raise InputError(f"the as-of year must lie in {first}-{last}, got {as_of}")

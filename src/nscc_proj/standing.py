@@ -89,6 +89,13 @@ class _Reading:
     observed: bool  # ``year``/``value`` come from an observation after the start
 
 
+def current_year() -> int:
+    """The calendar year now (one place, so tests can pin it)."""
+    import datetime
+
+    return datetime.date.today().year
+
+
 def default_as_of(catalog: Catalog, this_year: int) -> int:
     """The last complete calendar year, within the catalog's years."""
     return int(min(max(this_year - 1, int(catalog.years[0])), int(catalog.years[-1])))
