@@ -149,16 +149,19 @@ def test_project_table_shows_every_indicator_and_the_caption(
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     out = result.stdout
-    assert "Scenario: base" in out
+    assert "Scenario: base · as of 2025" in out
     # Rows that open an indicator start with its id, even when the key wraps.
     ids = re.findall(r"^ (\d+)(?: |$)", out, re.MULTILINE)
     assert sorted(map(int, ids)) == [ind.id for ind in catalog.indicators]
     caption = _expected_caption(rows, "base")
     assert caption == "14 of 54 assessable targets met; 8 targets not assessable (no base value)"
     assert caption in out
-    # Formatted numbers, not raw floats: 8.759 % needed for GDP 2025.
-    assert "8.76%" in out
-    assert "0.08759" not in out
+    # Formatted numbers, not raw floats: GDP needs 10000 / 9027.1 - 1 = 10.78 % in 2025.
+    assert "+10.78%" in out
+    assert "0.1077" not in out
+    # Keys break at underscores, never inside a word.
+    assert "doctors_" in out
+    assert "per_1000" in out
     assert all(len(line) <= 100 for line in out.splitlines())
 
 
@@ -166,14 +169,15 @@ def test_project_table_in_chinese(workdir: Path) -> None:
     result = run("project", "--scenario", "base", "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "情景: base" in out
+    assert "情景:base · 截至 2025 年" in out
     for name in ("地区生产总值", "常住人口", "货运量"):
         assert name in out
     assert "54 项可评估目标中 14 项达标" in out
     assert "8 项目标无法评估" in out
-    assert "需要加速" in out
+    assert "差距较大" in out
+    assert "滞后" in out
     assert "Scenario:" not in out
-    assert "accelerate" not in out
+    assert "far off" not in out
 
 
 def test_project_table_with_several_scenarios(workdir: Path) -> None:
@@ -198,7 +202,7 @@ def test_project_default_scenario_is_base(workdir: Path) -> None:
 
 # --- project: csv, json and files ---------------------------------------------------------------
 
-RATE_COLUMNS = ("gap_rel", "required_cagr", "scenario_cagr")
+RATE_COLUMNS = ("gap_rel", "required_cagr_from_base", "scenario_cagr")
 NUMBER_COLUMNS = (
     "indicator_id",
     "milestone",
@@ -229,7 +233,7 @@ def test_project_csv_three_scenarios(workdir: Path, catalog: Catalog) -> None:
     assert [(r["scenario"], r["indicator_key"], r["milestone"]) for r in rows] == expected_keys
     for row in rows:
         assert row["met"] in ("true", "false", "")
-        assert (row["met"] == "") == (row["status"] == "not_assessable")
+        assert (row["met"] == "") == (row["outcome"] == "not_assessable")
         for name in NUMBER_COLUMNS:
             if row[name] != "":
                 assert math.isfinite(float(row[name])), (name, row[name])
@@ -241,11 +245,13 @@ def test_project_csv_three_scenarios(workdir: Path, catalog: Catalog) -> None:
             assert row["met"] == ""
             assert row["projected_value"] == ""
     gdp = find_row(rows, scenario="base", indicator_key="gdp", milestone="2025")
-    assert float(gdp["required_cagr"]) == pytest.approx(0.0875914, rel=1e-6)
+    assert float(gdp["required_cagr_from_base"]) == pytest.approx(0.0875914, rel=1e-6)
     assert gdp["target_op"] == ">="
     assert float(gdp["target_value"]) == 10000
     rd = find_row(rows, scenario="base", indicator_key="rd_spending_growth", milestone="2025")
-    assert float(rd["required_cagr"]) == pytest.approx(0.10)  # a growth-rate target as a fraction
+    assert float(rd["required_cagr_from_base"]) == pytest.approx(
+        0.10
+    )  # a growth-rate target as a fraction
     # pandas reads the numeric columns as numbers.
     frame = pd.read_csv(io.StringIO(text))
     assert list(frame.columns) == list(ASSESSMENT_COLUMNS)
@@ -269,7 +275,7 @@ def test_project_json(workdir: Path) -> None:
         for r in records
         if (r["scenario"], r["indicator_key"], r["milestone"]) == ("base", "gdp", 2025)
     )
-    assert gdp["required_cagr"] == pytest.approx(0.0875914, rel=1e-6)
+    assert gdp["required_cagr_from_base"] == pytest.approx(0.0875914, rel=1e-6)
     assert gdp["met"] is False
     assert isinstance(gdp["indicator_id"], int)
     assert isinstance(gdp["base_value"], float)
@@ -366,7 +372,7 @@ def test_project_paths_default_to_csv_and_json_works(workdir: Path) -> None:
 
 
 def _required_rows(*args: str) -> list[dict[str, str]]:
-    result = run("required", "--format", "csv", *args)
+    result = run("required", "--from", "base", "--format", "csv", *args)
     assert result.exit_code == 0, result.stderr
     assert tuple(csv_header(result.stdout)) == REQUIRED_COLUMNS
     return csv_rows(result.stdout)
@@ -403,16 +409,16 @@ def test_required_without_a_base_value(workdir: Path) -> None:
 
 
 def test_required_table_and_json(workdir: Path) -> None:
-    table = run("required")
+    table = run("required", "--from", "base")
     assert table.exit_code == 0
     assert "Required growth" in table.stdout
     assert "8.76%" in table.stdout
     assert "21.57%" in table.stdout
-    zh = run("required", "--lang", "zh")
+    zh = run("required", "--from", "base", "--lang", "zh")
     assert zh.exit_code == 0
     assert "目标所需增速" in zh.stdout
     assert "地区生产总值" in zh.stdout
-    as_json = run("required", "-f", "json")
+    as_json = run("required", "--from", "base", "-f", "json")
     records = json.loads(as_json.stdout)
     assert len(records) == 31 * 3 - 2  # no 2020 -> 2035 span for the two growth-rate rows
     assert tuple(records[0]) == REQUIRED_COLUMNS
@@ -482,11 +488,11 @@ def test_project_with_a_custom_table(
     assert float(gdp["projected_value"]) == pytest.approx(100 * 1.1**5)
     assert gdp["met"] == "true"
     rank = find_row(rows, indicator_key="rank", milestone="2035")
-    assert float(rank["projected_value"]) == pytest.approx(22 - 0.5 * 15)
+    assert float(rank["projected_value"]) == 15  # 22 - 0.5 x 15 = 14.5: whole place 15
     share = find_row(rows, indicator_key="share", milestone="2035")
     assert float(share["projected_value"]) == pytest.approx(25.0)
     parks = find_row(rows, indicator_key="parks", milestone="2025")
-    assert (parks["met"], parks["status"]) == ("", "not_assessable")
+    assert (parks["met"], parks["outcome"]) == ("", "not_assessable")
     table = run("project", "--data", tiny_table, "-s", "tiny.yaml")
     assert table.exit_code == 0
     assert "Scenario: tiny" in table.stdout
@@ -1011,23 +1017,23 @@ def test_debug_does_not_change_input_errors(workdir: Path) -> None:
     assert_input_error(run("--debug", "project", "-s", "bse"), "unknown scenario 'bse'")
 
 
-def test_dashboard_has_gap_bars_at_100_columns_and_no_colour_in_a_pipe(
+def test_dashboard_at_100_columns_has_no_colour_in_a_pipe(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     result = run("project")
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout  # CliRunner is not a terminal, like a pipe
-    assert "▇" in result.stdout
-    assert "Gap %" in result.stdout
+    assert "Need/yr now" in result.stdout
+    assert "obs" in result.stdout
 
 
 @pytest.mark.parametrize("width", ["60", "80", "120"])
-def test_dashboard_keeps_status_and_gap_when_narrow(
+def test_dashboard_keeps_outcome_and_evidence_when_narrow(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, width: str
 ) -> None:
     monkeypatch.setenv("COLUMNS", width)
     lines = run("project").stdout.splitlines()
     assert all(len(line) <= int(width) for line in lines)
-    assert any("✗ limited" in line for line in lines)
-    assert any("-20.58%" in line for line in lines)  # budget revenue 2025, observed 794.2
+    assert any("✗ far off" in line for line in lines)
+    assert any("794.2 obs" in line for line in lines)  # budget revenue 2025, observed

@@ -266,13 +266,15 @@ def test_observation_gives_an_indicator_without_base_value_a_base(
         assert (row["base_year"], row["base_value"]) == ("2023", "9.0")
         assert row["projected_value"] != ""
         assert row["met"] in ("true", "false")
-        assert row["status"] != "not_assessable"
+        assert row["outcome"] != "not_assessable"
     row = find_row(rows, indicator_key="digital_economy_share", milestone="2025")
-    assert float(row["required_cagr"]) == pytest.approx((10 / 9) ** (1 / 2) - 1, rel=1e-12)
+    assert float(row["required_cagr_from_base"]) == pytest.approx(
+        (10 / 9) ** (1 / 2) - 1, rel=1e-12
+    )
     # Without the observation it stays unassessable.
     default = ok_csv("project", "-f", "csv")
     row = find_row(default, indicator_key="digital_economy_share", milestone="2025")
-    assert (row["projected_value"], row["met"], row["status"]) == ("", "", "not_assessable")
+    assert (row["projected_value"], row["met"], row["outcome"]) == ("", "", "not_assessable")
 
 
 def test_observation_base_grows_with_the_scenario(workdir: Path, write_file: WriteFile) -> None:
@@ -295,42 +297,39 @@ def test_required_from_latest(workdir: Path) -> None:
     result = run("required", "--from", "latest", "-f", "csv")
     assert result.exit_code == 0, result.stderr
     assert next(csv.reader(io.StringIO(result.stdout))) == list(LATEST_COLUMNS)
+    assert result.stdout == run("required", "-f", "csv").stdout  # the default with observations
     rows = csv_rows(result.stdout)
     gdp = find_row(rows, indicator_key="gdp", to_year="2025")
     now = (10000 / 9027.1) ** (1 / 1) - 1
     before = (10000 / GDP_2020) ** (1 / 5) - 1
-    assert (gdp["from_year"], gdp["from_value"], gdp["base_year"]) == ("2024", "9027.1", "2020")
-    assert float(gdp["required_cagr"]) == pytest.approx(now, rel=1e-12)
+    assert (gdp["as_of"], gdp["from_year"], gdp["from_value"]) == ("2025", "2024", "9027.1")
+    assert float(gdp["need_per_year"]) == pytest.approx(now, rel=1e-12)
+    assert gdp["need_unit"] == "rate"
     assert float(gdp["required_cagr_from_base"]) == pytest.approx(before, rel=1e-12)
-    assert float(gdp["harder_by"]) == pytest.approx(now - before, rel=1e-9)
-    assert float(gdp["required_change_per_year"]) == pytest.approx(10000 - 9027.1)
     assert gdp["grade"] == "C"
-    assert gdp["note"] == "needs 10.78% a year from 2024, against 8.76% from 2020"
-    assert f"{now:.2%}, {before:.2%}" == "10.78%, 8.76%"
+    assert gdp["note"] == "needs 10.78 % a year from 2024 (the latest observation)"
     gdp_2035 = find_row(rows, indicator_key="gdp", to_year="2035")
     assert gdp_2035["from_year"] == "2024"
-    assert float(gdp_2035["required_cagr"]) == pytest.approx((20000 / 9027.1) ** (1 / 11) - 1)
-    # Budget revenue was observed in 2025: its 2025 target has a verdict, not a requirement,
+    assert float(gdp_2035["need_per_year"]) == pytest.approx((20000 / 9027.1) ** (1 / 11) - 1)
+    # Budget revenue was observed in 2025: its 2025 target has a verdict, not a need,
     # and its 2035 target is measured from 2025.
     revenue = [row for row in rows if row["indicator_key"] == "budget_revenue"]
     assert [(r["from_year"], r["to_year"]) for r in revenue] == [("2025", "2025"), ("2025", "2035")]
-    assert revenue[0]["required_cagr"] == ""
+    assert revenue[0]["need_per_year"] == ""
     assert revenue[0]["note"] == "observed 794.2 in 2025: missed"
     assert revenue[1]["from_value"] == "794.2"
-    assert float(revenue[1]["required_cagr"]) == pytest.approx((2000 / 794.2) ** 0.1 - 1)
+    assert float(revenue[1]["need_per_year"]) == pytest.approx((2000 / 794.2) ** 0.1 - 1)
     # An indicator without observations is measured from the base year.
     routes = [row for row in rows if row["indicator_key"] == "intl_air_routes"]
     assert [(r["from_year"], r["to_year"]) for r in routes] == [("2020", "2025"), ("2020", "2035")]
     for row in routes:
-        assert row["note"].startswith("no observation")
+        assert row["note"].endswith("(the base year)")
         assert row["grade"] == ""
-        assert row["required_cagr"] == row["required_cagr_from_base"]
-        assert float(row["harder_by"]) == 0.0
-    assert float(routes[0]["required_cagr"]) == pytest.approx((50 / 31) ** (1 / 5) - 1)
-    # Only remaining targets: every row ends after it starts.
+        assert row["need_per_year"] == row["required_cagr_from_base"]
+    assert float(routes[0]["need_per_year"]) == pytest.approx((50 / 31) ** (1 / 5) - 1)
     # A milestone reached by its latest observation gets a verdict (to_year == from_year).
-    assert all(int(row["to_year"]) >= int(row["from_year"]) for row in rows)
-    assert all(row["required_cagr"] == "" for row in rows if row["to_year"] == row["from_year"])
+    assert all(int(row["to_year"]) >= int(row["from_year"]) for row in rows if row["from_year"])
+    assert all(row["need_per_year"] == "" for row in rows if row["to_year"] == row["from_year"])
 
 
 def test_required_from_latest_for_an_indicator_without_base_value(
@@ -340,17 +339,17 @@ def test_required_from_latest_for_an_indicator_without_base_value(
     rows = ok_csv("required", "--from", "latest", "--observed", "o.csv", "-f", "csv")
     share = [row for row in rows if row["indicator_key"] == "digital_economy_share"]
     assert [(r["from_year"], r["to_year"]) for r in share] == [("2023", "2025"), ("2023", "2035")]
-    assert float(share[0]["required_cagr"]) == pytest.approx((10 / 9) ** (1 / 2) - 1)
-    assert float(share[1]["required_change_per_year"]) == pytest.approx((20 - 9) / 12)
-    assert (share[0]["required_cagr_from_base"], share[0]["harder_by"]) == ("", "")
+    # A share needs points a year: (10 - 9) / 2 and (20 - 9) / 12.
+    assert share[0]["need_unit"] == "points"
+    assert float(share[0]["need_per_year"]) == pytest.approx(0.5)
+    assert float(share[1]["need_per_year"]) == pytest.approx((20 - 9) / 12)
+    assert share[0]["required_cagr_from_base"] == ""
     assert share[0]["grade"] == "B"
-    assert share[0]["note"] == "needs 5.41% a year from 2023"
+    assert share[0]["note"] == "needs 0.50 points a year from 2023 (the latest observation)"
     # Only the observed file given is used: gdp has no observation in it now.
     gdp = find_row(rows, indicator_key="gdp", to_year="2025")
-    assert (gdp["from_year"], gdp["note"]) == (
-        "2020",
-        "no observation: measured from the base year",
-    )
+    assert gdp["from_year"] == "2020"
+    assert gdp["note"].endswith("(the base year)")
 
 
 def test_required_from_latest_needs_observations(workdir: Path, tiny_table: Path) -> None:
@@ -369,7 +368,7 @@ def test_required_from_latest_table(workdir: Path) -> None:
 
 
 def test_written_scenario_from_the_base_meets_every_target(workdir: Path) -> None:
-    result = run("required", "--write-scenario", "req.yaml", "-f", "csv")
+    result = run("required", "--from", "base", "--write-scenario", "req.yaml", "-f", "csv")
     assert result.exit_code == 0, result.stderr
     assert "req.yaml" in result.stderr
     assert (workdir / "req.yaml").is_file()
@@ -837,7 +836,7 @@ def test_linked_indicator_without_observation_has_no_base(
     write_file("links.yaml", LINKS)
     rows = ok_csv("project", "-s", "links.yaml", "--no-observed", "-f", "csv")
     row = find_row(rows, indicator_key="high_value_patents_per_10k", milestone="2035")
-    assert (row["projected_value"], row["status"]) == ("", "not_assessable")
+    assert (row["projected_value"], row["outcome"]) == ("", "not_assessable")
 
 
 def test_link_cycle(workdir: Path, write_file: WriteFile) -> None:

@@ -250,7 +250,7 @@ def test_xlsx_gives_the_numbers_of_the_csv_export(
     table: Callable[[Projection], Table],
 ) -> None:
     expected = table(frozen[0])
-    numeric = [code for code in expected.columns if code not in ("status", "target_op")]
+    numeric = [code for code in expected.columns if code not in ("outcome", "target_op")]
     observed = _sheet_rows(english / "report.xlsx", sheet, tuple(numeric))
     csv_rows = _csv_rows(expected)
     assert len(observed) == len(csv_rows)

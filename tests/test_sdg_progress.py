@@ -61,11 +61,10 @@ def test_every_row_agrees_with_sdg_build(as_of: int) -> None:
                 for r in observed.records
                 if r.key == indicator.key and r.year <= until
             ]
+            up = indicator.direction.sign > 0
             expected = (
-                _reference(series, indicator.direction.sign > 0, target, milestone, indicator.base_year)
-                if series
-                else None
-            )  # fmt: skip
+                _reference(series, up, target, milestone, indicator.base_year) if series else None
+            )
             assert standing.progress_status[i][m] == (expected or "not_assessable"), (
                 indicator.key,
                 milestone,

@@ -230,7 +230,8 @@ def test_the_terminal_dashboard_marks_evidence_and_counts_unsupported_verdicts(
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "as of 2025" in result.stdout
-    assert "obs" in result.stdout and "est" in result.stdout
+    assert "obs" in result.stdout
+    assert "est" in result.stdout
     assert "rest on no observation since the base year" in result.stdout
 
 

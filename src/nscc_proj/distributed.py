@@ -37,7 +37,7 @@ def dask_map_blocks(
                     n_workers=workers or default_workers(),
                     threads_per_worker=1,
                     dashboard_address=None,
-                    # The scheduler still serves HTTP (8787 by default): any free local port instead.
+                    # The scheduler serves HTTP anyway (8787 by default): any free local port.
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 )
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")

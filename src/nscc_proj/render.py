@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
 from rich.table import Table as RichTable
@@ -99,7 +101,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "target_op": ("Op", "比较"),
     "growth_basis": ("Growth basis", "增长设定"),
     "year": ("Year", "年份"),
-    "value": ("Value", "数值"),
     "observed": ("Observed", "观测值"),
     "source": ("Source", "来源"),
     "note": ("Note", "备注"),
@@ -282,7 +283,9 @@ def need_text(row: _Row, lang: Lang) -> Text:
     if not isinstance(need, float) or unit is None:
         return Text("–", style="dim")
     suffix = _NEED_UNIT[str(unit)][1 if lang == "zh" else 0]
-    amount = f"{100 * need:+.2f}{suffix}" if unit.startswith("rate") else f"{need:+.2f}{suffix}"
+    amount = (
+        f"{100 * need:+.2f}{suffix}" if str(unit).startswith("rate") else f"{need:+.2f}{suffix}"
+    )
     if row["already_met"]:
         return Text(("met " if lang == "en" else "已达 ") + amount, style="green")
     return Text(amount)
@@ -335,7 +338,16 @@ _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
         "–" if row["first_year_met"] is None else str(row["first_year_met"])
     ),
 }
-_DROPPABLE = ("first_met", "scenario_rate", "gap_bar", "sdg", "gap", "target")
+_DROPPABLE = (
+    "first_met",
+    "scenario_rate",
+    "gap_bar",
+    "sdg",
+    "gap",
+    "target",
+    "evidence",
+    "schedule",
+)
 GAP_BAR_CELLS = 8
 
 
@@ -359,7 +371,36 @@ def _scenario_table(
             break
         columns.remove(name)
         view = _scenario_table_with(catalog, scenario, rows, lang, columns)
-    return view
+    # Names get what the other columns leave, broken at word and underscore boundaries
+    # (down to 8 cells on the narrowest terminals).
+    spare = width - _minimum_width(view)
+    name_width = max(8, min(_NAME_WIDTH[1], _NAME_WIDTH[0] + spare))
+    return _scenario_table_with(catalog, scenario, rows, lang, columns, name_width)
+
+
+_NAME_WIDTH = (13, 22)  # narrowest and widest indicator column of the dashboard
+
+
+def wrap_name(text: str, width: int) -> str:
+    """Break ``text`` into lines of at most ``width`` cells at spaces, after underscores and
+    between Chinese characters, so a key (``doctors_per_1000``) is never cut inside a word."""
+    pieces: list[str] = []
+    for piece in re.split(r"(?<=[ _])", text):
+        # A word too wide for the column breaks between Chinese characters.
+        wide = cell_len(piece.rstrip()) > width
+        pieces += re.split(r"(?<=[^\x00-\xff])(?=[^\x00-\xff])", piece) if wide else [piece]
+    lines, line = [], ""
+    for piece in filter(None, pieces):
+        if line.strip() and cell_len((line + piece).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = piece.lstrip()
+        else:
+            line += piece
+        while cell_len(line) > width:  # one word wider than the column: cut it
+            lines.append(line[:width])
+            line = line[width:]
+    lines.append(line.rstrip())
+    return "\n".join(part for part in lines if part)
 
 
 def _minimum_width(view: RichTable) -> int:
@@ -374,7 +415,12 @@ def _minimum_width(view: RichTable) -> int:
 
 
 def _scenario_table_with(
-    catalog: Catalog, scenario: str, rows: list[_Row], lang: Lang, columns: list[str]
+    catalog: Catalog,
+    scenario: str,
+    rows: list[_Row],
+    lang: Lang,
+    columns: list[str],
+    name_width: int | None = None,
 ) -> RichTable:
     assessable = [row for row in rows if row["met"] is not None]
     met = sum(1 for row in assessable if row["met"])
@@ -388,7 +434,12 @@ def _scenario_table_with(
     caption += ".\n" + label("dashboard_key", lang)
     as_of = rows[0]["as_of"] if rows else ""
     view = _table(label("as_of_title", lang).format(scenario=scenario, as_of=as_of), caption)
-    view.add_column(label("indicator", lang), min_width=13, max_width=22, overflow="fold")
+    view.add_column(
+        label("indicator", lang),
+        min_width=min(_NAME_WIDTH[0], name_width or _NAME_WIDTH[0]),
+        max_width=_NAME_WIDTH[1],
+        overflow="fold",
+    )
     for name in columns:
         view.add_column(
             label(name, lang),
@@ -407,6 +458,8 @@ def _scenario_table_with(
             "_whole": indicator.kind in (Kind.COUNT, Kind.RANK),
         }
         name = f"{indicator.id} {short_name(indicator, lang)}" if first_row else ""
+        if name_width is not None:
+            name = wrap_name(name, name_width)
         view.add_row(name, *(_ASSESSMENT_CELLS[column](row, lang) for column in columns))
     return view
 

@@ -196,11 +196,11 @@ def required_from_latest(
                     note,
                 )
             )
-    return Table(LATEST_COLUMNS, tuple(rows))  # type: ignore[arg-type]
+    return Table(LATEST_COLUMNS, tuple(rows))
 
 
 def need_amount(need: float, unit: str) -> str:
-    """A need in words' units: 0.0968 rate -> '9.68 % a year'; 0.4 points -> '0.40 points a year'."""
+    """A need in words: 0.0968 (rate) -> '9.68 % a year', 0.4 (points) -> '0.40 points a year'."""
     if unit in ("rate", "rate_remaining"):
         return f"{100 * need:.2f} % a year"
     return f"{need:.2f} {'places' if unit == 'places' else 'points'} a year"

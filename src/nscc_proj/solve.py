@@ -115,7 +115,12 @@ def solve(
         variant = scenario_from_dict(
             {"name": scenario.name, "growth": {vary_key: wrap(x)}}, scenario
         )
-        return float(project(catalog, [variant], observed).assessment.projected[0, index, m])
+        result = project(catalog, [variant], observed)
+        if catalog.indicators[index].kind is Kind.GROWTH_RATE:
+            return float(result.assessment.projected[0, index, m])
+        # The path itself, not its whole-number reading: a count or rank lands exactly on
+        # the threshold (which rounds to itself) instead of anywhere in its rounding step.
+        return float(result.paths[0, index, milestone - int(catalog.years[0])])
 
     def gap(x: float) -> float:
         return projected(x) - threshold

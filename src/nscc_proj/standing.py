@@ -137,7 +137,7 @@ def stand(
             grades[i].append(reading.grade)
             since_base[i, m] = reading.observed
             observed_at[i, m] = reading.observed and reading.year == milestone
-            met = bool(within_target(np.array(reading.value), low, high, target))
+            met = bool(within_target(np.array(reading.value), low, high, np.array(target)))
             met_on_data[i, m] = met and not math.isnan(target)
             completion, elapsed = _progress(indicator, reading, milestone, target)
             arrays["completion"][i, m] = completion
@@ -185,12 +185,13 @@ def _reading(
     if indicator.kind is Kind.GROWTH_RATE:
         return _rate_reading(catalog, known, links.get(indicator.key), i, m, until)
     start_year, start_value = indicator.base_year, catalog.base_value[i]
+    start_grade = None
     mine = () if known is None else known.of(indicator.key)
     if math.isnan(start_value) and mine:  # no base in the table: the first observation
-        start_year, start_value = mine[0].year, mine[0].value
+        start_year, start_value, start_grade = mine[0].year, mine[0].value, mine[0].grade
     latest = known.latest(indicator.key, until) if known is not None else None
     if latest is None or latest.year <= start_year:
-        return _Reading(start_year, start_value, start_year, start_value, None, False)
+        return _Reading(start_year, start_value, start_year, start_value, start_grade, False)
     return _Reading(start_year, start_value, latest.year, latest.value, latest.grade, True)
 
 
