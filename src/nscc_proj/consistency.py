@@ -120,6 +120,7 @@ def consistency_table(
         "observed_trend",
         "implied_change",
         "flag",
+        "trend_note",
     )
     rows = []
     for ratio in ratios:
@@ -131,6 +132,9 @@ def consistency_table(
         implied = [ratio.of(_target(top, m), _target(bottom, m)) for m in milestones]
         latest_year, latest, grade = _latest(ratio, observed, catalog)
         trend = _rate(base, latest, (latest_year or 0) - base_year)
+        note = None
+        if observed is not None and latest_year:
+            trend, note = _chained_trend(ratio, observed, catalog, base_year, latest_year, trend)
         upcoming = [
             (m, v)
             for m, v in zip(milestones, implied, strict=True)
@@ -157,9 +161,86 @@ def consistency_table(
                 plain(trend),
                 plain(change),
                 flag,
+                note,
             )
         )
     return Table(columns, tuple(rows))
+
+
+def _chained_trend(
+    ratio: Ratio, observed: Observations, catalog: Catalog, start: int, end: int, trend: float
+) -> tuple[float, str | None]:
+    """The ratio's trend with no rate computed across a statistical break.
+
+    A term with a level revision (``break``) in ``start < year <= end`` is
+    chained instead: its change up to the year before the break, times the
+    growth observed in the break year (nominal where stated, else real), times
+    its change after. Where the year before the break was not observed the
+    trend cannot be chained and is left empty.
+    """
+    factors: list[float | None] = []
+    notes: list[str] = []
+    for key in (ratio.numerator, ratio.denominator):
+        breaks = [year for year in observed.breaks(key) if start < year <= end]
+        if not breaks:
+            factors.append(None)
+            continue
+        factor, note = _chained_factor(observed, catalog, key, start, end, breaks)
+        if factor is None:
+            return math.nan, note
+        factors.append(factor)
+        notes.append(note)
+    if not notes:
+        return trend, None
+    top, bottom = (
+        f if f is not None else _plain_factor(observed, catalog, k, start, end)
+        for f, k in zip(factors, (ratio.numerator, ratio.denominator), strict=True)
+    )
+    combined = top / bottom if ratio.operator == "/" else top * bottom
+    return float(combined ** (1 / (end - start)) - 1), "; ".join(n for n in notes if n)
+
+
+def _level(observed: Observations, catalog: Catalog, key: str, year: int) -> float | None:
+    """A stated level: observed, or the table's base value in its base year."""
+    record = observed.at(key, year)
+    if record is not None:
+        return record.value
+    base = _base(catalog, key, year)
+    return None if math.isnan(base) else base
+
+
+def _plain_factor(
+    observed: Observations, catalog: Catalog, key: str, start: int, end: int
+) -> float:
+    """A term's change from ``start`` to ``end``, from its levels."""
+    first, last = _level(observed, catalog, key, start), _level(observed, catalog, key, end)
+    return math.nan if first is None or last is None else last / first
+
+
+def _chained_factor(
+    observed: Observations, catalog: Catalog, key: str, start: int, end: int, breaks: list[int]
+) -> tuple[float | None, str]:
+    factor, parts = 1.0, []
+    start_level = _level(observed, catalog, key, start)
+    for cut in breaks:
+        before = _level(observed, catalog, key, cut - 1)
+        after = _level(observed, catalog, key, cut)
+        growth = next(
+            (r for r in observed.growth_of(key, "growth_nominal") if r.year == cut), None
+        ) or next((r for r in observed.growth_of(key, "growth_real") if r.year == cut), None)
+        if start_level is None or before is None or after is None or growth is None:
+            return None, f"{key}: cannot chain across its {cut} revision (no level or growth)"
+        factor *= before / start_level * (1 + growth.value / 100.0)
+        kind = "real" if growth.measure == "growth_real" else "nominal"
+        parts.append(
+            f"{key} chained across its {cut} level revision with {growth.value:g} % "
+            f"{kind} growth ({growth.grade})"
+        )
+        start_level = after
+    last = _level(observed, catalog, key, end)
+    if last is None or start_level is None:
+        return None, f"{key}: no level in {end}"
+    return factor * last / start_level, "; ".join(parts)
 
 
 def _base(catalog: Catalog, key: str, year: int) -> float:

@@ -149,7 +149,7 @@ class Projection:
         observed = (
             np.zeros(self.paths.shape[1:], dtype=bool)
             if self.observed is None
-            else ~np.isnan(self.observed.array(self.catalog))
+            else ~np.isnan(self.observed.stated(self.catalog))
         )
         rows = []
         for s, scenario in enumerate(self.scenario_names):
