@@ -190,7 +190,7 @@ def load_observed(
     for line, row in rows:
         if None in row:
             raise InputError("more cells than header columns", source=source, line=line)
-        record = _parse(row, line, source, catalog)
+        record = parse_row(row, line, source, catalog)
         if (record.key, record.year, record.measure) in seen:
             first_line = seen[record.key, record.year, record.measure]
             what = "" if record.measure == "level" else f" ({record.measure})"
@@ -206,7 +206,7 @@ def load_observed(
     return Observations(levels, source, tuple(r for r in records if r.measure != "level"))
 
 
-def _parse(row: dict[str, str | None], line: int, source: str, catalog: Catalog) -> Observation:
+def parse_row(row: dict[str, str | None], line: int, source: str, catalog: Catalog) -> Observation:
     def fail(field: str, message: str) -> InputError:
         return InputError(message, source=source, line=line, field=field)
 
