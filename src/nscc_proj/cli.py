@@ -435,4 +435,4 @@ def main() -> None:
 
 
 # Commands of the analysis and uncertainty layers register themselves on ``app``.
-from nscc_proj import cli_analysis, cli_report, cli_uncertainty  # noqa: E402, F401
+from nscc_proj import cli_analysis, cli_data, cli_report, cli_uncertainty  # noqa: E402, F401
