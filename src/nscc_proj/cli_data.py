@@ -85,3 +85,69 @@ def import_(
     write_atomic(out, observed_csv(imported.observations, catalog))
     count = len(imported.observations.records) + len(imported.observations.growth)
     typer.echo(f"Wrote {count} observed values to {out}", err=True)
+
+
+@app.command()
+@reports_errors
+def calibrate(
+    scenario: Annotated[
+        str,
+        typer.Option("--scenario", "-s", metavar="NAME|PATH", help="The scenario to calibrate."),
+    ] = "base",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the calibrated scenario here [default: stdout]."
+        ),
+    ] = None,
+    stock: Annotated[
+        list[str],
+        typer.Option(
+            "--stock",
+            metavar="KEY",
+            help="A slow stock (years of schooling, physicians per 1,000): the stock prior "
+            "instead of its data. Repeat for several.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default from here
+    data: DataOption = None,
+    observed: ObservedOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Estimate volatilities and correlations from the observed values (a scenario to extend).
+
+    Example: nscc calibrate -s base --stock education_years -o scenarios/base-calibrated.yaml
+    """
+    import sys
+
+    from nscc_proj.calibration import calibrate as run_calibration
+    from nscc_proj.calibration import calibration_yaml
+    from nscc_proj.catalog import INDICATOR_HINT, unknown_name_message
+    from nscc_proj.errors import InputError
+    from nscc_proj.export import write_atomic
+    from nscc_proj.projection import resolve_as_of
+    from nscc_proj.rates import compile_scenarios
+    from nscc_proj.scenario import load_scenario
+
+    catalog, observations = load_inputs(data, observed, False)
+    if observations is None:
+        raise InputError("calibration needs observed values: give --observed FILE")
+    for key in stock:
+        if key not in catalog.index:
+            raise InputError(
+                unknown_name_message("indicator", key, catalog.series_keys, INDICATOR_HINT),
+                field="--stock",
+            )
+    loaded = load_scenario(scenario)
+    year = resolve_as_of(catalog, as_of)
+    result = run_calibration(
+        catalog,
+        compile_scenarios(catalog, [loaded]),
+        observations.until(year),
+        stocks=stock,
+    )
+    text = calibration_yaml(result, loaded.name, observations.source)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text)
+        typer.echo(f"Wrote {out}: nscc simulate -s {out}", err=True)
