@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from cli_helpers import assert_input_error, run
 from cli_helpers import csv_rows as rows
-from cli_helpers import run
 from nscc_proj.sensitivity import TORNADO_COLUMNS
 from nscc_proj.simulation import BAND_COLUMNS, SIMULATION_COLUMNS
 
@@ -63,10 +64,10 @@ def test_simulate_table(workdir):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--paths", "0"), "--paths must be at least 1"),
-        (("--seed", "-3"), "--seed must be zero or more"),
+        (("--paths", "0"), "--paths must be 1 to 1,000,000,000 paths, got 0"),
+        (("--seed", "-3"), "--seed must be 0 to"),
         (("--scheduler", "tcp://127.0.0.1:1"), "--scheduler needs --engine dask"),
-        (("--workers", "0"), "--workers must be at least 1"),
+        (("--workers", "0"), "--workers must be 1 to 256, got 0"),
         (
             ("--engine", "dask", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"),
             "a --scheduler's cluster has its own",
@@ -194,3 +195,36 @@ def test_sensitivity_of_several_targets(workdir):
     assert view.exit_code == 0, view.stderr
     for heading in ("gdp 2035", "budget_revenue 2035", "population 2035"):
         assert f"One at a time: {heading}" in view.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--paths", "-5", "--sobol", "0"), "--paths must be 0 (off) or 100 to 10,000,000 paths"),
+        (("--delta", "5"), "--delta must be 0.0001 to 0.2 a year, got 5"),
+        (("--delta", "1"), "--delta must be 0.0001 to 0.2 a year, got 1"),
+        (("--sobol", "10"), "--sobol must be 0 (off) or 64 to 65,536 base samples, got 10"),
+        (("--sobol", "100"), "--sobol must be a power of two"),
+    ],
+)
+def test_sensitivity_bad_options(workdir: Path, args: tuple[str, ...], message: str) -> None:
+    assert_input_error(run("sensitivity", "--target", "gdp:2035", *args), message)
+
+
+def test_report_bad_simulate(workdir: Path) -> None:
+    assert_input_error(
+        run("report", "--simulate", "-1", "--out", "r"), "--simulate must be 0 (off) or 1 to"
+    )
+    assert not (workdir / "r").exists()
+
+
+def test_user_text_is_not_rich_markup(
+    workdir: Path, write_file: Callable[[str, str], Path]
+) -> None:
+    write_file("x.yaml", 'name: "[/x][red]y[link=http://e]z"\ngrowth: {gdp: 0.05}\n')
+    result = run("project", "-s", "x.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert "[/x][red]y[link=http://e]z" in result.stdout
+    write_file("y.yaml", 'name: "two words"\n')
+    assert_input_error(run("project", "-s", "y.yaml"), "a name is one word")
+    assert all(line == line.rstrip() for line in result.stdout.splitlines())

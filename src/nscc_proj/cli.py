@@ -72,7 +72,7 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table, csv or json [default: the --output suffix, else table (csv for --paths)].",
+        help="table, csv or json [default: the --output suffix, else table].",
     ),
 ]
 OutputOption = Annotated[
@@ -170,7 +170,7 @@ def load_table(data: Path | None) -> Catalog:
 
 
 def load_inputs(
-    data: Path | None, observed: Path | None, no_observed: bool
+    data: Path | None, observed: Path | None, no_observed: bool, *, note: bool = True
 ) -> tuple[Catalog, Observations | None]:
     """The catalog, and the observed values: --observed FILE, else observed.csv beside the table."""
     from nscc_proj.errors import InputError
@@ -183,11 +183,41 @@ def load_inputs(
         return catalog, None
     path = observed or companion_observed_path(catalog)
     if path is None:
+        if data is not None and note:
+            typer.echo(
+                f"Note: no observed.csv beside {data}: running without observations "
+                "(give --observed FILE, or --no-observed to silence this)",
+                err=True,
+            )
         return catalog, None
     shipped = observed is None and data is None
     return catalog, load_observed(
         path, catalog, display="observed.csv (shipped)" if shipped else None
     )
+
+
+def check_range(
+    option: str, value: float, low: float, high: float, unit: str = "", *, zero: bool = False
+) -> None:
+    """One line naming the option, its unit and range when ``value`` lies outside it.
+
+    ``zero`` allows 0 as well (an option where 0 switches the step off).
+    """
+    from nscc_proj.errors import InputError
+
+    if zero and value == 0:
+        return
+    if not low <= value <= high:
+        off = "0 (off) or " if zero else ""
+        unit = f" {unit}" if unit else ""
+        raise InputError(
+            f"{option} must be {off}{_number(low)} to {_number(high)}{unit}, got {_number(value)}"
+        )
+
+
+def _number(value: float) -> str:
+    """1000000 -> '1,000,000'; 0.0001 -> '0.0001' (never 1e+06 in a message)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
 
 
 def emit(table: Table, fmt: Format, output: Path | None) -> None:
@@ -216,15 +246,27 @@ def present(
 
     if fmt is Format.TABLE and view is not None:
         terminal = console()
-        terminal.print(view(terminal.width))
+        show(view(terminal.width), terminal)
         return
     emit(table, Format.CSV if fmt is Format.TABLE else fmt, output)
+
+
+def show(renderable: RenderableType, terminal: Console | None = None) -> None:
+    """Print to the terminal; piped, without rich's padding (no trailing spaces)."""
+    terminal = terminal or console()
+    if terminal.is_terminal:
+        terminal.print(renderable)
+        return
+    with terminal.capture() as captured:
+        terminal.print(renderable)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
 def console() -> Console:
     from rich.console import Console
 
-    return Console()
+    # User text (names, keys, scenario names) is data: never read as rich markup.
+    return Console(markup=False)
 
 
 def resolve_format(fmt: OutputFormat | None, output: Path | None) -> Format:
@@ -240,7 +282,10 @@ def project(
     fmt: FormatOption = None,
     output: OutputOption = None,
     paths: Annotated[
-        bool, typer.Option("--paths", help="Output the yearly paths instead of the assessment.")
+        bool,
+        typer.Option(
+            "--paths", help="Output the yearly paths instead of the assessment (as CSV by default)."
+        ),
     ] = False,
     lang: LangOption = Language.EN,
     data: DataOption = None,
@@ -314,7 +359,7 @@ def required(
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
 ) -> None:
-    """Show what each target needs a year, from the latest observation or from the base year.
+    """Show what each target needs a year, from the latest observation or the base.
 
     Example: nscc required --from latest --format csv
     """
@@ -327,7 +372,10 @@ def required(
     from nscc_proj.scenario import load_scenario
 
     out_format = resolve_format(fmt, output)
-    catalog, observations = load_inputs(data, observed, no_observed)
+    # Asking for --from latest without observations is an error, not a note.
+    catalog, observations = load_inputs(
+        data, observed, no_observed, note=origin is not Origin.LATEST
+    )
     if origin is Origin.LATEST and observations is None:
         raise InputError("--from latest needs observed values: give --observed FILE")
     year = resolve_as_of(catalog, as_of)
@@ -364,7 +412,7 @@ def check(
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
 ) -> None:
-    """Fail (exit 1) when any target's met/missed status differs from an expectations file.
+    """Fail (exit 1) when a target's met/missed differs from an expectations file.
 
     Without --scenario, the scenarios named in the expectations file are run.
 

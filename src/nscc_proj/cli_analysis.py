@@ -119,7 +119,8 @@ def solve(
 @reports_errors
 def validate(
     files: Annotated[
-        list[Path], typer.Argument(help="Scenario files to check.", show_default=False)
+        list[Path],
+        typer.Argument(help="Scenario files to check.", show_default=False, metavar="FILE"),
     ],
     data: DataOption = None,
     observed: ObservedOption = None,

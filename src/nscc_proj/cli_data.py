@@ -113,7 +113,9 @@ def calibrate(
     observed: ObservedOption = None,
     as_of: AsOfOption = None,
 ) -> None:
-    """Estimate volatilities and correlations from the observed values (a scenario to extend).
+    """Estimate volatilities and correlations from the observed values.
+
+    Writes a scenario that extends the one calibrated with an uncertainty block.
 
     Example: nscc calibrate -s base --stock education_years -o scenarios/base-calibrated.yaml
     """

@@ -20,6 +20,7 @@ from nscc_proj.cli import (
     ObservedOption,
     ScenarioOption,
     app,
+    check_range,
     load_inputs,
     reports_errors,
 )
@@ -39,7 +40,11 @@ def report(
         Language, typer.Option("--lang", help="Language of the report, its charts included.")
     ] = Language.EN,
     simulate: Annotated[
-        int, typer.Option("--simulate", help="Also simulate N paths: fan bands and probabilities.")
+        int,
+        typer.Option(
+            "--simulate",
+            help="Also simulate N paths (1 to 10,000,000): fan bands and probabilities.",
+        ),
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 42,
     data: DataOption = None,
@@ -58,6 +63,8 @@ def report(
     from nscc_proj.report import build_report, check_folder, write_report
     from nscc_proj.scenario import load_scenario
 
+    check_range("--simulate", simulate, 1, 10_000_000, "paths", zero=True)
+    check_range("--seed", seed, 0, 2**63 - 1)
     started = time.perf_counter()
     check_folder(out)
     catalog, observations = load_inputs(data, observed, no_observed)

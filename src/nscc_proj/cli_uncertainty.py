@@ -25,13 +25,17 @@ from nscc_proj.cli import (
     OutputOption,
     ScenarioOption,
     app,
-    console,
+    check_range,
     emit,
     load_inputs,
     present,
     reports_errors,
     resolve_format,
+    show,
 )
+
+# Beyond this a run takes days: a larger question wants --engine dask and several runs.
+MAX_PATHS = 1_000_000_000
 
 SeedOption = Annotated[
     int, typer.Option("--seed", help="Seed of the random streams (same seed, same numbers).")
@@ -85,7 +89,9 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 @reports_errors
 def simulate(
     scenario: ScenarioOption = ["base"],  # noqa: B006 - typer reads the default from here
-    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per scenario.")] = 10_000,
+    paths: Annotated[
+        int, typer.Option("--paths", help="Monte Carlo paths per scenario, 1 to 1,000,000,000.")
+    ] = 10_000,
     seed: SeedOption = 42,
     bands: Annotated[
         bool, typer.Option("--bands", help="Output per-year percentile bands (fan charts).")
@@ -125,6 +131,10 @@ def simulate(
     from nscc_proj.scenario import load_scenario
     from nscc_proj.simulation import simulate as run_simulation
 
+    check_range("--paths", paths, 1, MAX_PATHS, "paths")
+    check_range("--seed", seed, 0, 2**63 - 1)
+    if workers is not None:
+        check_range("--workers", workers, 1, 256)
     out_format = resolve_format(fmt, output)
     if engine is Engine.NUMPY and scheduler is not None:
         raise InputError("--scheduler needs --engine dask")
@@ -179,14 +189,27 @@ def sensitivity(
     ] = "base",
     delta: Annotated[
         float,
-        typer.Option("--delta", help="One-at-a-time step, a fraction (0.01 = 1 point a year)."),
+        typer.Option(
+            "--delta",
+            help="One-at-a-time step, a fraction of growth a year (0.01 = ±1 point; ±1 unit a "
+            "year for series moved by change), from 0.0001 to 0.2.",
+        ),
     ] = 0.01,
     paths: Annotated[
         int,
-        typer.Option("--paths", help="Also re-simulate P(met) for the top assumptions (0: no)."),
+        typer.Option(
+            "--paths",
+            help="Also re-simulate P(met) for the top assumptions: 100 to 10,000,000 paths "
+            "(0: no).",
+        ),
     ] = 0,
     sobol: Annotated[
-        int, typer.Option("--sobol", help="Sobol base sample size (0: skip the global analysis).")
+        int,
+        typer.Option(
+            "--sobol",
+            help="Sobol base sample size, a power of two from 64 to 65,536 (0: skip the global "
+            "analysis).",
+        ),
     ] = 1024,
     table_choice: Annotated[
         SensitivityTable,
@@ -206,6 +229,7 @@ def sensitivity(
 
     Example: nscc sensitivity --scenario base --target gdp:2035 --target budget_revenue:2035
     """
+    from nscc_proj.errors import InputError
     from nscc_proj.export import Format
     from nscc_proj.render_uncertainty import sensitivity_view
     from nscc_proj.scenario import load_scenario
@@ -214,6 +238,12 @@ def sensitivity(
     from nscc_proj.solve import parse_target
     from nscc_proj.table import Table
 
+    check_range("--delta", delta, 0.0001, 0.2, "a year")
+    check_range("--paths", paths, 100, 10_000_000, "paths", zero=True)
+    check_range("--sobol", sobol, 64, 65_536, "base samples", zero=True)
+    if sobol & (sobol - 1):
+        raise InputError(f"--sobol must be a power of two (64, 128, ... 65,536), got {sobol}")
+    check_range("--seed", seed, 0, 2**63 - 1)
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
     loaded = load_scenario(scenario)
@@ -237,4 +267,4 @@ def sensitivity(
         if sobol
         else None
     )
-    console().print(sensitivity_view(spread, found, [one.label for one in chosen]))
+    show(sensitivity_view(spread, found, [one.label for one in chosen]))

@@ -121,6 +121,9 @@ def _compile_one(
 def _series_index(catalog: Catalog, scenario: Scenario, location: Location, key: str) -> int:
     if key not in catalog.index:
         message = unknown_name_message("indicator", key, catalog.series_keys, INDICATOR_HINT)
+        if not catalog.context and catalog.folder is not None:
+            # The usual cause: a table copied without the context.csv of its context series.
+            message += f"; no context.csv beside {catalog.source}, where context series live"
         raise scenario.error(location, message)
     return catalog.index[key]
 

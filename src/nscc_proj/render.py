@@ -407,7 +407,7 @@ def _minimum_width(view: RichTable) -> int:
     """Width the table needs with its indicator column folded to 13 cells."""
     indicator = view.columns[0]
     widest, indicator.max_width = indicator.max_width, 13
-    console = Console(width=10_000)
+    console = Console(width=10_000, markup=False)
     try:
         return Measurement.get(console, console.options, view).maximum
     finally:

@@ -296,6 +296,8 @@ def validation_error(
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
         message = "unknown key (check its spelling)"
+    elif error["type"] == "string_pattern_mismatch" and location[-1:] == ["name"]:
+        message = f"a name is one word, without spaces or commas, got {error['input']!r}"
     elif error["type"].startswith("value_error"):
         message = message.removeprefix("Value error, ")
     elif "input" in error and error["type"] != "missing":
