@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import matplotlib
 import numpy as np
 
 from nscc_proj.assess import OUTCOMES
@@ -154,7 +155,9 @@ def _encode(figure: Figure, name: str, title: str, key: str | None = None) -> Ch
     # The layout is settled by the first drawing; solving it again for the SVG costs as
     # much as the drawing itself and would place nothing differently.
     figure.set_layout_engine("none")
-    figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    # Element ids come from a salt, random unless fixed: fixed, so reruns are byte-identical.
+    with matplotlib.rc_context({"svg.hashsalt": f"nscc-{name}"}):
+        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     width, height = (round(size * DPI) for size in figure.get_size_inches())
     return Chart(name, title, png.getvalue(), svg.getvalue(), width, height, key)
 
