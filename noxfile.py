@@ -27,9 +27,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON[0])
 def typecheck(session: nox.Session) -> None:
-    """Type-check the package with mypy (strict)."""
+    """Type-check the package with mypy (strict) and check its layers with import-linter."""
     session.install("-e", ".[dev]")
     session.run("mypy", *session.posargs)
+    session.run("lint-imports")
 
 
 @nox.session(python=PYTHON[0], default=False)

@@ -30,10 +30,10 @@ import time
 
 import numpy as np
 
-from nscc_proj import montecarlo
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.engine import Link, Mode
-from nscc_proj.scenario import load_scenario
+from nscc_proj.analysis import montecarlo
+from nscc_proj.core.engine import Link, Mode
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.scenario import load_scenario
 
 
 def best_of(repeats: int, action: object) -> float:
@@ -110,9 +110,9 @@ def loop_paths(setup: montecarlo.Setup, z: np.ndarray) -> np.ndarray:
 
 def loop_throughput(setup: montecarlo.Setup, paths: int) -> tuple[float, bool]:
     """Loop timing, and whether it reproduces the engine on the same draws."""
-    from nscc_proj.assess import met_at_milestones
-    from nscc_proj.engine import increments
-    from nscc_proj.uncertainty import shocked_increments
+    from nscc_proj.analysis.uncertainty import shocked_increments
+    from nscc_proj.core.assess import met_at_milestones
+    from nscc_proj.core.engine import increments
 
     rng = np.random.default_rng(3)
     z = rng.standard_normal((paths, setup.arrays.growth.shape[1], setup.arrays.growth.shape[2]))
@@ -153,7 +153,7 @@ def peak_kib():
 def peak_memory(paths: int) -> float:
     """Peak RSS (MiB) of one `nscc simulate` run, in a fresh process."""
     code = (
-        "import os, sys; from nscc_proj.cli import app\n"
+        "import os, sys; from nscc_proj.cli.common import app\n"
         + PEAK_RSS
         + f"sys.argv = ['nscc', 'simulate', '--paths', '{paths}', '-f', 'csv', '-o', os.devnull]\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"

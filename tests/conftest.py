@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from nscc_proj.catalog import Catalog
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.scenario import Scenario, load_scenario
+from nscc_proj.inputs.catalog import Catalog
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.scenario import Scenario, load_scenario
 
 # No wall-clock limits in tests: Hypothesis's default deadline (200 ms an example) fails
 # property tests on a busy machine. Timings live in benchmarks/.
@@ -35,8 +35,8 @@ FROZEN_TABLE = FROZEN_DATA / "indicators_2020.csv"
 FROZEN_SCENARIOS = FROZEN_DATA / "scenarios"
 # Where nscc looks for its shipped data and scenarios: the fixtures point these at the copies.
 _SHIPPED_LOCATIONS = {
-    "nscc_proj.catalog_io.shipped_data_dir": FROZEN_DATA,
-    "nscc_proj.scenario.shipped_scenario_dir": FROZEN_SCENARIOS,
+    "nscc_proj.inputs.catalog_io.shipped_data_dir": FROZEN_DATA,
+    "nscc_proj.inputs.scenario.shipped_scenario_dir": FROZEN_SCENARIOS,
 }
 
 TINY_TABLE = """\
@@ -61,7 +61,7 @@ def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _frozen_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default as-of year follows the calendar: every test stands in late 2026."""
-    monkeypatch.setattr("nscc_proj.standing.current_year", lambda: 2026)
+    monkeypatch.setattr("nscc_proj.analysis.standing.current_year", lambda: 2026)
 
 
 def use_frozen_data(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nscc_proj.assess import OUTCOMES, required_rate
-from nscc_proj.projection import project
-from nscc_proj.requirements import required_growth
-from nscc_proj.scenario import Scenario
+from nscc_proj.analysis.projection import project
+from nscc_proj.analysis.requirements import required_growth
+from nscc_proj.core.assess import OUTCOMES, required_rate
+from nscc_proj.inputs.scenario import Scenario
 from strategies import rates
 
 
@@ -195,7 +195,7 @@ def test_missing_base_values_are_not_assessable(catalog):
 
 def test_every_shipped_scenario_assesses_all_31_indicators(shipped_catalog):
     """A smoke test of the shipped table and scenarios: shapes, not values."""
-    from nscc_proj.scenario import load_scenario
+    from nscc_proj.inputs.scenario import load_scenario
 
     result = project(shipped_catalog, [load_scenario(name) for name in ("base", "high", "low")])
     table = result.assessment_table

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import assert_input_error, csv_rows, find_row, run
-from nscc_proj.calibration import PRIOR_WEIGHT, PRIORS, _group_rho, calibrate
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.observed import load_observed
-from nscc_proj.rates import compile_scenarios
-from nscc_proj.scenario import load_scenario
+from nscc_proj.analysis.calibration import PRIOR_WEIGHT, PRIORS, _group_rho, calibrate
+from nscc_proj.analysis.rates import compile_scenarios
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.observed import load_observed
+from nscc_proj.inputs.scenario import load_scenario
 
 DATA = Path(__file__).parent / "data"
 REL = 1e-12

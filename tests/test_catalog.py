@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from conftest import TINY_TABLE
-from nscc_proj.catalog import Kind
-from nscc_proj.catalog_io import load_catalog
 from nscc_proj.errors import InputError
+from nscc_proj.inputs.catalog import Kind
+from nscc_proj.inputs.catalog_io import load_catalog
 
 HEADER = TINY_TABLE.splitlines()[0]
 

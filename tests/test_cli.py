@@ -25,10 +25,10 @@ import typer.main
 import nscc_proj
 from cli_helpers import assert_input_error, csv_header, csv_rows, find_row, run
 from conftest import FROZEN_SCENARIOS
-from nscc_proj.catalog import Catalog
+from nscc_proj.analysis.projection import ASSESSMENT_COLUMNS, PATH_COLUMNS
+from nscc_proj.analysis.requirements import REQUIRED_COLUMNS
 from nscc_proj.cli import app
-from nscc_proj.projection import ASSESSMENT_COLUMNS, PATH_COLUMNS
-from nscc_proj.requirements import REQUIRED_COLUMNS
+from nscc_proj.inputs.catalog import Catalog
 
 WriteFile = Callable[[str, str], Path]
 
@@ -969,13 +969,13 @@ def test_unknown_language_is_a_usage_error(workdir: Path) -> None:
 
 @pytest.fixture
 def broken_assessment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """cli.py imports ``project`` from nscc_proj.projection at call time, and projection.project
-    calls its module-level ``assess``: patching that name breaks every projection."""
+    """The CLI imports ``project`` from nscc_proj.analysis.projection at call time, and
+    projection.project calls its module-level ``assess``: patching it breaks every projection."""
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("nscc_proj.projection.assess", boom)
+    monkeypatch.setattr("nscc_proj.analysis.projection.assess", boom)
 
 
 @pytest.mark.usefixtures("broken_assessment")

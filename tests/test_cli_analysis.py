@@ -19,7 +19,7 @@ import yaml
 import nscc_proj
 from cli_helpers import assert_input_error, csv_rows, find_row, run
 from conftest import FROZEN_DATA, FROZEN_SCENARIOS
-from nscc_proj.requirements import LATEST_COLUMNS
+from nscc_proj.analysis.requirements import LATEST_COLUMNS
 
 WriteFile = Callable[[str, str], Path]
 

@@ -11,8 +11,8 @@ import pytest
 
 from cli_helpers import assert_input_error, run
 from cli_helpers import csv_rows as rows
-from nscc_proj.sensitivity import TORNADO_COLUMNS
-from nscc_proj.simulation import BAND_COLUMNS, SIMULATION_COLUMNS
+from nscc_proj.analysis.sensitivity import TORNADO_COLUMNS
+from nscc_proj.analysis.simulation import BAND_COLUMNS, SIMULATION_COLUMNS
 
 
 def test_simulate_csv_schema_and_numbers(workdir):

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from cli_helpers import assert_input_error, run
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.data_exchange import SHEET, import_rows, observed_csv, template_workbook
-from nscc_proj.observed import Observation, Observations, load_observed
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.data_exchange import SHEET, import_rows, observed_csv, template_workbook
+from nscc_proj.inputs.observed import Observation, Observations, load_observed
 
 DATA = Path(__file__).parent / "data"
 

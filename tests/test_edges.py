@@ -18,18 +18,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import assert_input_error, run
-from nscc_proj import probability
-from nscc_proj.csv_source import MAX_TABLE_BYTES, read_csv, read_input_bytes
-from nscc_proj.errors import InputError
-from nscc_proj.expectations import (
+from nscc_proj.analysis import probability
+from nscc_proj.analysis.expectations import (
     MAX_EXPECTATIONS_BYTES,
     FeasibilityMap,
     expectations_text,
     read_expectations,
 )
-from nscc_proj.scenario import scenario_from_dict
-from nscc_proj.simulation import simulate
-from nscc_proj.yaml_source import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_yaml
+from nscc_proj.analysis.simulation import simulate
+from nscc_proj.errors import InputError
+from nscc_proj.inputs.csv_source import MAX_TABLE_BYTES, read_csv, read_input_bytes
+from nscc_proj.inputs.scenario import scenario_from_dict
+from nscc_proj.inputs.yaml_source import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_yaml
 
 WriteFile = Callable[[str, str], Path]
 

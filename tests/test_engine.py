@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nscc_proj.assess import required_rate, within_target
-from nscc_proj.engine import Link, Links, Mode, anchor, bound_year_by_year, project_paths
+from nscc_proj.core.assess import required_rate, within_target
+from nscc_proj.core.engine import Link, Links, Mode, anchor, bound_year_by_year, project_paths
 from strategies import positive_levels, rates, shares
 
 INF = np.inf

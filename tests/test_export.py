@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from cli_helpers import REL, assert_same_csv, assert_same_rows, run
 from conftest import FROZEN_TABLE
+from nscc_proj.analysis.requirements import REQUIRED_COLUMNS
 from nscc_proj.errors import InputError
-from nscc_proj.export import (
+from nscc_proj.present.export import (
     Format,
     format_for_output,
     neutralise_formula,
@@ -27,7 +28,6 @@ from nscc_proj.export import (
     table_to_json,
     write_atomic,
 )
-from nscc_proj.requirements import REQUIRED_COLUMNS
 from nscc_proj.table import Cell, Table
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nscc_proj import montecarlo, probability
+from nscc_proj.analysis import montecarlo, probability
+from nscc_proj.analysis.rates import compile_scenarios
+from nscc_proj.analysis.simulation import simulate
+from nscc_proj.analysis.uncertainty import compile_volatility
 from nscc_proj.errors import InputError
-from nscc_proj.rates import compile_scenarios
-from nscc_proj.scenario import scenario_from_dict
-from nscc_proj.simulation import simulate
-from nscc_proj.uncertainty import compile_volatility
+from nscc_proj.inputs.scenario import scenario_from_dict
 
 PATHS = 4096
 
@@ -148,8 +148,8 @@ def test_unshocked_variants_are_the_deterministic_projection(catalog, observed):
     # The Monte Carlo path (increments, one scenario shared by all variants) and the
     # deterministic engine agree on every (frozen) shipped scenario: links, shocks and anchors.
     from conftest import frozen_scenario
-    from nscc_proj.engine import increments
-    from nscc_proj.observed import companion_observed_path, load_observed
+    from nscc_proj.core.engine import increments
+    from nscc_proj.inputs.observed import companion_observed_path, load_observed
 
     observations = None
     if observed:
@@ -185,7 +185,7 @@ def test_linked_indicators_inherit_their_drivers_shocks(catalog):
 
 
 def test_observed_years_carry_no_uncertainty(catalog):
-    from nscc_proj.observed import Observation, Observations
+    from nscc_proj.inputs.observed import Observation, Observations
 
     observed = Observations((Observation("gdp", 2024, 9027.1, "s", "C", ""),), "t")
     scenario = scenario_from_dict({"name": "s", "growth": {"gdp": 0.05}})

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from cli_helpers import assert_input_error, csv_rows, find_row, run
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.observed import load_observed, pinned_levels
-from nscc_proj.projection import project
-from nscc_proj.scenario import load_scenario
+from nscc_proj.analysis.projection import project
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.observed import load_observed, pinned_levels
+from nscc_proj.inputs.scenario import load_scenario
 
 DATA = Path(__file__).parent / "data"
 HEADER = "indicator_key,year,measure,value,source,grade,vintage,break,note\n"

@@ -18,11 +18,11 @@ from typer.testing import Result
 import nscc_proj
 from cli_helpers import csv_rows, run
 from conftest import FROZEN_DATA, FROZEN_SCENARIOS
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.scenario import resolve_scenario_path, shipped_scenario_dir
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.scenario import resolve_scenario_path, shipped_scenario_dir
 
 
-@pytest.mark.parametrize("module", ["nscc_proj", "nscc_proj.engine", "nscc_proj.assess"])
+@pytest.mark.parametrize("module", ["nscc_proj", "nscc_proj.core.engine", "nscc_proj.core.assess"])
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nscc_proj.engine import Link, Mode
+from nscc_proj.analysis.rates import compile_scenarios
+from nscc_proj.core.engine import Link, Mode
 from nscc_proj.errors import InputError
-from nscc_proj.rates import compile_scenarios
-from nscc_proj.scenario import load_scenario, scenario_from_dict
+from nscc_proj.inputs.scenario import load_scenario, scenario_from_dict
 
 YEARS = 15  # steps 2021..2035
 

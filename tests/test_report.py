@@ -23,26 +23,27 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
-import nscc_proj.cli_report  # noqa: F401 - registers `nscc report` on the app
+import nscc_proj.cli.report  # noqa: F401 - registers `nscc report` on the app
 from conftest import FROZEN_DATA, FROZEN_TABLE, frozen_data, frozen_scenario
-from nscc_proj.catalog import Catalog
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.charts import (
+from nscc_proj.analysis.projection import Projection, project
+from nscc_proj.analysis.requirements import required_growth
+from nscc_proj.cli import app
+from nscc_proj.cli.common import load_inputs
+from nscc_proj.inputs.catalog import Catalog
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.scenario import Scenario, scenario_from_dict
+from nscc_proj.present.charts import (
     INDICATOR_SIZE,
     OVERVIEW_WIDTH,
     bands_from_table,
     overview_height,
     render_charts,
 )
-from nscc_proj.cli import app, load_inputs
-from nscc_proj.export import table_to_csv, write_atomic
-from nscc_proj.fonts import MISSING_FONT_WARNING, cjk_font, strip_cjk
-from nscc_proj.projection import Projection, project
-from nscc_proj.report import build_report, write_report
-from nscc_proj.requirements import required_growth
-from nscc_proj.scenario import Scenario, scenario_from_dict
+from nscc_proj.present.export import table_to_csv, write_atomic
+from nscc_proj.present.fonts import MISSING_FONT_WARNING, cjk_font, strip_cjk
+from nscc_proj.present.report import build_report, write_report
+from nscc_proj.present.workbook import header, sheets_for, workbook_bytes
 from nscc_proj.table import Table
-from nscc_proj.workbook import header, sheets_for, workbook_bytes
 
 SHEETS = [
     "Summary",
@@ -333,7 +334,7 @@ def test_strip_cjk_keeps_what_a_latin_font_can_draw() -> None:
 def test_without_a_cjk_font_the_report_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, tiny_table: Path, write_file: Callable[[str, str], Path]
 ) -> None:
-    monkeypatch.setattr("nscc_proj.charts.cjk_font", lambda: None)
+    monkeypatch.setattr("nscc_proj.present.charts.cjk_font", lambda: None)
     monkeypatch.chdir(tiny_table.parent)
     scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1, rd_growth: '10%'}\n")
     result = invoke("report", "--data", tiny_table, "-s", scenario, "--lang", "zh", "--out", "out")
@@ -503,7 +504,7 @@ def test_a_failed_run_writes_nothing(
     def broken(*args: object) -> bytes:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("nscc_proj.report.workbook_bytes", broken)
+    monkeypatch.setattr("nscc_proj.present.report.workbook_bytes", broken)
     scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1}\n")
     out = tiny_table.parent / "out"
     result = invoke("report", "--data", tiny_table, "-s", scenario, "--out", out)
@@ -526,7 +527,7 @@ def test_an_interrupted_write_leaves_no_temporary_file(
     def refuse(source: object, destination: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("nscc_proj.export.os.replace", refuse)
+    monkeypatch.setattr("nscc_proj.present.export.os.replace", refuse)
     with pytest.raises(Exception, match="No space left"):
         write_atomic(tmp_path / "chart.png", b"data")
     assert list(tmp_path.iterdir()) == []

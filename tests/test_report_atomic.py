@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import assert_input_error, run
-from nscc_proj import report as report_module
-from nscc_proj.report import markdown_text
+from nscc_proj.present import report as report_module
+from nscc_proj.present.report import markdown_text
 
 SCENARIO = """\
 name: tiny

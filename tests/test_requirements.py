@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nscc_proj.observed import Observation, Observations
-from nscc_proj.projection import project
-from nscc_proj.requirements import required_from_latest, yardstick_scenario
+from nscc_proj.analysis.projection import project
+from nscc_proj.analysis.requirements import required_from_latest, yardstick_scenario
+from nscc_proj.inputs.observed import Observation, Observations
 
 
 def observations(*rows):
@@ -76,7 +76,7 @@ def test_the_yardstick_meets_every_target(catalog, write_file, from_latest):
         if from_latest
         else None
     )
-    from nscc_proj.scenario import load_scenario
+    from nscc_proj.inputs.scenario import load_scenario
 
     path = write_file("required.yaml", yardstick_scenario(catalog, observed))
     result = project(catalog, [load_scenario(path)], observed)

@@ -7,11 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from nscc_proj.engine import Mode
+from nscc_proj.analysis.rates import compile_scenarios
+from nscc_proj.core.engine import Mode
 from nscc_proj.errors import InputError
-from nscc_proj.quantities import Period, parse_period, parse_rate
-from nscc_proj.rates import compile_scenarios
-from nscc_proj.scenario import (
+from nscc_proj.inputs.quantities import Period, parse_period, parse_rate
+from nscc_proj.inputs.scenario import (
     available_scenarios,
     load_scenario,
     resolve_scenario_path,

@@ -3,7 +3,7 @@
 ``sdg_build_reference`` is a line-by-line transcription of sdg-build's
 ``sdg/ProgressMeasure.py`` (pull request #318, commit 6d3d128), checked
 against the original on 80,000 random cases when it was written. nscc's
-implementation (``nscc_proj.sdg_progress``) is written separately; these tests
+implementation (``nscc_proj.analysis.sdg_progress``) is written separately; these tests
 hold the two together on every indicator of the frozen table and on random
 series.
 """
@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.observed import load_observed
-from nscc_proj.sdg_progress import sdg_progress_status
-from nscc_proj.standing import stand
+from nscc_proj.analysis.sdg_progress import sdg_progress_status
+from nscc_proj.analysis.standing import stand
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.observed import load_observed
 from sdg_build_reference import measure_progress, sdg_direction
 
 DATA = Path(__file__).parent / "data"

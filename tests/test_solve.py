@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from nscc_proj.analysis.projection import project
+from nscc_proj.analysis.solve import solve
 from nscc_proj.errors import InputError
-from nscc_proj.observed import Observation, Observations
-from nscc_proj.projection import project
-from nscc_proj.quantities import Period
-from nscc_proj.scenario import scenario_from_dict
-from nscc_proj.solve import solve
+from nscc_proj.inputs.observed import Observation, Observations
+from nscc_proj.inputs.quantities import Period
+from nscc_proj.inputs.scenario import scenario_from_dict
 
 
 def linked():

@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import assert_input_error, csv_rows, find_row, run
-from nscc_proj.assess import MET, OUTCOMES, Targets, assess, whole_number
-from nscc_proj.catalog_io import load_catalog
-from nscc_proj.observed import load_observed
-from nscc_proj.projection import project
-from nscc_proj.scenario import load_scenario
-from nscc_proj.standing import stand
+from nscc_proj.analysis.projection import project
+from nscc_proj.analysis.standing import stand
+from nscc_proj.core.assess import MET, OUTCOMES, Targets, assess, whole_number
+from nscc_proj.inputs.catalog_io import load_catalog
+from nscc_proj.inputs.observed import load_observed
+from nscc_proj.inputs.scenario import load_scenario
 
 TABLE = """\
 id,key,domain_zh,domain_en,name_zh,name_en,unit,kind,direction,base_year,base_value,target_2025,op_2025,target_2035,op_2035,tolerance,note

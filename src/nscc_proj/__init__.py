@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Catalog": "nscc_proj.catalog",
-    "Indicator": "nscc_proj.catalog",
-    "load_catalog": "nscc_proj.catalog_io",
+    "Catalog": "nscc_proj.inputs.catalog",
+    "Indicator": "nscc_proj.inputs.catalog",
+    "load_catalog": "nscc_proj.inputs.catalog_io",
     "InputError": "nscc_proj.errors",
     "NsccError": "nscc_proj.errors",
-    "Projection": "nscc_proj.projection",
-    "project": "nscc_proj.projection",
-    "required_growth": "nscc_proj.requirements",
-    "Scenario": "nscc_proj.scenario",
-    "load_scenario": "nscc_proj.scenario",
-    "resolve_scenario_path": "nscc_proj.scenario",
+    "Projection": "nscc_proj.analysis.projection",
+    "project": "nscc_proj.analysis.projection",
+    "required_growth": "nscc_proj.analysis.requirements",
+    "Scenario": "nscc_proj.inputs.scenario",
+    "load_scenario": "nscc_proj.inputs.scenario",
+    "resolve_scenario_path": "nscc_proj.inputs.scenario",
     "Table": "nscc_proj.table",
 }
 
@@ -51,12 +51,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from nscc_proj.catalog import Catalog, Indicator
-    from nscc_proj.catalog_io import load_catalog
+    from nscc_proj.analysis.projection import Projection, project
+    from nscc_proj.analysis.requirements import required_growth
     from nscc_proj.errors import InputError, NsccError
-    from nscc_proj.projection import Projection, project
-    from nscc_proj.requirements import required_growth
-    from nscc_proj.scenario import Scenario, load_scenario, resolve_scenario_path
+    from nscc_proj.inputs.catalog import Catalog, Indicator
+    from nscc_proj.inputs.catalog_io import load_catalog
+    from nscc_proj.inputs.scenario import Scenario, load_scenario, resolve_scenario_path
     from nscc_proj.table import Table
 
 

@@ -1,0 +1,1 @@
+"""The library: projections, readings from today, requirements, uncertainty, calibration."""

@@ -1,0 +1,222 @@
+"""A Monte Carlo run as results: probabilities, their standard errors, percentiles.
+
+Ties ``montecarlo`` (simulation by blocks) and ``probability`` (closed forms)
+together and lays the results out as tidy tables for the CLI and exports.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from nscc_proj.analysis import montecarlo, probability
+from nscc_proj.analysis.projection import Projection
+from nscc_proj.analysis.standing import EVIDENCE
+from nscc_proj.errors import InputError
+from nscc_proj.inputs.catalog import Catalog
+from nscc_proj.inputs.observed import Observations
+from nscc_proj.inputs.scenario import Scenario
+from nscc_proj.table import Table, plain_row
+
+SIMULATION_COLUMNS = (
+    "scenario",
+    "scope",  # target, domain or all
+    "domain",
+    "indicator_id",
+    "indicator_key",
+    "milestone",  # empty: every milestone at once
+    "as_of",
+    "evidence",  # observed: judged on the data; estimated: a nowcast; projected
+    "target_op",
+    "target_value",
+    "deterministic",
+    "probability",
+    "probability_se",
+    "probability_analytic",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+)
+BAND_COLUMNS = (
+    "scenario",
+    "indicator_id",
+    "indicator_key",
+    "year",
+    "deterministic",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+)
+MapBlocks = Callable[[montecarlo.Setup, int, list[list[tuple[int, int]]]], montecarlo.Tally]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    setup: montecarlo.Setup
+    deterministic: Projection
+    tally: montecarlo.Tally
+    paths: int
+    seed: int
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.setup.catalog
+
+    @cached_property
+    def probability(self) -> np.ndarray:
+        """(S, I, M) share of paths meeting each target (NaN where never assessable)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                self.tally.assessable > 0, self.tally.met / self.tally.assessable, np.nan
+            )
+
+    @cached_property
+    def standard_error(self) -> np.ndarray:
+        p = self.probability
+        error: np.ndarray = np.sqrt(p * (1 - p) / np.maximum(self.tally.assessable, 1))
+        return error
+
+    @cached_property
+    def analytic(self) -> np.ndarray:
+        return probability.marginal(self.setup)
+
+    @cached_property
+    def joint_probability(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            counted = self.tally.joint_assessable
+            return np.where(counted > 0, self.tally.joint / counted, np.nan)
+
+    @cached_property
+    def percentiles(self) -> np.ndarray:
+        """(S, I, M, 5) p5, p25, p50, p75, p95 of each value at each milestone."""
+        indicators = len(self.catalog)
+        return montecarlo.percentiles(
+            self.tally.histogram,
+            self.setup.centre,
+            self.setup.linear[:indicators, None],
+            [q / 100 for q in montecarlo.PERCENTILES],
+            self.tally.low,
+            self.tally.high,
+        )
+
+    def table(self) -> Table:
+        """Targets, then the joint probability of each domain and of all, by milestone, overall."""
+        catalog, rows = self.catalog, []
+        domains = list(dict.fromkeys(ind.domain_en for ind in catalog.indicators))
+        joint_analytic = probability.joint(self.setup, seed=self.seed)
+        standing = self.deterministic.standing
+        evidence = standing.evidence()
+        for s, scenario in enumerate(self.setup.arrays.names):
+            for i, indicator in enumerate(catalog.indicators):
+                for m, milestone in enumerate(catalog.milestones):
+                    p = self.probability[s, i, m]
+                    rows.append(
+                        plain_row(
+                            (
+                                scenario,
+                                "target",
+                                indicator.domain_en,
+                                indicator.id,
+                                indicator.key,
+                                milestone,
+                                standing.as_of,
+                                EVIDENCE[evidence[i, m]],
+                                catalog.target_op[i, m] or None,
+                                catalog.target_value[i, m],
+                                self.setup.centre[s, i, m],
+                                p,
+                                self.standard_error[s, i, m] if not math.isnan(p) else math.nan,
+                                self.analytic[s, i, m],
+                                *self.percentiles[s, i, m],
+                            )
+                        )
+                    )
+            for d in range(len(domains) + 1):
+                for m in range(len(catalog.milestones) + 1):
+                    p = self.joint_probability[s, d, m]
+                    se = math.sqrt(p * (1 - p) / max(int(self.tally.joint_assessable[s, d, m]), 1))
+                    rows.append(
+                        plain_row(
+                            (
+                                scenario,
+                                "domain" if d < len(domains) else "all",
+                                domains[d] if d < len(domains) else None,
+                                None,
+                                None,
+                                catalog.milestones[m] if m < len(catalog.milestones) else None,
+                                standing.as_of,
+                                None,
+                                None,
+                                None,
+                                None,
+                                p,
+                                se if not math.isnan(p) else math.nan,
+                                joint_analytic[s, d, m],
+                                *([None] * 5),
+                            )
+                        )
+                    )
+        return Table(SIMULATION_COLUMNS, tuple(rows))
+
+    def bands_table(self) -> Table:
+        """Per-year percentile bands of every series, for fan charts."""
+        bands = self.tally.bands()
+        if bands is None:
+            raise InputError("this run kept no bands: simulate with --bands")
+        histogram, low, high = bands
+        values = montecarlo.percentiles(
+            histogram,
+            self.setup.path_centre,
+            self.setup.linear[:, None],
+            [q / 100 for q in montecarlo.PERCENTILES],
+            low,
+            high,
+        )
+        rows = []
+        for s, scenario in enumerate(self.setup.arrays.names):
+            for n, series in enumerate(self.catalog.series):
+                for y, year in enumerate(self.catalog.years):
+                    centre = self.setup.path_centre[s, n, y]
+                    if not math.isnan(centre):
+                        row = (scenario, series.id, series.key, year, centre, *values[s, n, y])
+                        rows.append(plain_row(row))
+        return Table(BAND_COLUMNS, tuple(rows))
+
+
+def simulate(
+    catalog: Catalog,
+    scenarios: Sequence[Scenario],
+    observed: Observations | None,
+    *,
+    paths: int,
+    seed: int,
+    bands: bool = False,
+    map_blocks: MapBlocks | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
+    as_of: int | None = None,
+) -> Simulation:
+    """Simulate ``paths`` paths of every scenario from ``seed`` (same numbers on any engine).
+
+    ``threads`` run the NumPy engine's chunks (default: every core); ``map_blocks``
+    runs them elsewhere instead (Dask).
+    """
+    if paths < 1:
+        raise InputError(f"--paths must be at least 1, got {paths}")
+    if seed < 0:
+        raise InputError(f"--seed must be zero or more, got {seed}")
+    setup, deterministic = montecarlo.prepare(
+        catalog, scenarios, observed, bands=bands, as_of=as_of
+    )
+    tally = montecarlo.run(
+        setup, paths, seed, map_blocks=map_blocks, progress=progress, threads=threads
+    )
+    return Simulation(setup, deterministic, tally, paths, seed)

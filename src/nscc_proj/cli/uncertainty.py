@@ -1,0 +1,270 @@
+"""Uncertainty commands: Monte Carlo simulation and sensitivity analysis.
+
+Registered on the ``nscc`` app by ``cli``; like it, parse, call, render.
+Progress goes to stderr, so csv and json on stdout stay clean.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from nscc_proj.cli.common import (
+    AsOfOption,
+    DataOption,
+    FormatOption,
+    LangOption,
+    Language,
+    NoObservedOption,
+    ObservedOption,
+    OutputOption,
+    ScenarioOption,
+    app,
+    check_range,
+    emit,
+    load_inputs,
+    present,
+    reports_errors,
+    resolve_format,
+    show,
+)
+
+# Beyond this a run takes days: a larger question wants --engine dask and several runs.
+MAX_PATHS = 1_000_000_000
+
+SeedOption = Annotated[
+    int, typer.Option("--seed", help="Seed of the random streams (same seed, same numbers).")
+]
+
+
+class SensitivityTable(StrEnum):
+    TORNADO = "tornado"
+    SOBOL = "sobol"
+
+
+class Engine(StrEnum):
+    NUMPY = "numpy"
+    DASK = "dask"
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr that appears only when a run lasts more than about a second."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    started = time.perf_counter()
+    bar = Progress(
+        label,
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        elapsed = time.perf_counter() - started
+        if task is None and done < total and elapsed * total / done > 1.0:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        if task is not None:
+            bar.update(task, completed=done)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            bar.stop()
+
+
+@app.command()
+@reports_errors
+def simulate(
+    scenario: ScenarioOption = ["base"],  # noqa: B006 - typer reads the default from here
+    paths: Annotated[
+        int, typer.Option("--paths", help="Monte Carlo paths per scenario, 1 to 1,000,000,000.")
+    ] = 10_000,
+    seed: SeedOption = 42,
+    bands: Annotated[
+        bool, typer.Option("--bands", help="Output per-year percentile bands (fan charts).")
+    ] = False,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="Run chunks here (numpy) or on Dask.")
+    ] = Engine.NUMPY,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address, e.g. tcp://host:8786 [default: a local cluster].",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Threads of the NumPy engine, or processes of a local Dask cluster "
+            "[default: the cores, up to 4].",
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    lang: LangOption = Language.EN,
+    data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Simulate growth shocks: the probability of meeting each target, and percentiles.
+
+    Example: nscc simulate --scenario base --paths 100000 --seed 42
+    """
+    from nscc_proj.analysis.simulation import simulate as run_simulation
+    from nscc_proj.errors import InputError
+    from nscc_proj.inputs.scenario import load_scenario
+    from nscc_proj.present.render_uncertainty import simulation_view
+
+    check_range("--paths", paths, 1, MAX_PATHS, "paths")
+    check_range("--seed", seed, 0, 2**63 - 1)
+    if workers is not None:
+        check_range("--workers", workers, 1, 256)
+    out_format = resolve_format(fmt, output)
+    if engine is Engine.NUMPY and scheduler is not None:
+        raise InputError("--scheduler needs --engine dask")
+    if scheduler is not None and workers is not None:
+        raise InputError("--workers sizes a local cluster; a --scheduler's cluster has its own")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    catalog, observations = load_inputs(data, observed, no_observed)
+    scenarios = [load_scenario(name) for name in scenario]
+    with _progress("simulating") as progress:
+        map_blocks = None
+        if engine is Engine.DASK:
+            from nscc_proj.analysis.distributed import dask_map_blocks
+
+            map_blocks = dask_map_blocks(scheduler, workers, progress)
+        result = run_simulation(
+            catalog,
+            scenarios,
+            observations,
+            paths=paths,
+            seed=seed,
+            bands=bands,
+            map_blocks=map_blocks,
+            progress=progress,
+            threads=workers,
+            as_of=as_of,
+        )
+    if bands:
+        present(result.bands_table(), out_format, output, None)
+        return
+    present(
+        result.table(),
+        out_format,
+        output,
+        lambda width: simulation_view(catalog, result, lang.value, width),
+    )
+
+
+@app.command()
+@reports_errors
+def sensitivity(
+    target: Annotated[
+        list[str],
+        typer.Option(
+            "--target",
+            metavar="KEY:MILESTONE",
+            help="A target, e.g. gdp:2035 (repeat for several).",
+        ),
+    ],
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", metavar="NAME|PATH", help="The scenario.")
+    ] = "base",
+    delta: Annotated[
+        float,
+        typer.Option(
+            "--delta",
+            help="One-at-a-time step, a fraction of growth a year (0.01 = ±1 point; ±1 unit a "
+            "year for series moved by change), from 0.0001 to 0.2.",
+        ),
+    ] = 0.01,
+    paths: Annotated[
+        int,
+        typer.Option(
+            "--paths",
+            help="Also re-simulate P(met) for the top assumptions: 100 to 10,000,000 paths "
+            "(0: no).",
+        ),
+    ] = 0,
+    sobol: Annotated[
+        int,
+        typer.Option(
+            "--sobol",
+            help="Sobol base sample size, a power of two from 64 to 65,536 (0: skip the global "
+            "analysis).",
+        ),
+    ] = 1024,
+    table_choice: Annotated[
+        SensitivityTable,
+        typer.Option("--table", help="With --format csv/json: the tornado or the Sobol indices."),
+    ] = SensitivityTable.TORNADO,
+    seed: SeedOption = 42,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    data: DataOption = None,
+    observed: ObservedOption = None,
+    no_observed: NoObservedOption = False,
+) -> None:
+    """Which assumptions drive targets: a +-1 point tornado and global Sobol indices.
+
+    With --format csv/json, --table chooses the tornado (default) or the Sobol
+    indices, one row per target and assumption; the terminal view shows both.
+
+    Example: nscc sensitivity --scenario base --target gdp:2035 --target budget_revenue:2035
+    """
+    from nscc_proj.analysis.sensitivity import TORNADO_COLUMNS, Target, tornado
+    from nscc_proj.analysis.sensitivity import sobol as run_sobol
+    from nscc_proj.analysis.solve import parse_target
+    from nscc_proj.errors import InputError
+    from nscc_proj.inputs.scenario import load_scenario
+    from nscc_proj.present.export import Format
+    from nscc_proj.present.render_uncertainty import sensitivity_view
+    from nscc_proj.table import Table
+
+    check_range("--delta", delta, 0.0001, 0.2, "a year")
+    check_range("--paths", paths, 100, 10_000_000, "paths", zero=True)
+    check_range("--sobol", sobol, 64, 65_536, "base samples", zero=True)
+    if sobol & (sobol - 1):
+        raise InputError(f"--sobol must be a power of two (64, 128, ... 65,536), got {sobol}")
+    check_range("--seed", seed, 0, 2**63 - 1)
+    out_format = resolve_format(fmt, output)
+    catalog, observations = load_inputs(data, observed, no_observed)
+    loaded = load_scenario(scenario)
+    chosen = list(dict.fromkeys(Target(*parse_target(text, catalog)) for text in target))
+    if out_format is not Format.TABLE and table_choice is SensitivityTable.SOBOL:
+        indices, _ = run_sobol(
+            catalog, loaded, chosen, observations, samples=sobol or 1024, seed=seed
+        )
+        emit(indices, out_format, output)
+        return
+    spreads = [
+        tornado(catalog, loaded, one, observations, delta=delta, paths=paths, seed=seed)
+        for one in chosen
+    ]
+    spread = Table(TORNADO_COLUMNS, tuple(row for table in spreads for row in table.rows))
+    if out_format is not Format.TABLE:
+        emit(spread, out_format, output)
+        return
+    found = (
+        run_sobol(catalog, loaded, chosen, observations, samples=sobol, seed=seed)
+        if sobol
+        else None
+    )
+    show(sensitivity_view(spread, found, [one.label for one in chosen]))

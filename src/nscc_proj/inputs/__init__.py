@@ -1,0 +1,1 @@
+"""What the user gives, validated: the indicator table, scenarios, observed values."""

@@ -1,0 +1,375 @@
+"""The report's tables, and its Excel workbook: the CSV tables formatted for people.
+
+Each sheet is one tidy table with its header in row 1, frozen, under an
+autofilter, so it sorts, filters and pivots like the CSV it mirrors. Numbers
+stay numbers (rates are fractions shown as percentages, so a formula on them
+gives the right answer); every text cell goes through the CSV's formula
+neutralisation, since a spreadsheet runs ``=...`` in an XLSX cell just as in
+a CSV. openpyxl loads inside ``workbook_bytes``: the CLI must start fast.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nscc_proj.analysis.projection import Projection
+from nscc_proj.core.assess import OUTCOMES
+from nscc_proj.inputs.catalog import Catalog
+from nscc_proj.inputs.observed import Observations
+from nscc_proj.inputs.scenario import Scenario
+from nscc_proj.present.charts import light_colour, status_label
+from nscc_proj.present.export import neutralise_formula
+from nscc_proj.present.render import Lang, domain_name, label
+from nscc_proj.table import Cell, Table
+
+PERCENT, NUMBER, COUNT, YEAR = "0.00%", "#,##0.00", "#,##0", "0"
+# Number format of a column, by its code in the CSV.
+FORMATS = {
+    **dict.fromkeys(
+        ("gap_rel", "required_cagr", "scenario_cagr", "met_share", "required_cagr_from_base"),
+        PERCENT,
+    ),
+    **dict.fromkeys(("completion_progress", "time_progress"), PERCENT),
+    **dict.fromkeys(
+        (
+            "base_value",
+            "target_value",
+            "projected_value",
+            "gap",
+            "value",
+            "from_value",
+            "required_change_per_year",
+            "tolerance",
+            "latest_value",
+            "need_per_year",
+        ),
+        NUMBER,
+    ),
+    **dict.fromkeys(("targets", "met", "missed", "not_assessable"), COUNT),
+    **dict.fromkeys(
+        (
+            "milestone",
+            "base_year",
+            "first_year_met",
+            "year",
+            "from_year",
+            "to_year",
+            "as_of",
+            "latest_year",
+        ),
+        YEAR,
+    ),
+    **dict.fromkeys(("indicator_id", "id"), YEAR),
+}
+# Header label (a key of render's labels) of a CSV column, where the names differ.
+HEADERS = {
+    "indicator_id": "id",
+    "indicator_key": "key",
+    "projected_value": "projected",
+    "target_value": "target",
+    "required_cagr": "required",
+    "scenario_cagr": "scenario_rate",
+    "first_year_met": "first_met",
+    "from_year": "from",
+    "to_year": "to",
+    "required_change_per_year": "change",
+    "required_cagr_from_base": "from_base",
+    "unit": "unit",
+    "evidence": "evidence_long",
+    "schedule": "schedule_long",
+    "outcome": "outcome_long",
+}
+_MAX_WIDTH = 60
+GAPS_SHOWN = 5
+_Row = dict[str, Cell]
+_HEADER_FILL = "DDE4EE"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet: its name and table, and the columns coloured by met/missed or status."""
+
+    name: str
+    table: Table
+    met_columns: tuple[str, ...] = ()
+    status_columns: tuple[str, ...] = ()
+    share_columns: tuple[str, ...] = field(default=())
+
+
+def header(code: str, lang: Lang) -> str:
+    """The header shown for a CSV column: its label, or the code when it has none."""
+    name, _, year = code.rpartition("_")
+    if year.isdigit() and name in ("target", "op"):
+        return f"{label('target' if name == 'target' else 'target_op', lang)} {year}"
+    try:
+        return label(HEADERS.get(code, code), lang)
+    except KeyError:
+        return code
+
+
+def with_names(table: Table, catalog: Catalog, lang: Lang) -> Table:
+    """``table`` with the indicator's name (in ``lang``) after its key column."""
+    at = table.columns.index("indicator_key") + 1
+    rows = []
+    for row in table.rows:
+        key = row[at - 1]
+        series = None if key is None else catalog[str(key)]  # joint rows name no indicator
+        name = None if series is None else series.name_zh if lang == "zh" else series.name_en
+        rows.append((*row[:at], name, *row[at:]))
+    return Table((*table.columns[:at], "indicator", *table.columns[at:]), tuple(rows))
+
+
+def with_status_labels(table: Table, lang: Lang) -> Table:
+    """Statuses in words of ``lang``; the CSV keeps the codes."""
+    at = table.columns.index("outcome")
+    rows = tuple(
+        (*row[:at], status_label(str(row[at]), lang), *row[at + 1 :]) for row in table.rows
+    )
+    return Table(table.columns, rows)
+
+
+def summary_table(projection: Projection, lang: Lang) -> Table:
+    """Targets met, missed and not assessable per scenario x milestone, overall then by domain."""
+    result, catalog = projection.assessment, projection.catalog
+    domains = list(dict.fromkeys(domain_name(indicator, lang) for indicator in catalog.indicators))
+    of_domain = np.array([domain_name(indicator, lang) for indicator in catalog.indicators])
+    rows: list[tuple[Cell, ...]] = []
+    for s, scenario in enumerate(projection.scenario_names):
+        for m, milestone in enumerate(catalog.milestones):
+            for domain in [None, *domains]:
+                mask = np.ones(len(catalog), bool) if domain is None else of_domain == domain
+                met = result.met[s, mask, m]
+                assessable = int(np.isfinite(met).sum())
+                hits = int(np.nansum(met))
+                rows.append(
+                    (
+                        scenario,
+                        milestone,
+                        label("all_domains", lang) if domain is None else domain,
+                        int(mask.sum()),
+                        hits,
+                        assessable - hits,
+                        int(mask.sum()) - assessable,
+                        hits / assessable if assessable else None,
+                    )
+                )
+    columns = ("scenario", "milestone", "domain", "targets", "met", "missed", "not_assessable")
+    return Table((*columns, "met_share"), tuple(rows))
+
+
+def largest_gaps(rows: Sequence[_Row], scenario: str, count: int = GAPS_SHOWN) -> list[_Row]:
+    """The missed targets furthest from their target, relative to it (|gap %|)."""
+    missed = [
+        row
+        for row in rows
+        if row["scenario"] == scenario and row["met"] is False and row["gap_rel"] is not None
+    ]
+    missed.sort(key=lambda row: (-abs(float(row["gap_rel"] or 0)), row["indicator_id"] or 0))
+    return missed[:count]
+
+
+def domain_counts(projection: Projection, lang: Lang) -> tuple[list[str], dict[str, list[str]]]:
+    """Column names 'scenario milestone' and, per domain, 'met of assessable' in each."""
+    summary = summary_table(projection, lang)
+    columns = list(dict.fromkeys(f"{row['scenario']} {row['milestone']}" for row in summary))
+    cells: dict[str, list[str]] = {}
+    for row in summary:
+        assessable = int(row["met"] or 0) + int(row["missed"] or 0)
+        text = label("met_missed_cell", lang).format(met=row["met"], assessable=assessable)
+        cells.setdefault(str(row["domain"]), []).append(text)
+    everything = label("all_domains", lang)
+    cells[everything] = cells.pop(everything)  # the total last
+    return columns, cells
+
+
+def observed_table(observations: Observations | None, catalog: Catalog, lang: Lang) -> Table:
+    columns = ("indicator_id", "indicator_key", "year", "value", "unit", "source", "grade", "note")
+    rows = []
+    for record in () if observations is None else observations.records:
+        series = catalog[record.key]
+        rows.append(
+            (
+                series.id,
+                record.key,
+                record.year,
+                record.value,
+                series.unit,
+                record.source,
+                record.grade,
+                record.note or None,
+            )
+        )
+    return with_names(Table(columns, tuple(rows)), catalog, lang)
+
+
+def metadata_table(entries: Sequence[tuple[str, Cell]], codes: Sequence[str]) -> Table:
+    """Facts of the run, then every column code with its English and Chinese header."""
+    rows: list[tuple[Cell, ...]] = [(name, value) for name, value in entries]
+    rows += [(f"column {code}", f"{header(code, 'en')} / {header(code, 'zh')}") for code in codes]
+    return Table(("field", "value"), tuple(rows))
+
+
+def workbook_bytes(sheets: Sequence[Sheet], lang: Lang) -> bytes:
+    """The workbook as XLSX bytes (written to disk by the caller, atomically)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for sheet in sheets:
+        ws = book.create_sheet(sheet.name)
+        table = sheet.table
+        ws.append([header(code, lang) for code in table.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        for row in table.rows:
+            ws.append([_cell(value) for value in row])
+        for position, code in enumerate(table.columns, start=1):
+            number_format = FORMATS.get(code)
+            if number_format is not None:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=position, max_col=position):
+                    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                        cell.number_format = number_format
+            ws.column_dimensions[get_column_letter(position)].width = _width(
+                table, position - 1, lang
+            )
+        ws.freeze_panes = "A2"
+        if table.rows:
+            ws.auto_filter.ref = ws.dimensions
+        _colour(ws, sheet, lang)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value: Cell) -> Cell:
+    """A text cell made safe: no formula, no character XML cannot hold."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _colour(ws: object, sheet: Sheet, lang: Lang) -> None:
+    """Conditional colours, so they follow the values when someone edits or sorts."""
+    from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    assert isinstance(ws, Worksheet)
+    last = len(sheet.table.rows) + 1
+    if last < 2:
+        return
+
+    def ref(code: str) -> str:
+        letter = get_column_letter(sheet.table.columns.index(code) + 1)
+        return f"{letter}2:{letter}{last}"
+
+    def equals(formula: str, status: str) -> object:
+        colour = light_colour(status).lstrip("#")
+        fill = PatternFill("solid", start_color=colour, end_color=colour)
+        return CellIsRule(operator="equal", formula=[formula], fill=fill)  # type: ignore[no-untyped-call]
+
+    for code in sheet.met_columns:
+        for value, status in (("TRUE", "met"), ("FALSE", "moving_away")):
+            ws.conditional_formatting.add(ref(code), equals(value, status))
+    for code in sheet.status_columns:
+        for status in OUTCOMES:
+            text = '"' + status_label(status, lang).replace('"', '""') + '"'
+            ws.conditional_formatting.add(ref(code), equals(text, status))
+    for code in sheet.share_columns:
+        scale = ColorScaleRule(  # type: ignore[no-untyped-call]
+            start_type="num",
+            start_value=0,
+            start_color="F8696B",
+            mid_type="num",
+            mid_value=0.5,
+            mid_color="FFEB84",
+            end_type="num",
+            end_value=1,
+            end_color="63BE7B",
+        )
+        ws.conditional_formatting.add(ref(code), scale)
+
+
+def _width(table: Table, position: int, lang: Lang) -> float:
+    """Wide enough for the header and the widest shown value, within reason."""
+    code = table.columns[position]
+    texts = [header(code, lang)] + [_shown(row[position], code) for row in table.rows]
+    return min(_MAX_WIDTH, max(_display_width(text) for text in texts) + 2)
+
+
+def _shown(value: Cell, code: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "FALSE"
+    if isinstance(value, int | float):
+        number_format = FORMATS.get(code)
+        if number_format == PERCENT:
+            return f"{value:.2%}"
+        if number_format == NUMBER:
+            return f"{value:,.2f}"
+        return f"{value:,}" if number_format == COUNT else str(value)
+    return str(value)
+
+
+def _display_width(text: str) -> int:
+    """Columns the text takes: a Chinese character is two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def run_metadata(
+    projection: Projection,
+    scenarios: Sequence[Scenario],
+    lang: Lang,
+    seed: int | None,
+    when: str,
+    paths: int | None = None,
+) -> dict[str, Cell]:
+    """What a reader needs to reproduce the run: inputs, version, seed and time."""
+    from nscc_proj import __version__
+
+    observed = projection.observed
+    metadata: dict[str, Cell] = {
+        "nscc version / 版本": __version__,
+        "run time (UTC) / 运行时间": when,
+        "seed / 随机种子": seed,
+        "simulated paths / 模拟路径数": paths,
+        "language / 语言": lang,
+        "indicator table / 指标表": projection.catalog.source,
+        "observed values / 观测值": None if observed is None else observed.source,
+    }
+    for scenario in scenarios:
+        metadata[f"scenario file / 情景文件: {scenario.name}"] = scenario.source or "(in memory)"
+    return metadata
+
+
+def sheets_for(projection: Projection, lang: Lang, metadata: Mapping[str, Cell]) -> list[Sheet]:
+    """The report's sheets, in the order a reader opens them."""
+    from nscc_proj.analysis.requirements import required_growth
+    from nscc_proj.inputs.catalog_io import catalog_table
+
+    catalog = projection.catalog
+    required = required_growth(catalog)
+    assessment = with_status_labels(with_names(projection.assessment_table, catalog, lang), lang)
+    sheets = [
+        Sheet("Summary", summary_table(projection, lang), share_columns=("met_share",)),
+        Sheet("Assessment", assessment, met_columns=("met",), status_columns=("outcome",)),
+        Sheet("Required growth", with_names(required, catalog, lang)),
+        Sheet("Paths", with_names(projection.path_table, catalog, lang)),
+        Sheet("Observed", observed_table(projection.observed, catalog, lang)),
+        Sheet("Indicators", catalog_table(catalog)),
+    ]
+    codes = list(dict.fromkeys(code for sheet in sheets for code in sheet.table.columns))
+    sheets.append(Sheet("Metadata", metadata_table(list(metadata.items()), codes)))
+    return sheets
