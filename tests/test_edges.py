@@ -403,3 +403,40 @@ def test_check_with_hostile_names_round_trips(workdir: Path, write_file: WriteFi
     checked = run("check", "--data", "t.csv", "--expect", "e.yaml")
     assert checked.exit_code == 0, (checked.stdout, checked.stderr)
     assert checked.stdout == "OK: all 2 targets match e.yaml\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "args", [("project", "-f", "csv"), ("indicators", "-f", "csv"), ("project",)]
+)
+def test_a_full_disk_is_an_error_not_a_bug(args: tuple[str, ...]) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "nscc_proj", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["Error: cannot write: No space left on device"]
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nscc_proj", "project", "-s", "base", "-s", "high", "-f", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()
+    _, error = process.communicate(timeout=120)
+    assert process.returncode == 0
+    assert error == b""

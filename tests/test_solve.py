@@ -6,7 +6,7 @@ import pytest
 
 from nscc_proj.analysis.projection import project
 from nscc_proj.analysis.solve import solve
-from nscc_proj.errors import InputError
+from nscc_proj.errors import InputError, NoSolution
 from nscc_proj.inputs.observed import Observation, Observations
 from nscc_proj.inputs.quantities import Period
 from nscc_proj.inputs.scenario import scenario_from_dict
@@ -65,7 +65,7 @@ def test_unrelated_assumption_is_reported(catalog):
 def test_target_out_of_reach_is_reported(catalog):
     # 1318.1 * 0.5^4 * (1 + x) >= 3500 needs x > 41: beyond any plausible yearly rate.
     scenario = scenario_from_dict({"name": "s", "growth": {"airport_passengers": -0.5}})
-    with pytest.raises(InputError, match="misses its target for every rate"):
+    with pytest.raises(NoSolution, match="misses its target for every rate"):
         solve(
             catalog,
             scenario,

@@ -6,9 +6,8 @@ from pathlib import Path
 
 
 class NsccError(Exception):
-    """Base of every error the CLI turns into a message and an exit code."""
-
-    exit_code = 3
+    """Base of the library's errors: each is typed by what happened; the CLI maps the
+    types to exit codes (``cli/common.py``)."""
 
 
 class InputError(NsccError):
@@ -17,8 +16,6 @@ class InputError(NsccError):
     The message is built as ``file:line: field: message`` so that editors and
     CI logs can jump straight to the offending place.
     """
-
-    exit_code = 2
 
     def __init__(
         self,
@@ -41,3 +38,11 @@ class InputError(NsccError):
         if self.field:
             parts.append(self.field)
         return "".join(f"{part}: " for part in parts)
+
+
+class NoSolution(NsccError):
+    """A goal seek found no value that meets the target (``solve``)."""
+
+
+class ClusterError(NsccError):
+    """A Dask cluster could not be started or reached."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nscc_proj.analysis.montecarlo import Setup, Tally, default_workers, simulate_blocks
-from nscc_proj.errors import InputError
+from nscc_proj.errors import ClusterError, InputError
 
 Progress = Callable[[int, int], None]
 
@@ -42,7 +42,7 @@ def dask_map_blocks(
                 )
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")
         except (OSError, ValueError, TypeError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
+            raise ClusterError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
         try:
             shared = client.scatter(setup, broadcast=True)
             futures = client.map(

@@ -16,7 +16,7 @@ import numpy as np
 
 from nscc_proj.analysis.projection import project
 from nscc_proj.core.engine import Mode
-from nscc_proj.errors import InputError
+from nscc_proj.errors import InputError, NoSolution
 from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.inputs.observed import Observations
 from nscc_proj.inputs.quantities import Period, parse_period
@@ -143,7 +143,7 @@ def solve(
         )
     if (at_low > 0) == (at_high > 0):
         where = "meets" if _meets(catalog, index, m, projected(low)) else "misses"
-        raise InputError(
+        raise NoSolution(
             f"{key} {milestone} {where} its target for every {form} of {vary_key} "
             f"from {low:g} to {high:g} a year in {period}"
         )

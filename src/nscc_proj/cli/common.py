@@ -5,7 +5,9 @@ Heavy modules load inside the commands, so ``nscc --help`` starts fast.
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
     from nscc_proj.present.export import Format
     from nscc_proj.table import Table
 
-# 2 (bad input) comes with each error, from ``errors``.
-EXIT_CHECK_FAILED, EXIT_INTERNAL = 1, 3
+# The exit codes (docs/commands.md): library errors are typed by what happened and mapped here.
+EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 1, 2, 3
+# Failures of the machine rather than of nscc: a full disk, a file-size limit, no permission.
+_INFRASTRUCTURE = {errno.ENOSPC, errno.EFBIG, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EPIPE}
 
 app = typer.Typer(
     name="nscc",
@@ -115,15 +119,32 @@ def reports_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from nscc_proj.errors import NsccError
+        from nscc_proj.errors import ClusterError, InputError, NoSolution
 
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # a full disk shows here, not in Python's exit handler
+            return result
         except (typer.Exit, typer.Abort):
             raise
-        except NsccError as exc:
+        except (InputError, NoSolution, ClusterError) as exc:
             typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except BrokenPipeError:
+            # The reader went away (``nscc ... | head``): stop quietly, as Unix tools do.
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        except OSError as exc:
+            if exc.errno not in _INFRASTRUCTURE:
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            typer.echo(f"Error: cannot write{where}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except MemoryError:
+            typer.echo(
+                "Error: out of memory: use fewer --paths or --workers, or --engine dask", err=True
+            )
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except Exception as exc:
             if _debug_enabled():
                 traceback.print_exc()
@@ -136,6 +157,15 @@ def reports_errors(command: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _debug_enabled() -> bool:

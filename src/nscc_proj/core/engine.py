@@ -505,3 +505,325 @@ def _anchor_rows(
         chosen = how[:, replaced, None] == Anchor.REPLACE
         anchored[:, replaced] = np.where(chosen, kept, anchored[:, replaced])
     return anchored
+
+
+# --- Variants of one scenario, year-major ---------------------------------------------------
+#
+# The Monte Carlo engine (and sensitivity runs) project thousands of variants of one scenario:
+# every series keeps its mode, links, bounds and observations, and only the steps differ. They
+# are computed in batches of series, each laid out year-major as (year, series, variant): a
+# year's running sum, bound or link is one operation on a contiguous slab, each mode is a
+# contiguous range of series (only compound series are exponentiated), every link depth is one
+# pass over the series at that depth, and a batch's arrays stay small enough for the cache.
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Series projected together, in computing order: drivers before the series they drive.
+
+    Arrays follow that order. ``levels`` are its ranges by link depth, as
+    (begin, compound end, additive end, end): within a level the compound,
+    additive and direct series are contiguous ranges, in that order.
+    """
+
+    series: np.ndarray  # (n,) indices on the full series axis
+    mode: np.ndarray  # (n,) Mode
+    kind: np.ndarray  # (n,) Link
+    driver: np.ndarray  # (n,) position of the driver in this batch; -1 for none
+    start: np.ndarray  # (n,) index on the year axis of the base year
+    base: np.ndarray  # (n,) base value, NaN where unknown
+    lower: np.ndarray  # (n,)
+    upper: np.ndarray  # (n,)
+    observed: np.ndarray | None  # (Y, n) observed values, NaN where none; None: none at all
+    levels: tuple[tuple[int, int, int, int], ...]
+
+    @property
+    def size(self) -> int:
+        return int(self.series.size)
+
+
+def plan_batches(
+    base_value: np.ndarray,
+    mode: np.ndarray,
+    start: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    links: Links,
+    observed: np.ndarray | None = None,
+    *,
+    ties: tuple[np.ndarray, ...] = (),
+    max_series: int | None = None,
+) -> tuple[Batch, ...]:
+    """Batches of one scenario's series (arrays as in ``project_paths``, without a scenario axis).
+
+    A series shares its batch with its driver and with every series ``ties``
+    (index arrays, e.g. correlated shocks) binds it to; whole components are
+    packed, in order of their first series, into batches of at most
+    ``max_series`` series (a larger component is a batch of its own; None:
+    one batch). The batches depend on nothing but these arguments.
+    """
+    n_series = mode.size
+    kind, driver = links.kind.reshape(-1), links.driver.reshape(-1)
+    parent = np.arange(n_series)
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = int(parent[node])
+        return node
+
+    def join(a: int, b: int) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for n in np.flatnonzero(driver >= 0):
+        join(int(n), int(driver[n]))
+    for tie in ties:
+        for n in tie[1:]:
+            join(int(tie[0]), int(n))
+    roots = np.array([root(n) for n in range(n_series)], dtype=int)
+    components: dict[int, list[int]] = {}
+    for n, r in enumerate(roots.tolist()):
+        components.setdefault(r, []).append(n)
+    limit = n_series if max_series is None else max(1, max_series)
+    packed: list[list[int]] = []
+    for members in components.values():  # in order of their first series
+        if packed and len(packed[-1]) + len(members) <= limit:
+            packed[-1].extend(members)
+        else:
+            packed.append(list(members))
+    depth = link_depth(Links(kind[None], driver[None]))[0]
+    batches = []
+    for members in packed:
+        index = np.array(sorted(members, key=lambda n: (depth[n], mode[n], n)), dtype=int)
+        position = np.full(n_series, -1)
+        position[index] = np.arange(index.size)
+        levels = []
+        for level in range(int(depth[index].max()) + 1):
+            at = np.flatnonzero(depth[index] == level)
+            begin, end = int(at[0]), int(at[-1]) + 1
+            modes = mode[index[begin:end]]
+            c_end = begin + int((modes == Mode.COMPOUND).sum())
+            a_end = c_end + int((modes == Mode.ADDITIVE).sum())
+            levels.append((begin, c_end, a_end, end))
+        seen = None
+        if observed is not None and not np.isnan(observed[index]).all():
+            seen = np.ascontiguousarray(observed[index].T)
+        batches.append(
+            Batch(
+                series=index,
+                mode=mode[index],
+                kind=kind[index],
+                driver=np.where(driver[index] >= 0, position[np.maximum(driver[index], 0)], -1),
+                start=start[index],
+                base=np.asarray(base_value, dtype=float)[index],
+                lower=lower[index],
+                upper=upper[index],
+                observed=seen,
+                levels=tuple(levels),
+            )
+        )
+    return tuple(batches)
+
+
+def project_batch(
+    batch: Batch, steps: np.ndarray, shift: np.ndarray | None = None, *, shifted: bool = False
+) -> np.ndarray:
+    """Paths (Y, n, K) of a batch's series under K variants of their steps (T, n, K).
+
+    ``steps`` are in ``increments()`` form, in the batch's order; they are
+    used as scratch (overwritten). ``shift`` (Y, n) holds the scenario's
+    shock factors (offsets for additive series) or is None; ``shifted`` says
+    whether the scenario has any. The arithmetic is ``project_increments``'s
+    for one scenario (tested equal), in year-major layout.
+    """
+    n_steps, n, variants = steps.shape
+    paths = np.empty((n_steps + 1, n, variants))
+    with np.errstate(all="ignore"):
+        for depth, level in enumerate(batch.levels):
+            _project_level(batch, depth, level, steps, paths, shift, shifted)
+    return paths
+
+
+def _project_level(
+    batch: Batch,
+    depth: int,
+    level: tuple[int, int, int, int],
+    steps: np.ndarray,
+    paths: np.ndarray,
+    shift: np.ndarray | None,
+    shifted: bool,
+) -> None:
+    """Final paths of one link depth's series, written into ``paths``."""
+    begin, c_end, a_end, end = level
+    n_steps = steps.shape[0]
+    rows = slice(begin, end)
+    start = batch.start[rows]
+    kind, mode = batch.kind[rows], batch.mode[rows]
+    base = batch.base[rows]
+    own_base: np.ndarray = base[:, None]  # (n, 1), or (n, K) for linked series
+    if depth > 0:
+        at_start = paths[start, batch.driver[rows], :]  # the driver's value in the base year
+        own_base = np.where(
+            (kind == Link.RATIO)[:, None],
+            100.0 * base[:, None] / at_start,
+            np.where((kind == Link.PER)[:, None], base[:, None] * at_start, base[:, None]),
+        )
+    late = np.flatnonzero(start > 0)
+    for row in late:  # steps before a series' base year do not count
+        steps[: start[row], begin + row] = 0.0
+    if a_end > begin:  # running sums of compound and additive steps
+        summed = slice(begin, a_end)
+        paths[0, summed] = 0.0
+        for t in range(n_steps):
+            np.add(paths[t, summed], steps[t, summed], out=paths[t + 1, summed])
+    if c_end > begin:  # only compound series are exponentiated
+        part = paths[:, begin:c_end]
+        np.exp(part, out=part)
+        part *= own_base[: c_end - begin][None]
+    if a_end > c_end:
+        paths[:, c_end:a_end] += own_base[c_end - begin : a_end - begin][None]
+    if end > a_end:  # a direct series holds each year's step, and its base in its base year
+        paths[1:, a_end:end] = steps[:, a_end:end]
+        direct = slice(a_end - begin, end - begin)
+        paths[start[direct], np.arange(a_end, end)] = np.broadcast_to(
+            own_base[direct], (end - a_end, steps.shape[2])
+        )
+    for row in late:
+        paths[: start[row], begin + row] = np.nan
+    if shift is not None:
+        identity = np.where(mode == Mode.ADDITIVE, 0.0, 1.0)
+        for row in np.flatnonzero((shift[:, rows] != identity).any(axis=0)):
+            if mode[row] == Mode.ADDITIVE:
+                paths[:, begin + row] += shift[:, begin + row, None]
+            else:
+                paths[:, begin + row] *= shift[:, begin + row, None]
+    lower, upper = batch.lower[rows], batch.upper[rows]
+    stays_above = (
+        (mode == Mode.COMPOUND) & (lower <= 0) & (np.nan_to_num(base) >= 0) & (not shifted)
+    )
+    may_leave = np.isfinite(upper) | (np.isfinite(lower) & ~stays_above)
+    if depth == 0:
+        _bound_rows(paths, begin, np.flatnonzero(may_leave & (mode != Mode.DIRECT)), batch)
+    else:
+        _link_rows(paths, begin, end, batch)
+        may_leave[:] = True  # a linked value is its own ratio or count times its driver
+    if batch.observed is not None:
+        observed = batch.observed[:, rows]
+        anchored = np.flatnonzero(~np.isnan(observed).all(axis=0))
+        if anchored.size:
+            how = _anchor_mode(mode, Links(kind, batch.driver[rows]))[anchored]
+            cols = begin + anchored
+            paths[:, cols] = _anchor_year_major(paths[:, cols], observed[:, anchored], how)
+            may_leave[anchored] = True  # anchoring rescales a path
+    if may_leave.all():
+        part = paths[:, rows]
+        np.minimum(part, upper[None, :, None], out=part)
+        np.maximum(part, lower[None, :, None], out=part)
+    elif may_leave.any():
+        cols = begin + np.flatnonzero(may_leave)
+        held = paths[:, cols]
+        np.minimum(held, batch.upper[cols][None, :, None], out=held)
+        np.maximum(held, batch.lower[cols][None, :, None], out=held)
+        paths[:, cols] = held
+
+
+def _bound_rows(paths: np.ndarray, begin: int, rows: np.ndarray, batch: Batch) -> None:
+    """Bound unlinked compound and additive rows year by year (compound ones in logs).
+
+    Paths that never leave their bounds keep their exact values.
+    """
+    if rows.size == 0:
+        return
+    cols = begin + rows
+    part = paths[:, cols]  # (Y, r, K), a copy
+    low, high = batch.lower[cols][None, :, None], batch.upper[cols][None, :, None]
+    outside = ((part < low) | (part > high)).any(axis=0)  # (r, K)
+    if not outside.any():
+        return
+    compound = (batch.mode[cols] == Mode.COMPOUND)[None, :, None]
+    x = np.where(compound, np.log(part), part)
+    # In logs, a lower bound at or below zero binds nothing.
+    low = np.where(compound, np.log(np.maximum(low, 0.0)), low)
+    high = np.where(compound, np.log(high), high)
+    bounded = np.minimum(np.maximum(x, low), high)
+    start = batch.start[cols]
+    for t in range(1, x.shape[0]):
+        # y[t] = clip(y[t - 1] + x[t] - x[t - 1]) from the year after the base year
+        moved = bounded[t - 1] + (x[t] - x[t - 1])
+        np.minimum(np.maximum(moved, low[0], out=moved), high[0], out=moved)
+        if (start < t).all():
+            bounded[t] = moved
+        else:
+            after = start < t
+            bounded[t, after] = moved[after]
+    bounded = np.where(compound, np.exp(bounded), bounded)
+    paths[:, cols] = np.where(outside[None], bounded, part)
+
+
+def _link_rows(paths: np.ndarray, begin: int, end: int, batch: Batch) -> None:
+    """Values of linked series from their own paths (in ``paths``) and their drivers'."""
+    kind, driver, start = batch.kind[begin:end], batch.driver[begin:end], batch.start[begin:end]
+    for which in (Link.RATIO, Link.PER, Link.RATE_OF):
+        rows = np.flatnonzero(kind == which)
+        if rows.size == 0:
+            continue
+        cols = begin + rows
+        drive = paths[:, driver[rows]]  # (Y, r, K)
+        if which == Link.RATIO:
+            paths[:, cols] = paths[:, cols] / 100.0 * drive
+        elif which == Link.PER:
+            paths[:, cols] = paths[:, cols] / drive
+        else:
+            rate = np.full(drive.shape, np.nan)
+            rate[1:] = 100.0 * (drive[1:] / drive[:-1] - 1.0)
+            year = np.arange(drive.shape[0])[:, None]
+            own = paths[:, cols]
+            at_start = (year == start[rows][None])[..., None]
+            before = (year < start[rows][None])[..., None]
+            paths[:, cols] = np.where(at_start, own, np.where(before, np.nan, rate))
+
+
+def _anchor_year_major(values: np.ndarray, observed: np.ndarray, how: np.ndarray) -> np.ndarray:
+    """``anchor`` for paths (Y, r, K) of r series with observations (Y, r); ``how`` is (r,).
+
+    The stretch up to each series' latest observation interpolates between the
+    first variant's first value (its base, the same in every variant) and the
+    observations; after it, each variant is scaled (or offset) once.
+    """
+    n_years, n_rows = observed.shape
+    year = np.arange(n_years)[:, None]
+    seen = ~np.isnan(observed)
+    last = (seen * year).max(axis=0)  # (r,)
+    first = values[:, :, 0]  # (Y, r)
+    first_model = np.argmax(~np.isnan(first), axis=0)
+    is_anchor = seen | (year == first_model[None])
+    anchor_value = np.where(seen, observed, first)
+    previous = np.maximum.accumulate(np.where(is_anchor, year, -1), axis=0)
+    following = np.flip(
+        np.minimum.accumulate(np.flip(np.where(is_anchor, year, 10**9), 0), axis=0), 0
+    )
+    following = np.minimum(following, n_years - 1)
+    at_previous = np.take_along_axis(anchor_value, np.maximum(previous, 0), 0)
+    at_following = np.take_along_axis(anchor_value, following, 0)
+    weight = (year - previous) / np.maximum(following - previous, 1)
+    geometric = at_previous * (at_following / at_previous) ** weight
+    linear = at_previous + (at_following - at_previous) * weight
+    interpolated = np.where(how[None] == Anchor.MULTIPLY, geometric, linear)
+    interpolated = np.where(is_anchor, anchor_value, interpolated)
+    interpolated = np.where(previous < 0, first, interpolated)
+    rows = np.arange(n_rows)
+    model_at_last = values[last, rows, :]  # (r, K)
+    observed_last = observed[last, rows][:, None]
+    additive = (how == Anchor.ADD)[:, None]
+    anchored = values * np.where(additive, 1.0, observed_last / model_at_last)[None]
+    anchored += np.where(additive, observed_last - model_at_last, 0.0)[None]
+    upto = (year <= last[None])[..., None]
+    anchored = np.where(upto, interpolated[..., None], anchored)
+    replaced = np.flatnonzero(how == Anchor.REPLACE)
+    if replaced.size:
+        # Growth rates: observed years replace the model's, nothing is carried.
+        kept = np.where(seen[:, replaced, None], observed[:, replaced, None], values[:, replaced])
+        anchored[:, replaced] = kept
+    return anchored
