@@ -141,7 +141,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "lower_is_better": ("lower is better", "越低越好"),
     "met_missed_cell": ("{met} of {assessable}", "{met}/{assessable}"),
     "inputs_line": (
-        "Scenarios: {scenarios}. Indicator table: {table}. Observed values: {observed}.",
+        "As of {as_of}: milestones up to {as_of} are judged on the data (observed) or, without "
+        "data, on the scenario (estimated). Scenarios: {scenarios}. Indicator table: {table}. "
+        "Observed values: {observed}.",
+        "截至 {as_of} 年:{as_of} 年及以前的目标按数据判定(观测),无数据的按情景值估计(估计)。"
         "情景:{scenarios}。指标表:{table}。观测值:{observed}。",
     ),
     "none": ("none", "无"),

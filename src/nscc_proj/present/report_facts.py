@@ -18,12 +18,13 @@ _Row = dict[str, Cell]
 def inputs_line(projection: Projection, lang: Lang) -> str:
     observed = projection.observed
     return label("inputs_line", lang).format(
+        as_of=projection.as_of,
         scenarios=", ".join(projection.scenario_names),
         table=projection.catalog.source,
         observed=label("none", lang)
         if observed is None
         else label("observed_count", lang).format(
-            source=observed.source, count=len(observed.records)
+            source=observed.source, count=len(observed.records) + len(observed.growth)
         ),
     )
 

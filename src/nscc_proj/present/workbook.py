@@ -336,8 +336,13 @@ def run_metadata(
     when: str,
     paths: int | None = None,
 ) -> dict[str, Cell]:
-    """What a reader needs to reproduce the run: inputs, version, seed and time."""
+    """What a reader needs to reproduce the run: inputs, version, seed, time, as-of year,
+    the command line and the outcome thresholds."""
+    import shlex
+    import sys
+
     from nscc_proj import __version__
+    from nscc_proj.core.assess import FAR_OFF_RATIO
 
     observed = projection.observed
     metadata: dict[str, Cell] = {
@@ -346,6 +351,12 @@ def run_metadata(
         "seed / 随机种子": seed,
         "simulated paths / 模拟路径数": paths,
         "language / 语言": lang,
+        "as of (data cut-off) / 截至年份": projection.as_of,
+        "command line / 命令行": shlex.join(["nscc", *sys.argv[1:]]),
+        "outcome thresholds / 情景结果阈值": (
+            f"met; missed: R >= {FAR_OFF_RATIO}; far off: 0 <= R < {FAR_OFF_RATIO}; "
+            "moving away: R < 0 (R = d x scenario rate / |required rate|)"
+        ),
         "indicator table / 指标表": projection.catalog.source,
         "observed values / 观测值": None if observed is None else observed.source,
     }
