@@ -228,3 +228,17 @@ def test_user_text_is_not_rich_markup(
     write_file("y.yaml", 'name: "two words"\n')
     assert_input_error(run("project", "-s", "y.yaml"), "a name is one word")
     assert all(line == line.rstrip() for line in result.stdout.splitlines())
+
+
+def test_implausible_rates_warn_and_strict_refuses(
+    workdir: Path, write_file: Callable[[str, str], Path]
+) -> None:
+    write_file("fast.yaml", "name: fast\nextends: base\ngrowth:\n  population: 0.6\n")
+    result = run("project", "-s", "fast.yaml", "-f", "csv")
+    assert result.exit_code == 0
+    assert (
+        'Warning: fast.yaml:4: growth.population: a level growing +60% a year; did you mean "0.6%"?'
+        in result.stderr
+    )
+    strict = run("project", "-s", "fast.yaml", "-f", "csv", "--strict")
+    assert_input_error(strict, "growing +60% a year", "--strict makes it an error")

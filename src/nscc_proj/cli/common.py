@@ -10,7 +10,7 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from nscc_proj.inputs.catalog import Catalog
     from nscc_proj.inputs.observed import Observations
+    from nscc_proj.inputs.scenario import Scenario
     from nscc_proj.present.export import Format
     from nscc_proj.table import Table
 
@@ -103,6 +104,12 @@ AsOfOption = Annotated[
         help="The year you stand in: milestones up to it are passed and judged on the data, "
         "later observations are ignored [default: last calendar year].",
         show_default=False,
+    ),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Treat warnings (implausible rates in a scenario) as errors, for CI."
     ),
 ]
 LangOption = Annotated[
@@ -248,6 +255,32 @@ def check_range(
 def _number(value: float) -> str:
     """1000000 -> '1,000,000'; 0.0001 -> '0.0001' (never 1e+06 in a message)."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
+
+
+def load_scenarios(
+    names: Sequence[str],
+    catalog: Catalog,
+    observations: Observations | None,
+    strict: bool = False,
+) -> list[Scenario]:
+    """The scenarios, with their implausible values (``validate``'s warnings) on stderr;
+    with ``strict`` the first warning is an error."""
+    from nscc_proj.analysis.validate import warnings
+    from nscc_proj.errors import InputError
+    from nscc_proj.inputs.scenario import load_scenario
+
+    scenarios = [load_scenario(name) for name in names]
+    for scenario in scenarios:
+        try:
+            findings = warnings(scenario, catalog, observations)
+        except InputError:
+            continue  # a real error: the projection reports it, with its line
+        for finding in findings:
+            text = str(finding).replace(": warning: ", ": ", 1)
+            if strict:
+                raise InputError(f"{text} (a warning; --strict makes it an error)")
+            typer.echo(f"Warning: {text}", err=True)
+    return scenarios
 
 
 def emit(table: Table, fmt: Format, output: Path | None) -> None:

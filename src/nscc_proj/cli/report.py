@@ -19,9 +19,11 @@ from nscc_proj.cli.common import (
     NoObservedOption,
     ObservedOption,
     ScenarioOption,
+    StrictOption,
     app,
     check_range,
     load_inputs,
+    load_scenarios,
     reports_errors,
 )
 
@@ -51,6 +53,7 @@ def report(
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Write report.html, charts (PNG and SVG), report.xlsx and summary.md into a folder.
 
@@ -60,7 +63,6 @@ def report(
     Example: nscc report --scenario base --scenario high --out report/ --lang zh
     """
     from nscc_proj.analysis.projection import project as run_projection
-    from nscc_proj.inputs.scenario import load_scenario
     from nscc_proj.present.report import build_report, check_folder, write_report
 
     check_range("--simulate", simulate, 1, 10_000_000, "paths", zero=True)
@@ -68,7 +70,7 @@ def report(
     started = time.perf_counter()
     check_folder(out)
     catalog, observations = load_inputs(data, observed, no_observed)
-    scenarios = [load_scenario(name) for name in scenario]
+    scenarios = load_scenarios(scenario, catalog, observations, strict)
     result = run_projection(catalog, scenarios, observations, as_of)
     bands, probabilities, used_seed = None, None, None
     if simulate:

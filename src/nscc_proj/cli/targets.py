@@ -19,8 +19,10 @@ from nscc_proj.cli.common import (
     ObservedOption,
     OutputOption,
     ScenarioOption,
+    StrictOption,
     app,
     load_inputs,
+    load_scenarios,
     load_table,
     present,
     reports_errors,
@@ -48,6 +50,7 @@ def project(
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Project every indicator under the scenarios and assess each target.
 
@@ -55,12 +58,13 @@ def project(
     """
     from nscc_proj.analysis.projection import project as run_projection
     from nscc_proj.analysis.projection import resolve_as_of
-    from nscc_proj.inputs.scenario import load_scenario
 
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
     year = resolve_as_of(catalog, as_of)  # checked before the scenarios are read
-    result = run_projection(catalog, [load_scenario(name) for name in scenario], observations, year)
+    result = run_projection(
+        catalog, load_scenarios(scenario, catalog, observations, strict), observations, year
+    )
     if paths:
         present(result.path_table, out_format, output, None)
         return
@@ -171,6 +175,7 @@ def check(
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Fail (exit 1) when a target's met/missed differs from an expectations file.
 
@@ -185,7 +190,6 @@ def check(
     )
     from nscc_proj.analysis.projection import project as run_projection
     from nscc_proj.errors import InputError
-    from nscc_proj.inputs.scenario import load_scenario
     from nscc_proj.present.export import write_atomic
     from nscc_proj.present.render import differences_text
 
@@ -195,7 +199,7 @@ def check(
         if not scenario:
             raise InputError("no scenario to check: give --scenario NAME", source=str(write_expect))
         catalog, observations = load_inputs(data, observed, no_observed)
-        scenarios = [load_scenario(reference) for reference in scenario]
+        scenarios = load_scenarios(scenario, catalog, observations, strict)
         result = run_projection(catalog, scenarios, observations, as_of)
         named = {loaded.name: ref for loaded, ref in zip(scenarios, scenario, strict=True)}
         write_atomic(write_expect, expectations_yaml(result, named))
@@ -208,7 +212,9 @@ def check(
     expected = read_expectations(expect)
     catalog, observations = load_inputs(data, observed, no_observed)
     scenarios = (
-        [load_scenario(name) for name in scenario] if scenario else expected.load_scenarios()
+        load_scenarios(scenario, catalog, observations, strict)
+        if scenario
+        else expected.load_scenarios()
     )
     if not scenarios:
         raise InputError("no scenario to check: give --scenario NAME", source=str(expect))

@@ -24,10 +24,12 @@ from nscc_proj.cli.common import (
     ObservedOption,
     OutputOption,
     ScenarioOption,
+    StrictOption,
     app,
     check_range,
     emit,
     load_inputs,
+    load_scenarios,
     present,
     reports_errors,
     resolve_format,
@@ -121,6 +123,7 @@ def simulate(
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Simulate growth shocks: the probability of meeting each target, and percentiles.
 
@@ -128,7 +131,6 @@ def simulate(
     """
     from nscc_proj.analysis.simulation import simulate as run_simulation
     from nscc_proj.errors import InputError
-    from nscc_proj.inputs.scenario import load_scenario
     from nscc_proj.present.render_uncertainty import simulation_view
 
     check_range("--paths", paths, 1, MAX_PATHS, "paths")
@@ -143,7 +145,7 @@ def simulate(
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
     catalog, observations = load_inputs(data, observed, no_observed)
-    scenarios = [load_scenario(name) for name in scenario]
+    scenarios = load_scenarios(scenario, catalog, observations, strict)
     with _progress("simulating") as progress:
         map_blocks = None
         if engine is Engine.DASK:
