@@ -14,11 +14,12 @@ from nscc_proj.cli import analysis
 from nscc_proj.cli import report
 from nscc_proj.cli import uncertainty
 from nscc_proj.cli import data
+from nscc_proj.cli import scenarios
 
 # isort: on
 from nscc_proj.cli.common import app
 
-__all__ = ["analysis", "app", "data", "main", "report", "targets", "uncertainty"]
+__all__ = ["analysis", "app", "data", "main", "report", "scenarios", "targets", "uncertainty"]
 
 
 def main() -> None:

@@ -267,8 +267,12 @@ def load_scenarios(
     with ``strict`` the first warning is an error."""
     from nscc_proj.analysis.validate import warnings
     from nscc_proj.errors import InputError
-    from nscc_proj.inputs.scenario import load_scenario
+    from nscc_proj.inputs.scenario import load_scenario, shipped_scenario_dir
 
+    for name in dict.fromkeys(names):
+        local = Path("scenarios") / f"{name}.yaml"
+        if "/" not in name and local.is_file() and (shipped_scenario_dir() / local.name).is_file():
+            typer.echo(f"Note: using {local} here, not the shipped {name}", err=True)
     scenarios = [load_scenario(name) for name in names]
     for scenario in scenarios:
         try:
