@@ -409,13 +409,14 @@ def test_check_with_hostile_names_round_trips(workdir: Path, write_file: WriteFi
 @pytest.mark.parametrize(
     "args", [("project", "-f", "csv"), ("indicators", "-f", "csv"), ("project",)]
 )
-def test_a_full_disk_is_an_error_not_a_bug(args: tuple[str, ...]) -> None:
+def test_a_full_disk_is_an_error_not_a_bug(args: tuple[str, ...], tmp_path: Path) -> None:
     import subprocess
     import sys
 
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             [sys.executable, "-m", "nscc_proj", *args],
+            cwd=tmp_path,
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
