@@ -60,7 +60,10 @@ def consistency(
         raise InputError("no ratio definitions: give --ratios FILE (see the README)")
     table = consistency_table(catalog, load_ratios(path, catalog), observations)
     present(
-        table, out_format, output, lambda _: consistency_view(table, catalog.milestones, lang.value)
+        table,
+        out_format,
+        output,
+        lambda width: consistency_view(table, catalog.milestones, lang.value, width),
     )
 
 

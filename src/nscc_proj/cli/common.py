@@ -7,15 +7,27 @@ from __future__ import annotations
 
 import errno
 import functools
+import inspect
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperGroup
+
+try:  # typer >= 0.20 carries its own copy of click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older typer, on click itself
+    from click.exceptions import (  # type: ignore[assignment]
+        ClickException,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -31,8 +43,76 @@ EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 1, 2, 3
 # Failures of the machine rather than of nscc: a full disk, a file-size limit, no permission.
 _INFRASTRUCTURE = {errno.ENOSPC, errno.EFBIG, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EPIPE}
 
+
+class _PlainArgument(TyperArgument):
+    """An argument shown as its metavar (``FILE...``), not ``{FILE}...`` and ``<list[Path]>``."""
+
+    def display_type(self, ctx: Any) -> str:
+        return ""
+
+    def _usage_display_name(self) -> str:
+        return self._rich_display_name() if self.required else f"[{self._rich_display_name()}]"
+
+    def _rich_display_name(self) -> str:
+        name = self.metavar or (self.name or "").upper()
+        return f"{name}..." if self.nargs != 1 else name
+
+
+class _UsageError(ClickException):
+    """A mistake on the command line, told in one line (``Error: ...``) like every other."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class Commands(TyperGroup):
+    """nscc's command group: summaries shown whole, arguments by their metavar, and a
+    mistake on the command line (an unknown option, a value that is not a number) told in
+    one ``Error:`` line naming the help to read, never the usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy(self)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+def _tidy(group: Any) -> None:
+    """Every command below ``group``: its whole first paragraph as the summary (click cuts
+    it to fit with "..."), its arguments shown plainly."""
+    for command in group.commands.values():
+        if command.help and not command.short_help:
+            first = inspect.cleandoc(command.help).split("\n\n")[0]
+            command.short_help = " ".join(first.split())
+        for param in command.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _PlainArgument
+        if hasattr(command, "commands"):
+            _tidy(command)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except UsageError as error:
+        if isinstance(error, NoArgsIsHelpError):
+            raise
+        message = error.format_message().rstrip(".")
+        if error.ctx is not None:
+            message += f" (see '{error.ctx.command_path} --help')"
+        raise _UsageError(message) from None
+
+
 app = typer.Typer(
     name="nscc",
+    cls=Commands,
+    context_settings={"max_content_width": 100},
     help="Project the targets of a city's indicator table under growth scenarios.\n\n"
     "Which 2025 and 2035 targets does a growth path reach, by how much does it miss "
     "the others, and what growth would each target need?",
@@ -254,7 +334,13 @@ def check_range(
 
 def _number(value: float) -> str:
     """1000000 -> '1,000,000'; 0.0001 -> '0.0001' (never 1e+06 in a message)."""
+    if isinstance(value, int):
+        return f"{value:,}"  # exactly, however large (2**63 - 1 is not a float)
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
+
+
+# The largest seed: the random streams take a 64-bit signed integer.
+MAX_SEED = 2**63 - 1
 
 
 def load_scenarios(
@@ -267,15 +353,10 @@ def load_scenarios(
     with ``strict`` the first warning is an error."""
     from nscc_proj.analysis.validate import warnings
     from nscc_proj.errors import InputError
-    from nscc_proj.inputs.scenario import load_scenario, shipped_scenario_dir
+    from nscc_proj.inputs.scenario import load_scenario
 
-    for name in dict.fromkeys(names):
-        local, shipped = Path("scenarios") / f"{name}.yaml", shipped_scenario_dir() / f"{name}.yaml"
-        if "/" in name or not local.is_file() or not shipped.is_file():
-            continue
-        if local.read_bytes() != shipped.read_bytes():  # a copy of the shipped file is no news
-            typer.echo(f"Note: using {local} here, not the shipped {name}", err=True)
     scenarios = [load_scenario(name) for name in names]
+    announce_shadowing(scenarios)
     for scenario in scenarios:
         try:
             findings = warnings(scenario, catalog, observations)
@@ -287,6 +368,15 @@ def load_scenarios(
                 raise InputError(f"{text} (a warning; --strict makes it an error)")
             typer.echo(f"Warning: {text}", err=True)
     return scenarios
+
+
+def announce_shadowing(scenarios: Sequence[Scenario]) -> None:
+    """Once per file: a local ``scenarios/NAME.yaml`` read instead of the shipped NAME, named
+    on the command line or extended (a copy identical to the shipped file is no news)."""
+    from nscc_proj.inputs.scenario import shadowing
+
+    for local, name in dict.fromkeys(pair for one in scenarios for pair in shadowing(one)):
+        typer.echo(f"Note: using {local} here, not the shipped {name}", err=True)
 
 
 def emit(table: Table, fmt: Format, output: Path | None) -> None:
@@ -321,21 +411,38 @@ def present(
 
 
 def show(renderable: RenderableType, terminal: Console | None = None) -> None:
-    """Print to the terminal; piped, without rich's padding (no trailing spaces)."""
+    """Print a view: the one place terminal output is written.
+
+    A view laid out for the terminal's width fits it; one that cannot fit without cutting
+    a value is printed wider rather than cut (the terminal then wraps its lines). Piped,
+    it is plain text without rich's padding: no line ends in spaces.
+    """
+    from nscc_proj.present.render import needed_width, view_lines
+
     terminal = terminal or console()
+    terminal.width = max(terminal.width, needed_width(renderable))
+    lines = view_lines(renderable, terminal.width)
     if terminal.is_terminal:
-        terminal.print(renderable)
+        if lines is None:
+            terminal.print(renderable)
+        for line in lines or ():
+            terminal.print(line, no_wrap=True, crop=False)
         return
-    with terminal.capture() as captured:
-        terminal.print(renderable)
-    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    if lines is None:
+        with terminal.capture() as captured:
+            terminal.print(renderable)
+        text = captured.get()
+    else:
+        text = "\n".join(line.plain for line in lines)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in text.splitlines()))
 
 
 def console() -> Console:
     from rich.console import Console
 
-    # User text (names, keys, scenario names) is data: never read as rich markup.
-    return Console(markup=False)
+    # User text (names, keys, scenario names) is data: never read as rich markup or emoji
+    # codes (the views also hand it to rich as Text).
+    return Console(markup=False, emoji=False)
 
 
 def resolve_format(fmt: OutputFormat | None, output: Path | None) -> Format:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from nscc_proj.cli.common import (
+    MAX_SEED,
     AsOfOption,
     DataOption,
     Language,
@@ -48,7 +49,9 @@ def report(
             help="Also simulate N paths (1 to 10,000,000): fan bands and probabilities.",
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 42,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the simulation, 0 to 2**63 - 1.")
+    ] = 42,
     data: DataOption = None,
     observed: ObservedOption = None,
     no_observed: NoObservedOption = False,
@@ -66,7 +69,7 @@ def report(
     from nscc_proj.present.report import build_report, check_folder, write_report
 
     check_range("--simulate", simulate, 1, 10_000_000, "paths", zero=True)
-    check_range("--seed", seed, 0, 2**63 - 1)
+    check_range("--seed", seed, 0, MAX_SEED)
     started = time.perf_counter()
     check_folder(out)
     catalog, observations = load_inputs(data, observed, no_observed)

@@ -154,7 +154,9 @@ def required(
     if write_scenario is not None:
         write_atomic(write_scenario, yardstick_scenario(catalog, latest))
         typer.echo(f"Wrote a scenario meeting every target to {write_scenario}", err=True)
-    present(table, out_format, output, lambda _: required_view(catalog, table, lang.value))
+    present(
+        table, out_format, output, lambda width: required_view(catalog, table, lang.value, width)
+    )
 
 
 @app.command()
@@ -244,4 +246,9 @@ def indicators(
 
     out_format = resolve_format(fmt, output)
     catalog = load_table(data)
-    present(catalog_table(catalog), out_format, output, lambda _: catalog_view(catalog, lang.value))
+    present(
+        catalog_table(catalog),
+        out_format,
+        output,
+        lambda width: catalog_view(catalog, lang.value, width),
+    )

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from nscc_proj.cli.common import (
+    MAX_SEED,
     AsOfOption,
     DataOption,
     FormatOption,
@@ -27,6 +28,7 @@ from nscc_proj.cli.common import (
     StrictOption,
     app,
     check_range,
+    console,
     emit,
     load_inputs,
     load_scenarios,
@@ -40,7 +42,10 @@ from nscc_proj.cli.common import (
 MAX_PATHS = 1_000_000_000
 
 SeedOption = Annotated[
-    int, typer.Option("--seed", help="Seed of the random streams (same seed, same numbers).")
+    int,
+    typer.Option(
+        "--seed", help="Seed of the random streams, 0 to 2**63 - 1 (same seed, same numbers)."
+    ),
 ]
 
 
@@ -134,7 +139,7 @@ def simulate(
     from nscc_proj.present.render_uncertainty import simulation_view
 
     check_range("--paths", paths, 1, MAX_PATHS, "paths")
-    check_range("--seed", seed, 0, 2**63 - 1)
+    check_range("--seed", seed, 0, MAX_SEED)
     if workers is not None:
         check_range("--workers", workers, 1, 256)
     out_format = resolve_format(fmt, output)
@@ -245,7 +250,7 @@ def sensitivity(
     check_range("--sobol", sobol, 64, 65_536, "base samples", zero=True)
     if sobol & (sobol - 1):
         raise InputError(f"--sobol must be a power of two (64, 128, ... 65,536), got {sobol}")
-    check_range("--seed", seed, 0, 2**63 - 1)
+    check_range("--seed", seed, 0, MAX_SEED)
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
     loaded = load_scenario(scenario)
@@ -269,4 +274,5 @@ def sensitivity(
         if sobol
         else None
     )
-    show(sensitivity_view(spread, found, [one.label for one in chosen]))
+    terminal = console()
+    show(sensitivity_view(spread, found, [one.label for one in chosen], terminal.width), terminal)

@@ -10,6 +10,7 @@ A scenario may extend another and add one-off shocks.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from pydantic import (
     PrivateAttr,
     Tag,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -196,6 +198,10 @@ def _empty_is_none(value: object) -> object:
     return {} if value is None else value
 
 
+# A scenario's name: one word, as --scenario and the CSV's scenario column take it.
+_NAME = re.compile(r"[^\s,]+")
+
+
 class Scenario(BaseModel):
     """One growth path: how every indicator moves, year by year.
 
@@ -206,7 +212,7 @@ class Scenario(BaseModel):
 
     model_config = _FROZEN
 
-    name: str = Field(min_length=1, pattern=r"^[^\s,]+$")
+    name: str = Field(min_length=1)
     description: str = ""
     extends: str | None = None
     deflator: RatePath | None = None
@@ -219,6 +225,14 @@ class Scenario(BaseModel):
 
     _document: YamlDocument | None = PrivateAttr(default=None)
     _parent: Scenario | None = PrivateAttr(default=None)
+    _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _one_word(cls, name: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"a name is one word, without spaces or commas, got {name!r}")
+        return name
 
     @property
     def parent(self) -> Scenario | None:
@@ -286,6 +300,7 @@ def _load(path: Path, search_dir: str | Path | None, seen: tuple[Path, ...]) -> 
     except ValidationError as exc:
         raise validation_error(document, exc, _GROWTH_TAGS) from None
     scenario._document = document
+    scenario._path = path
     if scenario.extends is not None:
         parent_path = _resolve_parent(scenario, path, search_dir)
         if parent_path.resolve() in {*seen, path.resolve()}:
@@ -356,3 +371,19 @@ def resolve_scenario_path(
     listing = f"available: {', '.join(available) or 'none'}"
     message = unknown_name_message("scenario", text, available)
     raise InputError(f"{message} ({listing})")
+
+
+def shadowing(scenario: Scenario) -> list[tuple[str, str]]:
+    """(file, name) for every file along the scenario's chain that is a local
+    ``scenarios/NAME.yaml`` standing in for a shipped scenario of the same name with
+    different content (``--scenario base`` or ``extends: base`` then read the local file)."""
+    found: list[tuple[str, str]] = []
+    local = (Path() / "scenarios").resolve()
+    for node in scenario.chain():
+        path = node._path
+        if path is None or path.parent.resolve() != local:
+            continue
+        shipped = shipped_scenario_dir() / path.name
+        if shipped.is_file() and shipped.read_bytes() != path.read_bytes():
+            found.append((str(Path("scenarios") / path.name), path.stem))
+    return found

@@ -5,17 +5,22 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.table import Column
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from nscc_proj.analysis.expectations import Difference
 from nscc_proj.inputs.catalog import Catalog, Indicator, Kind, Op
 from nscc_proj.table import Cell, Table
+
+if TYPE_CHECKING:
+    from nscc_proj.analysis.expectations import Difference
 
 Lang = Literal["en", "zh"]
 _Row = dict[str, Cell]
@@ -365,65 +370,400 @@ def gap_bar(gap_rel: Cell, met: Cell) -> Text:
 def _scenario_table(
     catalog: Catalog, scenario: str, rows: list[_Row], lang: Lang, width: int
 ) -> RichTable:
-    """The widest table that fits ``width``, dropping optional columns one by one."""
+    """The widest table that fits ``width``, dropping optional columns one by one.
+
+    Names then get what the other columns leave, broken at spaces and after underscores
+    (on the narrowest terminals down to 8 cells, where a long word has to be cut).
+    """
     columns = list(_ASSESSMENT_CELLS)
     view = _scenario_table_with(catalog, scenario, rows, lang, columns)
+    extents = dict(zip(["indicator", *columns], map(_extent, view.columns), strict=True))
+
+    def comfortable(kept: list[str]) -> int:
+        return _frame_width(view, len(kept) + 1) + sum(
+            extents[name].widest if extents[name].fixed else extents[name].comfortable
+            for name in ["indicator", *kept]
+        )
+
+    kept = list(columns)
     for name in _DROPPABLE:
-        if _minimum_width(view) <= width:
+        if comfortable(kept) <= width:
             break
-        columns.remove(name)
-        view = _scenario_table_with(catalog, scenario, rows, lang, columns)
-    # Names get what the other columns leave, broken at word and underscore boundaries
-    # (down to 8 cells on the narrowest terminals).
-    spare = width - _minimum_width(view)
-    name_width = max(8, min(_NAME_WIDTH[1], _NAME_WIDTH[0] + spare))
-    return _scenario_table_with(catalog, scenario, rows, lang, columns, name_width)
+        kept.remove(name)
+    if kept != columns:
+        view = _scenario_table_with(catalog, scenario, rows, lang, kept)
+    fit(view, width, floor=8)
+    return view
 
 
 _NAME_WIDTH = (13, 22)  # narrowest and widest indicator column of the dashboard
 
 
 def wrap_name(text: str, width: int) -> str:
-    """Break ``text`` into lines of at most ``width`` cells at spaces, after underscores and
-    between Chinese characters, so a key (``doctors_per_1000``) is never cut inside a word."""
-    pieces: list[str] = []
-    for piece in re.split(r"(?<=[ _])", text):
-        # A word too wide for the column breaks between Chinese characters.
-        wide = cell_len(piece.rstrip()) > width
-        pieces += re.split(r"(?<=[^\x00-\xff])(?=[^\x00-\xff])", piece) if wide else [piece]
-    lines, line = [], ""
-    for piece in filter(None, pieces):
-        if line.strip() and cell_len((line + piece).rstrip()) > width:
-            lines.append(line.rstrip())
-            line = piece.lstrip()
-        else:
-            line += piece
-        while cell_len(line) > width:  # one word wider than the column: cut it
-            lines.append(line[:width])
-            line = line[width:]
-    lines.append(line.rstrip())
+    """Break ``text`` into lines of at most ``width`` cells at spaces, after underscores,
+    hyphens and slashes, and between Chinese characters, so a key (``doctors_per_1000``) is
+    never cut inside a word; only a word wider than ``width`` itself is cut."""
+    width = max(1, width)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        pieces: list[str] = []
+        for piece in _BREAKS.split(paragraph):
+            # A word too wide for the column breaks between Chinese characters.
+            wide = cell_len(piece.rstrip()) > width
+            pieces += _CJK_GAPS.split(piece) if wide else [piece]
+        line = ""
+        for piece in filter(None, pieces):
+            if line.strip() and cell_len((line + piece).rstrip()) > width:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
+            while cell_len(line.rstrip()) > width:  # one word wider than the column: cut it
+                head = _head(line, width)
+                lines.append(head)
+                line = line[len(head) :]
+        lines.append(line.rstrip())
     return "\n".join(part for part in lines if part)
 
 
-def _minimum_width(view: RichTable) -> int:
-    """Width the table needs with its indicator column folded to 13 cells.
+def _head(text: str, width: int) -> str:
+    """The longest start of ``text`` within ``width`` cells (one character at least)."""
+    cells = 0
+    for end, character in enumerate(text):
+        cells += cell_len(character)
+        if cells > width:
+            return text[: max(1, end)]
+    return text
 
-    Counted from the cells' text rather than measured by rich (which renders every cell
-    and made the dashboard take twice as long as the CSV): each column is as wide as its
-    widest line, and the table adds 3 cells a column less one (padding and the box's
-    dividers; the same as rich's own measure for this box and padding).
+
+_BREAKS = re.compile(r"(?<=[ _/-])")
+_CJK_GAPS = re.compile(r"(?<=[^\x00-\xff])(?=[^\x00-\xff])")
+# C0 and C1 control characters but a newline: shown escaped, never sent raw.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """User text as it may reach a terminal: a tab as a space, other control characters
+    escaped (``\\x1b``), so none reaches the terminal raw."""
+    return _CONTROL.sub(
+        lambda match: " " if match.group() == "\t" else f"\\x{ord(match.group()):02x}",
+        str(text),
+    )
+
+
+def user_text(text: object, style: str = "") -> Text:
+    """User text (a name, a key, a file name) as rich ``Text``: shown as written, never read
+    as markup (``[red]``, ``[/x]``) or as terminal control codes."""
+    return Text(printable(text), style=style)
+
+
+class Name:
+    """A name or key in a table cell, wrapped to the cell's width by ``wrap_name``: it breaks
+    at spaces, after underscores, hyphens and slashes, and between Chinese characters, never
+    inside a word that fits. Its text is data: never markup, never control codes."""
+
+    def __init__(
+        self, text: object, style: str = "", mark: Text | None = None, *, heading: bool = False
+    ) -> None:
+        self.text = printable(text)
+        self.style = style
+        self.mark = mark  # appended after a space (``⚠``), in its own style
+        whole = self.text + (" " + mark.plain if mark is not None else "")
+        self.widest = max((cell_len(line) for line in whole.split("\n")), default=0)
+        self.narrowest = max(
+            (
+                cell_len(part)
+                for line in whole.split("\n")
+                for piece in _BREAKS.split(line)
+                for part in _CJK_GAPS.split(piece.rstrip())
+            ),
+            default=0,
+        )
+        if heading:  # a heading over the rows (a domain) never widens its column
+            self.narrowest = 0
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.narrowest, self.widest).with_maximum(options.max_width)
+
+    def lines(self, width: int) -> list[Text]:
+        """Its lines in a column ``width`` cells wide."""
+        if self.mark is None:
+            return list(Text(wrap_name(self.text, width), style=self.style).split("\n"))
+        mark = self.mark.plain
+        wrapped = wrap_name(f"{self.text} {mark}", width)
+        text = Text(wrapped, style=self.style)
+        if wrapped.endswith(mark):
+            text.stylize(self.mark.style, len(wrapped) - len(mark))
+        return list(text.split("\n"))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text("\n").join(self.lines(options.max_width))
+
+
+class Pair(Name):
+    """Two short texts in one cell (a value and its year): on one line where the column
+    allows, else one above the other; neither is ever broken."""
+
+    def __init__(self, first: object, second: object) -> None:
+        super().__init__(f"{first} {second}")
+        self.first, self.second = printable(first), printable(second)
+        self.narrowest = max(cell_len(self.first), cell_len(self.second))
+
+    def lines(self, width: int) -> list[Text]:
+        joined = self.widest <= width
+        return (
+            [Text(self.text, style=self.style)]
+            if joined
+            else [
+                Text(self.first, style=self.style),
+                Text(self.second, style=self.style),
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Content widths of a table's columns, and the width the whole table then takes."""
+
+    widths: tuple[int, ...]
+    width: int
+    # The width with every header whole and names at their comfortable width (min_width).
+    comfortable: int
+
+
+@dataclass
+class _Extent:
+    fixed: bool  # a column that does not wrap keeps its widest cell
+    widest: int  # the natural width: its widest cell, the header included
+    cells: int  # its widest cell, the header left out
+    header: int  # the header's widest word (a header may break at its spaces)
+    narrowest: int  # wrapping columns: the widest piece no break can split
+    comfortable: int  # wrapping columns: where they stop giving way before headers break
+
+
+def layout(table: RichTable, width: int, *, floor: int | None = None) -> Layout:
+    """Content widths that fit ``table`` within ``width`` cells without cutting a value.
+
+    Columns that do not wrap (numbers, statuses) keep their widest cell; the others
+    (names, keys) give way first, down to their ``min_width``; then long headers break at
+    their spaces; then names go down to their widest word. With ``floor``, names may go
+    down to ``floor`` cells, cutting words, rather than widen the table. The width taken
+    exceeds ``width`` only when even that does not fit: a wider table beats a cut number.
     """
-    widths = [
-        max([_text_width(column.header)] + [_text_width(cell) for cell in column.cells])
-        for column in view.columns
+    extents = [_extent(column) for column in table.columns]
+    spare = width - _frame_width(table)
+    widths = [extent.widest for extent in extents]
+    comfortable = _frame_width(table) + sum(
+        extent.widest if extent.fixed else extent.comfortable for extent in extents
+    )
+    wrapping = [n for n, extent in enumerate(extents) if not extent.fixed]
+
+    def give_way(columns: list[int], lowest: list[int]) -> None:
+        excess = sum(widths) - spare
+        while excess > 0:
+            wider = [n for n in columns if widths[n] > lowest[n]]
+            if not wider:
+                return
+            widest = max(wider, key=lambda n: widths[n])
+            widths[widest] -= 1
+            excess -= 1
+
+    give_way(wrapping, [extent.comfortable for extent in extents])
+    # Headers wider than their column's cells break at spaces, the widest saving first.
+    fixed = [n for n, extent in enumerate(extents) if extent.fixed]
+    for n in sorted(fixed, key=lambda n: max(extents[n].cells, extents[n].header) - widths[n]):
+        if sum(widths) <= spare:
+            break
+        widths[n] = max(extents[n].cells, extents[n].header)
+    give_way(wrapping, [extent.narrowest for extent in extents])
+    if floor is not None:
+        give_way(wrapping, [min(extent.narrowest, floor) for extent in extents])
+    return Layout(tuple(widths), _frame_width(table) + sum(widths), comfortable)
+
+
+def fit(table: RichTable, width: int, *, floor: int | None = None) -> int:
+    """Fix every column of ``table`` at its ``layout`` width (headers broken where they
+    must) and return the width the table takes; see ``layout``."""
+    found = layout(table, width, floor=floor)
+    for column, size in zip(table.columns, found.widths, strict=True):
+        column.width = size
+        column.min_width = column.max_width = None
+        header = column.header
+        if isinstance(header, str) and cell_len(header) > size:
+            column.header = wrap_name(header, size)
+    return found.width
+
+
+def needed_width(renderable: RenderableType) -> int:
+    """The fewest cells ``renderable`` takes without cutting a value (fitted tables take
+    their fitted width; text, its widest word)."""
+    console = _measuring_console()
+    return Measurement.get(console, console.options, renderable).minimum
+
+
+def _frame_width(table: RichTable, count: int | None = None) -> int:
+    """Cells a table spends outside its columns' content: edges, dividers and padding
+    (with ``count`` columns, by default those it has)."""
+    count = len(table.columns) if count is None else count
+    frame = (2 if table.box and table.show_edge else 0) + (count - 1 if table.box else 0)
+    _, right, _, left = table.padding
+    for n in range(count):
+        pad_left, pad_right = (0, abs(left - right)) if table.collapse_padding else (left, right)
+        if not table.pad_edge:
+            pad_left = 0 if n == 0 else pad_left
+            pad_right = 0 if n == count - 1 else pad_right
+        frame += pad_left + pad_right
+    return frame
+
+
+def _extent(column: Column) -> _Extent:
+    widest, narrowest = 0, 0
+    for cell in column.cells:
+        low, high = _cell_extent(cell)
+        widest, narrowest = max(widest, high), max(narrowest, low)
+    header_low, header_high = _cell_extent(column.header)
+    fixed = column.no_wrap or column.width is not None
+    if fixed:
+        return _Extent(True, max(widest, header_high), widest, header_low, widest, widest)
+    narrowest = max(narrowest, header_low)
+    natural = max(widest, header_high)
+    if column.max_width is not None:
+        natural = max(narrowest, min(natural, column.max_width))
+    comfortable = min(natural, max(narrowest, column.min_width or 0))
+    return _Extent(False, natural, widest, header_low, narrowest, comfortable)
+
+
+def _cell_extent(cell: RenderableType) -> tuple[int, int]:
+    """(widest unbreakable word, widest line) of a cell, in terminal cells."""
+    if isinstance(cell, Name):
+        return cell.narrowest, cell.widest
+    if isinstance(cell, str | Text):
+        lines = (cell if isinstance(cell, str) else cell.plain).split("\n")
+        widest = max(cell_len(line) for line in lines)
+        return max((cell_len(word) for line in lines for word in line.split()), default=0), widest
+    console = _measuring_console()
+    measured = Measurement.get(console, console.options, cell)
+    return measured.minimum, measured.maximum
+
+
+def view_lines(renderable: RenderableType, width: int) -> list[Text] | None:
+    """The lines of a view made of fitted tables and text, each within its width, laid out
+    the way rich lays them out; None for anything else (rich prints that itself).
+
+    Drawing fitted tables here takes a fraction of rich's time (every width is known), and
+    it is the one place that decides the printed text: no cell is cut, no line is padded.
+    """
+    if isinstance(renderable, Group):
+        found: list[Text] = []
+        for part in renderable.renderables:
+            lines = view_lines(part, width)
+            if lines is None:
+                return None
+            found += lines
+        return found
+    if isinstance(renderable, Text):
+        return _wrapped(renderable, width)
+    if isinstance(renderable, RichTable):
+        return _table_lines(renderable)
+    return None
+
+
+def _table_lines(table: RichTable) -> list[Text] | None:
+    columns = table.columns
+    simple = table.box is box.SIMPLE_HEAD and table.show_edge and table.show_header
+    if not simple or not columns or any(column.width is None for column in columns):
+        return None
+    if table.padding[0] or table.padding[2] or table.show_footer or table.show_lines:
+        return None
+    if table.collapse_padding or table.leading:
+        return None
+    widths = [int(column.width or 0) for column in columns]
+    total = _frame_width(table) + sum(widths)
+    _, right, _, left = table.padding
+    pads = [
+        (
+            0 if n == 0 and not table.pad_edge else left,
+            0 if n == len(columns) - 1 and not table.pad_edge else right,
+        )
+        for n in range(len(columns))
     ]
-    widths[0] = min(widths[0], _NAME_WIDTH[0])
-    return sum(widths) + 3 * len(widths) - 1
+
+    def row(cells: list[RenderableType], style: str = "", *, header: bool = False) -> list[Text]:
+        blocks = [
+            _cell_lines(cell, column, size, style)
+            for cell, column, size in zip(cells, columns, widths, strict=True)
+        ]
+        height = max(len(block) for block in blocks)
+        if header:  # headers sit on the rule below them
+            blocks = [
+                [Text(" " * widths[n])] * (height - len(block)) + list(block)
+                for n, block in enumerate(blocks)
+            ]
+        lines = []
+        for number in range(height):
+            line = Text(" ")
+            for n, block in enumerate(blocks):
+                line.append(" " * pads[n][0])
+                line.append_text(block[number] if number < len(block) else Text(" " * widths[n]))
+                line.append(" " * pads[n][1] + " ")
+            lines.append(line)
+        return lines
+
+    lines: list[Text] = []
+    if table.title:
+        for title in _wrapped(_as_text(table.title, table.title_style or "table.title"), total):
+            title.align("center", total)
+            lines.append(title)
+    lines.append(Text(""))  # the box's top edge, blank in SIMPLE_HEAD
+    lines += row([column.header for column in columns], str(table.header_style or ""), header=True)
+    lines.append(Text(" " + "─" * (total - 2) + " "))
+    cells = [list(column.cells) for column in columns]
+    for number, meta in enumerate(table.rows):
+        lines += row([column_cells[number] for column_cells in cells])
+        if meta.end_section and number < len(table.rows) - 1:
+            lines.append(Text(""))
+    lines.append(Text(""))  # the bottom edge
+    if table.caption:
+        caption = _as_text(table.caption, table.caption_style or "table.caption")
+        lines += _wrapped(caption, total)
+    return lines
 
 
-def _text_width(renderable: object) -> int:
-    text = renderable.plain if isinstance(renderable, Text) else str(renderable)
-    return max((cell_len(line) for line in text.split("\n")), default=0)
+def _cell_lines(cell: RenderableType, column: Column, width: int, style: str) -> list[Text]:
+    if isinstance(cell, Name):
+        lines = cell.lines(width)
+    else:
+        text = _as_text(cell, "")
+        lines = list(text.split("\n")) if column.no_wrap else _wrapped(text, width)
+    for line in lines:
+        if style:
+            line.stylize(style, 0)
+        line.align(
+            column.justify if column.justify in ("left", "center", "right") else "left", width
+        )
+    return lines or [Text(" " * width)]
+
+
+def _as_text(cell: RenderableType, style: object) -> Text:
+    if isinstance(cell, Text):
+        return cell.copy()
+    return Text(str(cell), style=style if isinstance(style, str) else "")
+
+
+def _wrapped(text: Text, width: int) -> list[Text]:
+    """``text`` broken into lines of ``width`` cells at spaces, as rich wraps it."""
+    console = _measuring_console()
+    return list(text.wrap(console, max(1, width)))  # a list, not rich's Lines
+
+
+def _measuring_console() -> Console:
+    global _CONSOLE
+    if _CONSOLE is None:
+        _CONSOLE = Console(width=10_000, markup=False, emoji=False, highlight=False)
+    return _CONSOLE
+
+
+_CONSOLE: Console | None = None
 
 
 def _scenario_table_with(
@@ -432,7 +772,6 @@ def _scenario_table_with(
     rows: list[_Row],
     lang: Lang,
     columns: list[str],
-    name_width: int | None = None,
 ) -> RichTable:
     assessable = [row for row in rows if row["met"] is not None]
     met = sum(1 for row in assessable if row["met"])
@@ -445,12 +784,12 @@ def _scenario_table_with(
         caption += ".\n" + label("rest_on_nothing", lang).format(count=blind, met=met)
     caption += ".\n" + label("dashboard_key", lang)
     as_of = rows[0]["as_of"] if rows else ""
-    view = _table(label("as_of_title", lang).format(scenario=scenario, as_of=as_of), caption)
+    view = _table(label("as_of_title", lang).format(scenario=printable(scenario), as_of=as_of))
+    view.caption = Text(caption, style="table.caption")
     view.add_column(
         label("indicator", lang),
-        min_width=min(_NAME_WIDTH[0], name_width or _NAME_WIDTH[0]),
+        min_width=_NAME_WIDTH[0],
         max_width=_NAME_WIDTH[1],
-        overflow="fold",
     )
     for name in columns:
         view.add_column(
@@ -470,16 +809,15 @@ def _scenario_table_with(
             "_whole": indicator.kind in (Kind.COUNT, Kind.RANK),
         }
         name = f"{indicator.id} {short_name(indicator, lang)}" if first_row else ""
-        if name_width is not None:
-            name = wrap_name(name, name_width)
-        view.add_row(name, *(_ASSESSMENT_CELLS[column](row, lang) for column in columns))
+        view.add_row(Name(name), *(_ASSESSMENT_CELLS[column](row, lang) for column in columns))
     return view
 
 
 def _table(title: str, caption: str | None = None) -> RichTable:
+    """A table in the house style; its title and caption are data, never markup."""
     return RichTable(
-        title=title,
-        caption=caption,
+        title=Text(printable(title), style="table.title"),
+        caption=None if caption is None else Text(printable(caption), style="table.caption"),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         padding=(0, 1),
@@ -492,11 +830,11 @@ def _domain_heading(view: RichTable, domain: str, previous: str | None) -> str:
     if domain != previous:
         if previous is not None:
             view.add_section()
-        view.add_row(Text(domain, style="bold cyan"))
+        view.add_row(Name(domain, style="bold cyan", heading=True))
     return domain
 
 
-def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
+def required_view(catalog: Catalog, table: Table, lang: Lang, width: int = 100) -> RichTable:
     """Requirements per span; or, from the latest observation, each target's need now.
 
     The latest-observation table shows the need in the indicator's own unit
@@ -505,7 +843,7 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
     """
     from_latest = "need_per_year" in table.columns
     view = _table(label("required_latest_title" if from_latest else "required_title", lang))
-    view.add_column(label("indicator", lang), min_width=14, overflow="fold")
+    view.add_column(label("indicator", lang), min_width=14)
     names = ["from", "to", "from_value", "target"]
     names += ["need", "from_base", "grade"] if from_latest else ["required", "change"]
     for name in names:
@@ -517,7 +855,7 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
         domain = _domain_heading(view, domain_name(indicator, lang), domain)
         previous_key = indicator.key
         cells: list[RenderableType] = [
-            f"{indicator.id} {short_name(indicator, lang)}" if first_row else "",
+            Name(f"{indicator.id} {short_name(indicator, lang)}" if first_row else ""),
             str(row["from_year"] if row["from_year"] is not None else "–"),
             str(row["to_year"]),
             number(row["from_value"]),
@@ -526,7 +864,9 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
         if from_latest:
             verdict = row["need_per_year"] is None and str(row["note"]).startswith("observed")
             cells += [
-                Text(str(row["note"]).rsplit(": ", 1)[-1]) if verdict else need_text(row, lang),
+                user_text(str(row["note"]).rsplit(": ", 1)[-1])
+                if verdict
+                else need_text(row, lang),
                 percent(row["required_cagr_from_base"]),
                 str(row["grade"] or "†"),
             ]
@@ -536,6 +876,7 @@ def required_view(catalog: Catalog, table: Table, lang: Lang) -> RichTable:
                 number(row["required_change_per_year"], signed=True),
             ]
         view.add_row(*cells)
+    fit(view, width)
     return view
 
 
@@ -546,12 +887,14 @@ def _points(rate: Cell) -> str:
     return f"{100 * rate:+.2f} pt"
 
 
-def catalog_view(catalog: Catalog, lang: Lang) -> RichTable:
-    """The catalog; keys stay whole (error messages send users here for them)."""
+def catalog_view(catalog: Catalog, lang: Lang, width: int = 100) -> RichTable:
+    """The catalog; keys break only after an underscore (error messages send users here)."""
     view = _table(label("catalog_title", lang).format(count=len(catalog), source=catalog.source))
     view.add_column(label("id", lang), justify="right", no_wrap=True)
-    view.add_column(label("key", lang), no_wrap=True)
-    view.add_column(label("indicator", lang), min_width=12, overflow="fold")
+    # Keys stay whole while the names can give way (error messages send users here).
+    widest_key = max(cell_len(printable(indicator.key)) for indicator in catalog.indicators)
+    view.add_column(label("key", lang), min_width=widest_key)
+    view.add_column(label("indicator", lang), min_width=12)
     view.add_column(label("kind", lang), no_wrap=True)
     base_years = {indicator.base_year for indicator in catalog.indicators}
     common_year = base_years.pop() if len(base_years) == 1 else None
@@ -564,22 +907,24 @@ def catalog_view(catalog: Catalog, lang: Lang) -> RichTable:
         if domain_name(indicator, lang) != domain:
             domain = domain_name(indicator, lang)
             view.add_section()
-            view.add_row("", "", Text(domain, style="bold cyan"))
+            view.add_row("", "", Name(domain, style="bold cyan", heading=True))
         base = "–" if indicator.base_value is None else f"{indicator.base_value:,g}"
         if common_year is None and indicator.base_value is not None:
             base += f" ({indicator.base_year})"
         arrow = "↑" if indicator.direction.sign > 0 else "↓"
         view.add_row(
             str(indicator.id),
-            indicator.key,
-            indicator_name(indicator, lang),
+            Name(indicator.key),
+            Name(indicator_name(indicator, lang)),
             f"{indicator.kind.value} {arrow}",
             base,
             *(target_text(indicator, milestone) for milestone in catalog.milestones),
         )
-    view.caption = (
-        "↑ higher is better, ↓ lower is better" if lang == "en" else "↑ 越高越好, ↓ 越低越好"
+    view.caption = Text(
+        "↑ higher is better, ↓ lower is better" if lang == "en" else "↑ 越高越好, ↓ 越低越好",
+        style="table.caption",
     )
+    fit(view, width)
     return view
 
 

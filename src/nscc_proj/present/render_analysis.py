@@ -9,16 +9,18 @@ from rich.text import Text
 
 from nscc_proj.analysis.solve import GoalSeek
 from nscc_proj.inputs.catalog import Catalog, Kind
-from nscc_proj.present.render import Lang, _table, percent
+from nscc_proj.present.render import Lang, Name, Pair, _table, fit, percent, user_text
 from nscc_proj.table import Cell, Table
 
 
-def consistency_view(table: Table, milestones: tuple[int, ...], lang: Lang) -> RenderableType:
+def consistency_view(
+    table: Table, milestones: tuple[int, ...], lang: Lang, width: int = 100
+) -> RenderableType:
     """Ratios with their base, latest observed and implied values; flags below the table."""
     view = _table("Ratios the targets imply" if lang == "en" else "目标隐含的比率")
-    view.add_column("Ratio" if lang == "en" else "比率", min_width=14, overflow="fold")
+    view.add_column("Ratio" if lang == "en" else "比率", min_width=14)
     view.add_column("Base" if lang == "en" else "基期", justify="right", no_wrap=True)
-    view.add_column("Latest" if lang == "en" else "最新观测", justify="right", no_wrap=True)
+    view.add_column("Latest" if lang == "en" else "最新观测", justify="right")
     for milestone in milestones:
         view.add_column(str(milestone), justify="right", no_wrap=True)
     view.add_column("Trend/yr" if lang == "en" else "观测趋势", justify="right", no_wrap=True)
@@ -26,14 +28,14 @@ def consistency_view(table: Table, milestones: tuple[int, ...], lang: Lang) -> R
     flags = []
     for row in table:
         name = str(row["name_zh"] if lang == "zh" else row["ratio"])
-        latest = (
+        latest: RenderableType = (
             "–"
             if row["latest_year"] is None
-            else f"{_short(row['latest_value'])} ({row['latest_year']}, {row['latest_grade']})"
+            else Pair(_short(row["latest_value"]), f"({row['latest_year']}, {row['latest_grade']})")
         )
-        mark = Text(" ⚠", style="bold yellow") if row["flag"] else Text("")
+        mark = Text("⚠", style="bold yellow") if row["flag"] else None
         view.add_row(
-            Text(f"{name} ({row['unit']})") + mark,
+            Name(f"{name} ({row['unit']})", mark=mark),
             _short(row["base_value"]),
             latest,
             *(_short(row[f"implied_{m}"]) for m in milestones),
@@ -41,8 +43,9 @@ def consistency_view(table: Table, milestones: tuple[int, ...], lang: Lang) -> R
             percent(row["implied_change"], signed=True),
         )
         if row["flag"]:
-            flags.append(f"⚠ {row['ratio']}: {row['flag']}")
-    return Group(view, *(Text(flag, style="yellow") for flag in flags))
+            flags.append(user_text(f"⚠ {row['ratio']}: {row['flag']}", style="yellow"))
+    fit(view, width)
+    return Group(view, *flags)
 
 
 def _short(value: Cell) -> str:

@@ -6,11 +6,22 @@ import math
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
+from rich.table import Table as RichTable
 from rich.text import Text
 
 from nscc_proj.analysis.simulation import Simulation
 from nscc_proj.inputs.catalog import Catalog
-from nscc_proj.present.render import Lang, _table, number, percent, short_name, target_text
+from nscc_proj.present.render import (
+    Lang,
+    Name,
+    _table,
+    fit,
+    layout,
+    number,
+    percent,
+    short_name,
+    target_text,
+)
 from nscc_proj.table import Cell, Table
 
 if TYPE_CHECKING:
@@ -38,87 +49,117 @@ def simulation_view(
     catalog: Catalog, result: Simulation, lang: Lang, width: int = 100
 ) -> RenderableType:
     """Per scenario: each target's probability (simulated ± SE, exact where known), its
-    p5-p50-p95, then the joint probability of each domain and of all targets."""
+    p5-p50-p95, then the joint probability of each domain and of all targets.
+
+    Where p5 and p95 do not fit ``width`` beside the names, they give way to them.
+    """
     views: list[RenderableType] = []
     rows = list(result.table())
-    zh = lang == "zh"
     for scenario in result.setup.arrays.names:
-        as_of = result.deterministic.as_of
-        targets = _table(
-            f"{'情景' if zh else 'Scenario'} {scenario}: {result.paths:,} "
-            f"{'条路径' if zh else 'paths'}, seed {result.seed}, "
-            + (f"截至 {as_of} 年" if zh else f"as of {as_of}"),
-            "观测 = 按观测值判定(概率为 0 或 1);现估 = 已过期但无数据,概率为现时估计(nowcast)。"
-            if zh
-            else "obs = judged on the observation (a probability of 0 or 1); now = a passed "
-            "milestone without data: the probability is a nowcast.",
-        )
-        # Below 100 columns the outer percentiles give way to the indicator's name.
-        wide = width >= 100
-        targets.add_column("指标" if zh else "Indicator", min_width=14, overflow="fold")
-        for header in (
-            "年份" if zh else "Year",
-            "目标" if zh else "Target",
-            "达标概率" if zh else "P(met)",
-        ):
-            targets.add_column(header, justify="right", no_wrap=True)
-        for header in ("解析值" if zh else "Exact", *(["p5", "p50", "p95"] if wide else ["p50"])):
-            targets.add_column(header, justify="right", no_wrap=True)
-        previous = None
-        for row in rows:
-            if row["scenario"] != scenario or row["scope"] != "target":
-                continue
-            indicator = catalog[str(row["indicator_key"])]
-            targets.add_row(
-                f"{indicator.id} {short_name(indicator, lang)}"
-                if indicator.key != previous
-                else "",
-                str(row["milestone"]),
-                target_text(indicator, int(str(row["milestone"]))),
-                _probability(row["probability"], row["probability_se"])
-                + _EVIDENCE_NOTE[str(row["evidence"])][1 if zh else 0],
-                _probability(row["probability_analytic"]),
-                *(number(row[p]) for p in (("p5", "p50", "p95") if wide else ("p50",))),
-            )
-            previous = indicator.key
-        joint = _table(
-            "所有目标同时达标的概率" if zh else "Joint probability of meeting every target"
-        )
-        joint.add_column("领域" if zh else "Domain")
-        milestones = [*map(str, catalog.milestones), "全部" if zh else "all"]
-        for milestone in milestones:
-            joint.add_column(milestone, justify="right", no_wrap=True)
-        scopes: dict[str, dict[str, str]] = {}
-        for row in rows:
-            if row["scenario"] == scenario and row["scope"] != "target":
-                name = str(row["domain"] or ("全部目标" if zh else "All targets"))
-                column = str(row["milestone"]) if row["milestone"] is not None else milestones[-1]
-                scopes.setdefault(name, {})[column] = _probability(row["probability"])
-        for name, values in scopes.items():
-            joint.add_row(
-                Text(name, style="bold" if name in ("All targets", "全部目标") else ""),
-                *(values.get(m, "–") for m in milestones),
-            )
+        targets = _targets_table(catalog, result, rows, scenario, lang, wide=True)
+        if layout(targets, width).width > width:
+            targets = _targets_table(catalog, result, rows, scenario, lang, wide=False)
+        fit(targets, width)
+        joint = _joint_table(catalog, rows, scenario, lang)
+        fit(joint, width)
         views += [targets, joint]
     return Group(*views)
 
 
+def _targets_table(
+    catalog: Catalog,
+    result: Simulation,
+    rows: list[dict[str, Cell]],
+    scenario: str,
+    lang: Lang,
+    *,
+    wide: bool,
+) -> RichTable:
+    zh = lang == "zh"
+    as_of = result.deterministic.as_of
+    targets = _table(
+        f"{'情景' if zh else 'Scenario'} {scenario}: {result.paths:,} "
+        f"{'条路径' if zh else 'paths'}, seed {result.seed}, "
+        + (f"截至 {as_of} 年" if zh else f"as of {as_of}"),
+        "观测 = 按观测值判定(概率为 0 或 1);现估 = 已过期但无数据,概率为现时估计(nowcast)。"
+        if zh
+        else "obs = judged on the observation (a probability of 0 or 1); now = a passed "
+        "milestone without data: the probability is a nowcast.",
+    )
+    targets.add_column("指标" if zh else "Indicator", min_width=14)
+    for header in (
+        "年份" if zh else "Year",
+        "目标" if zh else "Target",
+        "达标概率" if zh else "P(met)",
+    ):
+        targets.add_column(header, justify="right", no_wrap=True)
+    percentiles = ("p5", "p50", "p95") if wide else ("p50",)
+    for header in ("解析值" if zh else "Exact", *percentiles):
+        targets.add_column(header, justify="right", no_wrap=True)
+    previous = None
+    for row in rows:
+        if row["scenario"] != scenario or row["scope"] != "target":
+            continue
+        indicator = catalog[str(row["indicator_key"])]
+        targets.add_row(
+            Name(
+                f"{indicator.id} {short_name(indicator, lang)}" if indicator.key != previous else ""
+            ),
+            str(row["milestone"]),
+            target_text(indicator, int(str(row["milestone"]))),
+            _probability(row["probability"], row["probability_se"])
+            + _EVIDENCE_NOTE[str(row["evidence"])][1 if zh else 0],
+            _probability(row["probability_analytic"]),
+            *(number(row[p]) for p in percentiles),
+        )
+        previous = indicator.key
+    return targets
+
+
+def _joint_table(
+    catalog: Catalog, rows: list[dict[str, Cell]], scenario: str, lang: Lang
+) -> RichTable:
+    zh = lang == "zh"
+    joint = _table("所有目标同时达标的概率" if zh else "Joint probability of meeting every target")
+    joint.add_column("领域" if zh else "Domain")
+    milestones = [*map(str, catalog.milestones), "全部" if zh else "all"]
+    for milestone in milestones:
+        joint.add_column(milestone, justify="right", no_wrap=True)
+    scopes: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row["scenario"] == scenario and row["scope"] != "target":
+            name = str(row["domain"] or ("全部目标" if zh else "All targets"))
+            column = str(row["milestone"]) if row["milestone"] is not None else milestones[-1]
+            scopes.setdefault(name, {})[column] = _probability(row["probability"])
+    for name, values in scopes.items():
+        joint.add_row(
+            Name(name, style="bold" if name in ("All targets", "全部目标") else ""),
+            *(values.get(m, "–") for m in milestones),
+        )
+    return joint
+
+
 def sensitivity_view(
-    tornado: Table, sobol: tuple[Table, dict[Target, float]] | None, targets: list[str]
+    tornado: Table,
+    sobol: tuple[Table, dict[Target, float]] | None,
+    targets: list[str],
+    width: int = 100,
 ) -> RenderableType:
     """For each target: the tornado with a bar per swing of the gap, then its Sobol indices."""
     views: list[RenderableType] = []
     for label in targets:
         rows = [row for row in tornado if row["target"] == label]
-        views.append(_tornado_view(rows, label.replace(":", " ")))
+        views.append(_tornado_view(rows, label.replace(":", " "), width))
         if sobol is not None:
             table, shares = sobol
             share = next(value for target, value in shares.items() if target.label == label)
-            views.append(_sobol_view([row for row in table if row["target"] == label], share))
+            views.append(
+                _sobol_view([row for row in table if row["target"] == label], share, width)
+            )
     return Group(*views)
 
 
-def _tornado_view(rows: list[dict[str, Cell]], target: str) -> RenderableType:
+def _tornado_view(rows: list[dict[str, Cell]], target: str, width: int) -> RenderableType:
     spread = _table(f"One at a time: {target}")
     simulated = any(row["probability_low"] is not None for row in rows)
     headers = ["Assumption", "Step", "Gap (−)", "Gap (+)", "Swing"]
@@ -127,14 +168,14 @@ def _tornado_view(rows: list[dict[str, Cell]], target: str) -> RenderableType:
         spread.add_column(
             header,
             justify="left" if header in ("Assumption", "Step", "Swing") else "right",
-            no_wrap=True,
+            no_wrap=header != "Assumption",
         )
     widest = max((float(row["swing"] or 0) for row in rows), default=0.0) or 1.0
     for row in rows:
         bar = "█" * max(1, round(10 * float(row["swing"] or 0) / widest))
         size = percent(row["delta"]) if row["step"] != "change" else str(row["delta"])
         cells: list[RenderableType] = [
-            str(row["assumption"]),
+            Name(row["assumption"]),
             f"{row['step']} ±{size}",
             number(row["gap_low"], signed=True),
             number(row["gap_high"], signed=True),
@@ -145,20 +186,26 @@ def _tornado_view(rows: list[dict[str, Cell]], target: str) -> RenderableType:
                 f"{_probability(row['probability_low'])} / {_probability(row['probability_high'])}"
             )
         spread.add_row(*cells)
+    fit(spread, width)
     return spread
 
 
-def _sobol_view(rows: list[dict[str, Cell]], share: float) -> RenderableType:
+def _sobol_view(rows: list[dict[str, Cell]], share: float, width: int) -> RenderableType:
     if not rows:
         return Text("Sobol: the gap does not vary over the sampled assumptions.")
     indices = _table(f"Sobol indices of the gap (target met in {share:.1%} of samples)")
     for header in ("Assumption", "Range ±", "S1", "ST"):
-        indices.add_column(header, justify="left" if header == "Assumption" else "right")
+        indices.add_column(
+            header,
+            justify="left" if header == "Assumption" else "right",
+            no_wrap=header != "Assumption",
+        )
     for row in rows:
         indices.add_row(
-            str(row["assumption"]),
+            Name(row["assumption"]),
             number(row["range"]),
             f"{float(row['S1'] or 0):.3f} ±{float(row['S1_conf'] or 0):.3f}",
             f"{float(row['ST'] or 0):.3f} ±{float(row['ST_conf'] or 0):.3f}",
         )
+    fit(indices, width)
     return indices
