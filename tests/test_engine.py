@@ -6,12 +6,23 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from nscc_proj.core.assess import required_rate, within_target
-from nscc_proj.core.engine import Link, Links, Mode, anchor, bound_year_by_year, project_paths
+from nscc_proj.core.engine import (
+    Link,
+    Links,
+    Mode,
+    anchor,
+    bound_year_by_year,
+    increments,
+    plan_batches,
+    project_batch,
+    project_increments,
+    project_paths,
+)
 from strategies import positive_levels, rates, shares
 
 INF = np.inf
@@ -260,3 +271,132 @@ def test_a_series_linked_in_one_scenario_and_not_another_anchors_in_both():
     for s, after in enumerate((1.1, 1.05)):  # the linked ratio follows GDP; the other its own 5 %
         np.testing.assert_allclose(paths[s, 1, :4], 100 * 1.1 ** np.arange(4))
         np.testing.assert_allclose(paths[s, 1, 4], 133.1 * after)
+
+
+# --- The year-major batch engine (Monte Carlo and sensitivity variants) ---------------------
+
+
+def _random_case(seed: int, variants: int = 4, n_series: int = 9, n_steps: int = 7) -> dict:
+    """A scenario of every kind of series: modes, links (chains too), late starts, bounds,
+    missing bases, observations (linked series too) and scenario shock factors."""
+    rng = np.random.default_rng(seed)
+    mode = rng.integers(0, 3, n_series)
+    kind, driver = np.zeros(n_series, int), np.full(n_series, -1)
+    for n in range(1, n_series):
+        if rng.random() < 0.4:
+            kind[n], driver[n] = rng.integers(1, 4), rng.integers(0, n)
+            if kind[n] == Link.RATE_OF:
+                mode[n] = Mode.DIRECT
+    base = rng.uniform(0.5, 100, n_series)
+    base[rng.random(n_series) < 0.1] = np.nan
+    start = rng.integers(0, 3, n_series) * (rng.random(n_series) < 0.3)
+    lower = rng.choice([0.0, 1.0, -np.inf, -100.0], n_series)
+    upper = rng.choice([INF, 100.0], n_series)
+    growth = rng.uniform(-0.3, 0.3, (variants, n_series, n_steps))
+    growth[:, mode == Mode.ADDITIVE] *= 20
+    growth[:, mode == Mode.DIRECT] *= 30
+    observed = None
+    if rng.random() < 0.7:
+        observed = np.full((n_series, n_steps + 1), np.nan)
+        for n in np.flatnonzero(rng.random(n_series) < 0.4):
+            years = rng.choice(n_steps + 1, rng.integers(1, 3), replace=False)
+            observed[n, years] = rng.uniform(1, 90, years.size)
+    shift = None
+    if rng.random() < 0.3:
+        shift = np.where(mode[:, None] == Mode.ADDITIVE, 0.0, 1.0) * np.ones(
+            (n_series, n_steps + 1)
+        )
+        shift[0, 2:] = -3.0 if mode[0] == Mode.ADDITIVE else 0.9
+    return {
+        "base": base,
+        "steps": increments(growth, np.repeat(mode[None], variants, 0)),
+        "mode": mode,
+        "start": start,
+        "lower": lower,
+        "upper": upper,
+        "links": Links(kind[None], driver[None]),
+        "observed": observed,
+        "shift": shift,
+        "rng": rng,
+    }
+
+
+def _by_batches(case: dict, **options: object) -> np.ndarray:
+    """Paths (K, N, Y) from ``plan_batches`` and ``project_batch``, in the engine's layout."""
+    steps, shift = case["steps"], case["shift"]
+    out = np.full((steps.shape[0], steps.shape[1], steps.shape[2] + 1), np.nan)
+    batches = plan_batches(
+        case["base"],
+        case["mode"],
+        case["start"],
+        case["lower"],
+        case["upper"],
+        case["links"],
+        case["observed"],
+        shifted=shift is not None,
+        max_series=3,
+        rank=case["rng"].random(case["mode"].size),
+        **options,  # type: ignore[arg-type]
+    )
+    for batch in batches:
+        mine = np.ascontiguousarray(steps[:, batch.series].transpose(2, 1, 0))
+        moved = None if shift is None else np.ascontiguousarray(shift[batch.series].T)
+        out[:, batch.series] = project_batch(batch, mine, moved).transpose(2, 1, 0)
+    return out
+
+
+def _reference(case: dict) -> np.ndarray:
+    shift = case["shift"]
+    return project_increments(
+        case["base"],
+        case["steps"],
+        case["mode"][None],
+        case["start"],
+        case["lower"],
+        case["upper"],
+        shift=None if shift is None else shift[None],
+        links=case["links"],
+        observed=case["observed"],
+    )
+
+
+@settings(max_examples=300, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_batches_equal_the_engine(seed):
+    # The year-major batches (series regrouped, drivers in the same batch, only compound
+    # series exponentiated, bounds carried as a push) give the engine's paths.
+    case = _random_case(seed)
+    np.testing.assert_allclose(_by_batches(case), _reference(case), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=200, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_batches_compute_the_years_asked_for(seed):
+    # With ``needed``, a compound series is exponentiated only in the years read of it (and
+    # those its dependants read): those years are exact, whatever the others hold.
+    case = _random_case(seed)
+    needed = case["rng"].random((case["mode"].size, case["steps"].shape[2] + 1)) < 0.2
+    got = _by_batches(case, needed=needed)
+    np.testing.assert_allclose(
+        np.where(needed, got, 0.0), np.where(needed, _reference(case), 0.0), rtol=1e-9, atol=1e-9
+    )
+
+
+def test_a_batch_holds_drivers_and_ties_whole():
+    # A linked series shares its batch with its driver; tied series (correlated shocks)
+    # with each other, even past the batch size.
+    mode = np.zeros(6, int)
+    links = Links(np.array([[0, 1, 0, 0, 0, 0]]), np.array([[-1, 0, -1, -1, -1, -1]]))
+    batches = plan_batches(
+        np.ones(6),
+        mode,
+        np.zeros(6, int),
+        np.zeros(6),
+        np.full(6, INF),
+        links,
+        ties=(np.array([2, 5]),),
+        max_series=1,
+    )
+    groups = [sorted(batch.series.tolist()) for batch in batches]
+    assert groups == [[0, 1], [2, 5], [3], [4]]
+    assert batches[0].series.tolist() == [0, 1]  # the driver first

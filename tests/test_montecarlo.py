@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import frozen_scenario
 from nscc_proj.analysis import montecarlo, probability
 from nscc_proj.analysis.rates import compile_scenarios
 from nscc_proj.analysis.simulation import simulate
 from nscc_proj.analysis.uncertainty import compile_volatility
+from nscc_proj.core.engine import Link, Mode
 from nscc_proj.errors import InputError
 from nscc_proj.inputs.scenario import scenario_from_dict
 
@@ -229,3 +231,157 @@ def test_paths_and_seed_are_checked(catalog):
         simulate(catalog, [scenario], None, paths=0, seed=1)
     with pytest.raises(InputError, match="zero or more"):
         simulate(catalog, [scenario], None, paths=10, seed=-1)
+
+
+# --- Correlations by group, draws and the lean assessment -----------------------------------
+
+
+def _dense_reference(catalog, groups, matrix=None):
+    """The correlation matrix as it was built before blocks: N x N, groups then the matrix."""
+    dense = np.eye(len(catalog.series))
+    for members, rho in groups:
+        index = [catalog.index[key] for key in members]
+        for a in index:
+            for b in index:
+                if a != b:
+                    dense[a, b] = rho
+    if matrix is not None:
+        keys, values = matrix
+        index = [catalog.index[key] for key in keys]
+        dense[np.ix_(index, index)] = values
+    return dense
+
+
+def test_grouped_correlation_equals_the_dense_matrix(catalog):
+    groups = [
+        (["gdp", "population", "fdi"], 0.3),
+        (["trade_total", "fdi"], 0.3),  # chained to the first through fdi: one block
+        (["doctors_per_1000", "road_density"], -0.4),
+    ]
+    matrix = (
+        ["airport_passengers", "freight_volume", "gdp"],
+        [[1, 0.6, 0], [0.6, 1, 0], [0, 0, 1]],
+    )
+    scenario = scenario_from_dict(
+        {
+            "name": "s",
+            "uncertainty": {
+                "groups": [{"members": members, "rho": rho} for members, rho in groups],
+                "matrix": {"keys": matrix[0], "values": matrix[1]},
+            },
+        }
+    )
+    arrays = compile_scenarios(catalog, [scenario])
+    volatility = compile_volatility(catalog, scenario, arrays.mode[0], arrays.link[0])
+    dense = _dense_reference(catalog, groups, matrix)
+    np.testing.assert_array_equal(volatility.dense_correlation(), dense)
+    # Blocks are the connected series only, each with a square root of its own matrix.
+    assert sorted(block.members.size for block in volatility.blocks) == [2, 2, 4]
+    for block in volatility.blocks:
+        np.testing.assert_allclose(block.factor @ block.factor.T, block.correlation, atol=1e-12)
+        assert block.correlation.shape == (block.members.size, block.members.size)
+    # Any selection, repeats included (a series at two milestones correlates 1 with itself).
+    picks = np.array([0, 2, 2, 23, 4, 30])
+    np.testing.assert_array_equal(volatility.correlation(picks), dense[np.ix_(picks, picks)])
+
+
+def test_correlated_shocks_have_the_stated_correlation(catalog):
+    keys = ["gdp", "industrial_output", "trade_total"]
+    scenario = scenario_from_dict(
+        {
+            "name": "s",
+            "uncertainty": {
+                "sigma": {"default": 0.02},
+                "groups": [{"members": keys, "rho": 0.6}],
+            },
+        }
+    )
+    setup, _ = montecarlo.prepare(catalog, [scenario], None)
+    plan = montecarlo.plan_scenario(setup, 0)
+    from nscc_proj.core.engine import increments
+
+    steps = increments(setup.arrays.growth[0], setup.arrays.mode[0])
+    draws = []
+    for index in range(4):
+        rng = np.random.default_rng(np.random.SeedSequence(1, spawn_key=(index,)))
+        space = montecarlo.Workspace([plan], steps.shape[1])
+        for batch_plan in plan.batches:
+            series = batch_plan.batch.series
+            shocked = montecarlo._shocked_steps(batch_plan, steps[series], None, rng, 1024, space)
+            if catalog.index["gdp"] in series:  # the group's batch
+                rows = [int(np.flatnonzero(series == catalog.index[key])[0]) for key in keys]
+                z = (shocked[:, rows] - steps[series[rows]].T[:, :, None]) / 0.02
+                draws.append(z.transpose(1, 0, 2).reshape(3, -1))
+    z = np.concatenate(draws, axis=1)
+    correlation = np.corrcoef(z)
+    assert np.abs(correlation[np.triu_indices(3, 1)] - 0.6).max() < 0.03
+    assert np.abs(z.std(axis=1) - 1).max() < 0.03
+
+
+def test_only_the_shocks_that_can_matter_are_drawn(catalog):
+    from nscc_proj.inputs.observed import companion_observed_path, load_observed
+
+    observed = load_observed(companion_observed_path(catalog), catalog)
+    scenario = frozen_scenario("base")
+    setup, _ = montecarlo.prepare(catalog, [scenario], observed)
+    plan = montecarlo.plan_scenario(setup, 0)
+    n_steps = setup.arrays.growth.shape[-1]
+    sigma = setup.volatility[0].sigma
+    fixed = montecarlo.last_fixed_year(setup)
+    expected = 0
+    for n in range(len(catalog.series)):
+        reads_its_own = setup.arrays.link[0, n] != Link.RATE_OF
+        has_value = np.isfinite(setup.base_value[n]) or setup.arrays.mode[0, n] == Mode.DIRECT
+        if sigma[n] > 0 and reads_its_own and has_value:
+            expected += max(n_steps - fixed[n], 0)
+    drawn = sum(batch.draws_per_path for batch in plan.batches)
+    assert drawn == expected < len(catalog.series) * n_steps
+
+
+def test_milestone_assessment_equals_assess(catalog):
+    # The Monte Carlo engine reads targets off a batch's year-major paths; it agrees with
+    # ``assess.met_at_milestones`` on the same paths (NaNs, counts, growth rates included).
+    from nscc_proj.core.assess import met_at_milestones
+
+    setup, _ = montecarlo.prepare(catalog, [frozen_scenario("base")], None)
+    plan = montecarlo.plan_scenario(setup, 0)
+    rng = np.random.default_rng(5)
+    milestone_index = setup.targets.milestones - int(setup.targets.years[0])
+    n_years = setup.path_centre.shape[-1]
+    for batch_plan in plan.batches:
+        size = batch_plan.batch.size
+        paths = setup.path_centre[0, batch_plan.batch.series].T[..., None] * rng.lognormal(
+            0, 0.2, (n_years, size, 64)
+        )
+        paths[rng.random(paths.shape) < 0.02] = np.nan
+        values, met = montecarlo._assess_batch(paths, batch_plan, milestone_index)
+        if not batch_plan.indicators.size:
+            continue
+        own = paths[:, batch_plan.indicators].transpose(2, 1, 0)
+        expected_values, expected_met = met_at_milestones(own, batch_plan.targets)
+        np.testing.assert_allclose(values, expected_values.transpose(1, 2, 0), rtol=1e-12)
+        np.testing.assert_array_equal(met, expected_met.transpose(1, 2, 0))
+
+
+def test_bands_do_not_change_the_numbers(catalog):
+    # With bands every year is computed; without, compound series only at the years read:
+    # the same draws and the same counts either way.
+    scenario = frozen_scenario("base")
+    plain = simulate(catalog, [scenario], None, paths=3000, seed=4)
+    banded = simulate(catalog, [scenario], None, paths=3000, seed=4, bands=True)
+    for name in ("met", "assessable", "joint", "joint_assessable", "histogram", "low", "high"):
+        assert np.array_equal(
+            getattr(plain.tally, name), getattr(banded.tally, name), equal_nan=True
+        ), name
+
+
+def test_histograms_are_small_and_percentiles_fine(tiny_catalog):
+    # A value's histogram spans its pilot range, not a fixed +-5 in logs: BINS cells of 4
+    # bytes, each a small fraction of the spread.
+    result = simulate(tiny_catalog, [tiny_scenario(0.05, 0.03)], None, paths=4096, seed=3)
+    assert result.tally.histogram.dtype == np.int32
+    assert result.tally.histogram.shape[-1] == montecarlo.BINS + 2
+    i = tiny_catalog.index["gdp"]
+    grid = result.tally.grid
+    width = (grid.high[0, i, 1] - grid.low[0, i, 1]) / montecarlo.BINS
+    assert width < 0.03 * math.sqrt(15) / 50  # a bin is under a fiftieth of a standard deviation

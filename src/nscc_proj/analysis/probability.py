@@ -4,16 +4,28 @@ An unlinked level that grows compoundly, has no upper bound and Gaussian
 shocks is log-normal at every milestone: the shocks multiply the scenario's
 (median) value by ``exp(sigma * sum(z))`` over the years after its latest
 observation. Its probability of meeting a target is then a normal CDF, and
-the joint probability of several such targets a multivariate normal CDF
-(SciPy), with covariances ``rho_ij sigma_i sigma_j`` times the years their
-shocks share. Everything else (bounds, links, fat tails, growth rates) is
-left to simulation and reported as NaN here.
+the joint probability of several such targets a multivariate normal CDF,
+with covariances ``rho_ij sigma_i sigma_j`` times the years their shocks
+share. Everything else (bounds, links, fat tails, growth rates) is left to
+simulation and reported as NaN here.
 
-SciPy integrates the multivariate normal CDF by randomised quasi-Monte
-Carlo, so without a seed each call differs in its last digits. Every call
-here gets its own generator, derived from the run's seed and the cell it
-fills (see ``cdf_rng``): the same seed gives the same bytes, whatever else
-was computed before.
+Targets whose shocks are independent (different series in no common
+correlated block) factor out: a scope's joint probability is the product,
+over its correlated components (a series' targets at several milestones
+together with those of the series its shocks correlate with), of each
+component's probability. A component of one target is a normal CDF; a
+larger one is SciPy's multivariate normal CDF, integrated by randomised
+quasi-Monte Carlo at a cost that grows about as the square of its size or
+faster (on the development machine about 2 ms for 4 targets, 25 ms for 16,
+140 ms for 32). A component of more than ``MAX_JOINT_TARGETS`` targets is not
+integrated: its scope's exact probability is left NaN (the simulated one
+stands), and ``skipped`` counts such scopes. So the cost is linear in the
+number of components, never cubic in a scope's size.
+
+Without a seed SciPy's integration differs in its last digits on each call.
+Every call here gets its own generator, derived from the run's seed and the
+cell and component it fills (see ``cdf_rng``): the same seed gives the same
+bytes, whatever else was computed before.
 """
 
 from __future__ import annotations
@@ -36,8 +48,14 @@ CDF_STREAM = int.from_bytes(b"mvn-cdf", "big")
 """First spawn key of the CDF generators, far above any Monte Carlo block index.
 
 The simulation draws block ``k`` from ``SeedSequence(seed, spawn_key=(k,))``;
-the CDF's streams are ``(CDF_STREAM, scenario, domain, milestone)``, so they
-never coincide with the simulation's draws of the same seed.
+the CDF's streams are ``(CDF_STREAM, scenario, domain, milestone, component)``,
+so they never coincide with the simulation's draws of the same seed.
+"""
+
+MAX_JOINT_TARGETS = 32
+"""Largest correlated component (in targets) whose joint probability is integrated.
+
+A scope holding a larger one gets NaN as its exact joint probability.
 """
 
 
@@ -134,53 +152,112 @@ def _cdf_takes_rng() -> bool:
 def joint(setup: Setup, seed: int = DEFAULT_SEED) -> np.ndarray:
     """(S, D + 1, M + 1) exact joint probabilities, as ``montecarlo.Tally.joint`` orders them.
 
-    ``seed`` (the run's ``--seed``) seeds SciPy's randomised CDF, one stream
-    per cell, so the same seed always gives the same numbers.
+    NaN where a scope has a target without a closed form, or a correlated
+    component of more than ``MAX_JOINT_TARGETS`` targets. ``seed`` (the run's
+    ``--seed``) seeds SciPy's randomised CDF, one stream per cell and
+    component, so the same seed always gives the same numbers.
     """
+    return _joint(setup, seed)[0]
+
+
+def skipped(setup: Setup) -> np.ndarray:
+    """(S, D + 1, M + 1) scopes whose exact joint probability is left NaN for their size."""
+    return _joint(setup, DEFAULT_SEED, integrate=False)[1]
+
+
+def _joint(setup: Setup, seed: int, *, integrate: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Exact joint probabilities, and the scopes skipped for the size of a component."""
+    from scipy.stats import norm
+
     log_median, years, low, high = _moments(setup)
     fixed = last_fixed_year(setup)
     milestone_index = np.array(setup.catalog.milestones) - int(setup.catalog.years[0])
+    indicators = len(setup.catalog)
     n_domains = int(setup.domain_of.max()) + 1
     milestones = len(setup.catalog.milestones)
     ok = eligible(setup)
     assessable = ~np.isnan(setup.centre) & ~np.isnan(setup.targets.value)[None]
-    out = np.full((len(setup.volatility), n_domains + 1, milestones + 1), np.nan)
+    shape = (len(setup.volatility), n_domains + 1, milestones + 1)
+    out, too_large = np.full(shape, np.nan), np.zeros(shape, bool)
     for s, volatility in enumerate(setup.volatility):
-        correlation = volatility.cholesky @ volatility.cholesky.T
+        # Each indicator's component: its correlated block, or itself alone.
+        component = -1 - np.arange(indicators)
+        for number, block in enumerate(volatility.blocks):
+            component[block.members[block.members < indicators]] = number
+        sigma = volatility.sigma[:indicators]
+        random = (sigma[:, None] > 0) & (years > 0)  # (I, M)
+        with np.errstate(invalid="ignore"):
+            inside = (low <= log_median[s]) & (log_median[s] <= high)
         for d in range(n_domains + 1):
-            rows = setup.domain_of == d if d < n_domains else np.ones_like(setup.domain_of, bool)
+            rows = setup.domain_of == d if d < n_domains else np.ones(indicators, bool)
             for m in range(milestones + 1):
-                cols = [m] if m < milestones else list(range(milestones))
-                members = [
-                    (i, c) for i in np.flatnonzero(rows) for c in cols if assessable[s, i, c]
-                ]
-                if not members or not all(ok[s, i] for i, _ in members):
+                member = assessable[s] & rows[:, None]
+                if m < milestones:
+                    member[:, np.arange(milestones) != m] = False
+                if not member.any() or not ok[s][member.any(axis=1)].all():
                     continue
-                random = [(i, c) for i, c in members if volatility.sigma[i] > 0 and years[i, c] > 0]
-                fixed_ok = all(
-                    low[i, c] <= log_median[s, i, c] <= high[i, c]
-                    for i, c in members
-                    if (i, c) not in random
-                )
-                if not fixed_ok or not random:
-                    out[s, d, m] = float(fixed_ok)
+                shocked = member & random
+                if not inside[member & ~shocked].all() or not shocked.any():
+                    out[s, d, m] = float(inside[member & ~shocked].all())
                     continue
-                series = np.array([i for i, _ in random])
-                start = fixed[series]
-                end = milestone_index[[c for _, c in random]]
-                # Two targets share the shocks of the years both have after their fixed values.
-                shared = np.maximum(
-                    np.minimum(end[:, None], end[None, :])
-                    - np.maximum(start[:, None], start[None, :]),
-                    0,
-                )
-                sigma = volatility.sigma[series]
-                covariance = correlation[np.ix_(series, series)] * np.outer(sigma, sigma) * shared
-                out[s, d, m] = _mvn_cdf(
-                    np.array([log_median[s, i, c] for i, c in random]),
-                    covariance,
-                    np.array([high[i, c] for i, c in random]),
-                    np.array([low[i, c] for i, c in random]),
-                    cdf_rng(seed, s, d, m),
-                )
-    return out
+                i, c = np.nonzero(shocked)
+                spread = sigma[i] * np.sqrt(years[i, c])
+                keys, sizes = np.unique(component[i], return_counts=True)
+                if sizes.max() > MAX_JOINT_TARGETS:
+                    too_large[s, d, m] = True
+                    continue
+                if not integrate:
+                    continue
+                # Components of one target: a normal CDF each, all at once.
+                alone = np.isin(component[i], keys[sizes == 1])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    upper = (high[i, c] - log_median[s, i, c]) / spread
+                    lower = (low[i, c] - log_median[s, i, c]) / spread
+                probability = float(np.prod((norm.cdf(upper) - norm.cdf(lower))[alone]))
+                # The other components, each its targets side by side (in order of key).
+                order = np.argsort(component[i], kind="stable")
+                groups = np.split(order, np.cumsum(sizes)[:-1])
+                for number, mine in enumerate(g for g in groups if g.size > 1):
+                    key = int(component[i[mine[0]]])
+                    series = i[mine]
+                    if key >= 0:  # a correlated block: its own matrix, at the members' places
+                        block = volatility.blocks[key]
+                        place = np.searchsorted(block.members, series)
+                        correlation = block.correlation[np.ix_(place, place)]
+                    else:  # one series at several milestones
+                        correlation = np.ones((series.size, series.size))
+                    probability *= _component(
+                        correlation,
+                        volatility.sigma[series],
+                        fixed[series],
+                        milestone_index[c[mine]],
+                        log_median[s, series, c[mine]],
+                        low[series, c[mine]],
+                        high[series, c[mine]],
+                        cdf_rng(seed, s, d, m, number),
+                    )
+                out[s, d, m] = probability
+    return out, too_large
+
+
+def _component(
+    correlation: np.ndarray,
+    sigma: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    mean: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    rng: np.random.Generator,
+) -> float:
+    """P(every target of one correlated component is met), by SciPy's MVN CDF.
+
+    ``correlation`` is that of the targets' yearly shocks; two targets share
+    the shocks of the years both have after their fixed values.
+    """
+    shared = np.maximum(
+        np.minimum(end[:, None], end[None, :]) - np.maximum(start[:, None], start[None, :]),
+        0,
+    )
+    covariance = correlation * np.outer(sigma, sigma) * shared
+    return _mvn_cdf(mean, covariance, high, low, rng)

@@ -6,7 +6,9 @@ together and lays the results out as tidy tables for the CLI and exports.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -105,6 +107,21 @@ class Simulation:
             [q / 100 for q in montecarlo.PERCENTILES],
             self.tally.low,
             self.tally.high,
+            self.tally.grid.low,
+            self.tally.grid.high,
+        )
+
+    @cached_property
+    def notes(self) -> tuple[str, ...]:
+        """Plain-language notes on the results (for the CLI to show beside the table)."""
+        skipped = int(probability.skipped(self.setup).sum())
+        if not skipped:
+            return ()
+        return (
+            f"probability_analytic is left empty for {skipped} domain or overall "
+            f"{'row' if skipped == 1 else 'rows'}: a group of correlated targets there has more "
+            f"than {probability.MAX_JOINT_TARGETS} targets, too many to integrate exactly "
+            "(the simulated probability stands)",
         )
 
     def table(self) -> Table:
@@ -172,6 +189,9 @@ class Simulation:
         if bands is None:
             raise InputError("this run kept no bands: simulate with --bands")
         histogram, low, high = bands
+        grid = self.tally.grid
+        if grid.band_low is None or grid.band_high is None:
+            raise InputError("this run kept no bands: simulate with --bands")
         values = montecarlo.percentiles(
             histogram,
             self.setup.path_centre,
@@ -179,6 +199,8 @@ class Simulation:
             [q / 100 for q in montecarlo.PERCENTILES],
             low,
             high,
+            grid.band_low,
+            grid.band_high,
         )
         rows = []
         for s, scenario in enumerate(self.setup.arrays.names):
@@ -211,12 +233,93 @@ def simulate(
     """
     if paths < 1:
         raise InputError(f"--paths must be at least 1, got {paths}")
+    if paths > montecarlo.MAX_PATHS:
+        raise InputError(f"--paths must be at most {montecarlo.MAX_PATHS:,}, got {paths:,}")
     if seed < 0:
         raise InputError(f"--seed must be zero or more, got {seed}")
     setup, deterministic = montecarlo.prepare(
         catalog, scenarios, observed, bands=bands, as_of=as_of
     )
+    check_memory(setup, paths, threads, local=map_blocks is None)
     tally = montecarlo.run(
         setup, paths, seed, map_blocks=map_blocks, progress=progress, threads=threads
     )
     return Simulation(setup, deterministic, tally, paths, seed)
+
+
+def check_memory(setup: montecarlo.Setup, paths: int, threads: int | None, *, local: bool) -> None:
+    """Refuse, before any array is allocated, a run that would not fit in available memory.
+
+    The streamed design holds one chunk per thread whatever ``paths`` is, so
+    the need is ``montecarlo.working_set``: each thread's chunk (a batch of
+    series, a block's values, its tally) and the running total. With
+    ``local`` False (Dask) only the tallies are held here.
+    """
+    workers = threads or montecarlo.default_workers()
+    need = montecarlo.working_set(setup, workers, paths=paths, local_chunks=local)
+    available = available_memory()
+    if available is None or need <= available:
+        return
+    n_series, n_years = setup.path_centre.shape[1:]
+    where = f"on {workers} {'thread' if workers == 1 else 'threads'}" if local else "here"
+    raise InputError(
+        f"a run of {paths:,} paths x {n_series:,} series x {n_years} years needs about "
+        f"{_size(need)} at once {where} but {_size(available)} is available: use fewer paths, "
+        "fewer --workers, or --engine dask"
+    )
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate, or None if the system does not say.
+
+    The system's MemAvailable (else its available pages), capped by a cgroup
+    memory limit and by an address-space limit (``ulimit -v``) where set.
+    """
+    limits: list[int] = []
+    meminfo = _kib_field("/proc/meminfo", "MemAvailable:")
+    if meminfo is not None:
+        limits.append(meminfo)
+    else:
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            limits.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    v1 = "/sys/fs/cgroup/memory/memory."
+    for limit_path, usage_path in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
+        (v1 + "limit_in_bytes", v1 + "usage_in_bytes"),
+    ):
+        try:
+            with open(limit_path, encoding="ascii") as limit_file:
+                limit = limit_file.read().strip()
+            with open(usage_path, encoding="ascii") as usage_file:
+                usage = int(usage_file.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 2**60:  # "max", or v1's huge number: no limit
+            limits.append(max(int(limit) - usage, 0))
+        break
+    try:
+        import resource
+    except ImportError:  # not on a Unix
+        pass
+    else:
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            used = _kib_field("/proc/self/status", "VmSize:")
+            limits.append(max(soft - (used or 0), 0))
+    return min(limits) if limits else None
+
+
+def _kib_field(path: str, name: str) -> int | None:
+    """A ``name  123 kB`` line of a /proc file, in bytes."""
+    try:
+        with open(path, encoding="ascii") as lines:
+            for line in lines:
+                if line.startswith(name):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**30:,.1f} GiB" if count >= 2**30 else f"{count / 2**20:,.0f} MiB"

@@ -6,14 +6,22 @@ so the deterministic scenario is the median path), additive and growth-rate
 steps get ``sigma * z`` added; in the engine's increments, where a compound
 step is a log growth factor, both are the same addition. ``z`` is standard
 normal, or Student-t scaled to unit variance when ``df`` is given, and
-correlated across indicators within a year by a Cholesky factor. Linked
-indicators default to no shock of their own: they inherit their drivers'.
+correlated across indicators within a year. Linked indicators default to
+no shock of their own: they inherit their drivers'.
+
+Correlations are stored by group, never as an N x N matrix: the series that
+``groups`` and ``matrix`` tie together (directly or through a chain of
+nonzero correlations) form one block, and each block keeps its own
+correlation matrix and square root. Series in no block are independent, so
+compiling, checking and drawing cost the sum of the blocks' sizes (squared
+or cubed within a block), not the table's size squared.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -33,12 +41,50 @@ DEFAULT_GROWTH_RATE_SIGMA = 1.0  # percentage points, growth-rate indicators
 
 
 @dataclass(frozen=True)
+class CorrelatedBlock:
+    """Series whose shocks correlate: their (k, k) correlation and a square root of it."""
+
+    members: np.ndarray  # (k,) series indices, ascending
+    correlation: np.ndarray  # (k, k)
+    factor: np.ndarray  # (k, k): factor @ factor.T == correlation
+
+
+@dataclass(frozen=True)
 class Volatility:
-    """(N,) sigma in each series' step units, (N, N) Cholesky factor, and tails."""
+    """(N,) sigma in each series' step units, correlated blocks, and tails.
+
+    A series in no block has shocks independent of every other series.
+    """
 
     sigma: np.ndarray
-    cholesky: np.ndarray
+    blocks: tuple[CorrelatedBlock, ...]
     df: float | None
+
+    @cached_property
+    def _places(self) -> tuple[np.ndarray, np.ndarray]:
+        """(N,) each series' block (-1: none) and its place in it."""
+        block_of = np.full(self.sigma.size, -1)
+        place = np.zeros(self.sigma.size, int)
+        for number, block in enumerate(self.blocks):
+            block_of[block.members] = number
+            place[block.members] = np.arange(block.members.size)
+        return block_of, place
+
+    def correlation(self, series: np.ndarray) -> np.ndarray:
+        """The (k, k) correlation of the shocks of ``series`` (indices; repeats allowed)."""
+        series = np.asarray(series, dtype=int)
+        out: np.ndarray = (series[:, None] == series[None, :]).astype(float)  # itself: 1
+        block_of, place = self._places
+        numbers = block_of[series]
+        for number in np.unique(numbers[numbers >= 0]):
+            rows = np.flatnonzero(numbers == number)
+            at = place[series[rows]]
+            out[np.ix_(rows, rows)] = self.blocks[number].correlation[np.ix_(at, at)]
+        return out
+
+    def dense_correlation(self) -> np.ndarray:
+        """The full (N, N) correlation matrix: for small tables and tests only."""
+        return self.correlation(np.arange(self.sigma.size))
 
 
 def default_sigma(catalog: Catalog, mode: np.ndarray, link: np.ndarray) -> np.ndarray:
@@ -70,7 +116,7 @@ def compile_volatility(
     )
     spec: Uncertainty | None = owner.uncertainty
     if spec is None:
-        return Volatility(sigma, np.eye(len(sigma)), None)
+        return Volatility(sigma, (), None)
     # The default first, so a key named explicitly wins whatever its order in the file.
     for key, value in sorted(spec.sigma.items(), key=lambda item: item[0] != "default"):
         if key == "default":
@@ -79,19 +125,7 @@ def compile_volatility(
         else:
             row = _index(catalog, owner, key, ("sigma", key))
             sigma[row] = _sigma(value, mode[row], owner, ("uncertainty", "sigma", key))
-    correlation = _correlation(catalog, owner, spec)
-    if np.array_equal(correlation, np.eye(len(sigma))):
-        return Volatility(sigma, np.eye(len(sigma)), spec.df)
-    # A symmetric square root through eigenvalues also serves singular matrices (rho = 1).
-    values, vectors = np.linalg.eigh(correlation)
-    if values.min() < -1e-9:
-        raise owner.error(
-            ("uncertainty",),
-            "the correlations are not consistent (the matrix is not positive semi-definite): "
-            "groups or matrix entries contradict each other",
-        )
-    factor = vectors * np.sqrt(np.clip(values, 0.0, None))
-    return Volatility(sigma, factor, spec.df)
+    return Volatility(sigma, _blocks(catalog, owner, spec), spec.df)
 
 
 def _index(catalog: Catalog, owner: Scenario, key: str, location: tuple[object, ...]) -> int:
@@ -113,9 +147,9 @@ def _sigma(value: float | str, mode: int, owner: Scenario, location: tuple[objec
     return sigma
 
 
-def _correlation(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> np.ndarray:
-    size = len(catalog.series)
-    correlation = np.eye(size)
+def _pairs(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> dict[tuple[int, int], float]:
+    """Correlation of every pair (a < b) that ``groups`` or ``matrix`` sets; the matrix wins."""
+    pairs: dict[tuple[int, int], float] = {}
     set_by: dict[tuple[int, int], int] = {}
     for number, group in enumerate(spec.groups):
         members = [
@@ -126,17 +160,16 @@ def _correlation(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> np.nda
             raise owner.error(
                 ("uncertainty", "groups", number, "members"), "a member is listed twice"
             )
-        for a in members:
-            for b in members:
-                if a == b:
-                    continue
-                if (a, b) in set_by and correlation[a, b] != group.rho:
-                    pair = f"{catalog.series[a].key} and {catalog.series[b].key}"
+        for position, a in enumerate(members):
+            for b in members[position + 1 :]:
+                pair = (min(a, b), max(a, b))
+                if pair in set_by and pairs[pair] != group.rho:
+                    names = f"{catalog.series[a].key} and {catalog.series[b].key}"
                     raise owner.error(
                         ("uncertainty", "groups", number),
-                        f"{pair} are already correlated by group {set_by[a, b]} with another rho",
+                        f"{names} are already correlated by group {set_by[pair]} with another rho",
                     )
-                correlation[a, b], set_by[a, b] = group.rho, number
+                pairs[pair], set_by[pair] = group.rho, number
     if spec.matrix is not None:
         keys = [
             _index(catalog, owner, key, ("matrix", "keys", position))
@@ -152,8 +185,65 @@ def _correlation(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> np.nda
             )
         if np.abs(values).max() > 1:
             raise owner.error(("uncertainty", "matrix", "values"), "correlations lie in [-1, 1]")
-        correlation[np.ix_(keys, keys)] = values
-    return correlation
+        for i, a in enumerate(keys):
+            for j in range(i + 1, len(keys)):
+                b = keys[j]
+                pairs[min(a, b), max(a, b)] = float(values[i, j] if a < b else values[j, i])
+    return pairs
+
+
+def _blocks(catalog: Catalog, owner: Scenario, spec: Uncertainty) -> tuple[CorrelatedBlock, ...]:
+    """The correlated blocks: series joined by nonzero correlations, each checked and factored.
+
+    Cost: the pairs given, plus an eigendecomposition of each block (cubic in
+    the block's size, not in the table's).
+    """
+    pairs = {pair: rho for pair, rho in _pairs(catalog, owner, spec).items() if rho != 0.0}
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    members: dict[int, list[int]] = {}
+    for node in sorted(parent):
+        members.setdefault(root(node), []).append(node)
+    by_block: dict[int, list[tuple[int, int, float]]] = {}
+    for (a, b), rho in pairs.items():
+        by_block.setdefault(root(a), []).append((a, b, rho))
+    blocks = []
+    for first_root, series in sorted(members.items(), key=lambda item: item[1][0]):
+        index = np.array(series)
+        correlation = np.eye(index.size)
+        for a, b, rho in by_block[first_root]:
+            i, j = np.searchsorted(index, a), np.searchsorted(index, b)
+            correlation[i, j] = correlation[j, i] = rho
+        factor = correlation_root(correlation)
+        if factor is None:
+            raise owner.error(
+                ("uncertainty",),
+                "the correlations are not consistent (the matrix is not positive semi-definite): "
+                "groups or matrix entries contradict each other",
+            )
+        blocks.append(CorrelatedBlock(index, correlation, factor))
+    return tuple(blocks)
+
+
+def correlation_root(correlation: np.ndarray) -> np.ndarray | None:
+    """A square root ``F`` (``F @ F.T == correlation``), or None if the matrix is not PSD.
+
+    Through eigenvalues rather than Cholesky, so singular matrices (rho = 1) serve too.
+    """
+    values, vectors = np.linalg.eigh(correlation)
+    if values.min() < -1e-9:
+        return None
+    root: np.ndarray = vectors * np.sqrt(np.clip(values, 0.0, None))
+    return root
 
 
 def shocked_increments(steps: np.ndarray, sigma: np.ndarray, z: np.ndarray) -> np.ndarray:

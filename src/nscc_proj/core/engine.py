@@ -9,6 +9,15 @@ bounds. The running sum takes one vectorised addition per year (along a
 short year axis that beats ``np.cumsum``); the only other loop is over link
 depth (a series linked to a linked series waits one round), 1 or 2 in
 practice.
+
+``project_paths`` serves any number of scenarios at once and is the
+reference. ``plan_batches`` and ``project_batch`` do the same arithmetic for
+many variants of one scenario (Monte Carlo paths, sensitivity runs) in
+batches of series laid out year-major, (year, series, variant): only
+compound series are exponentiated (and, if asked, only in the years read),
+each link depth is one pass over its own series, and bounds hold year by
+year as a carried push. Tests check the two against each other and against
+a plain loop.
 """
 
 from __future__ import annotations
@@ -504,4 +513,462 @@ def _anchor_rows(
         kept = np.where(seen[replaced], observed[replaced], paths[:, replaced])
         chosen = how[:, replaced, None] == Anchor.REPLACE
         anchored[:, replaced] = np.where(chosen, kept, anchored[:, replaced])
+    return anchored
+
+
+# --- Variants of one scenario, year-major ---------------------------------------------------
+#
+# The Monte Carlo engine (and sensitivity runs) project thousands of variants of one scenario:
+# every series keeps its mode, links, bounds and observations, and only the steps differ. They
+# are computed in batches of series, each laid out year-major as (year, series, variant): a
+# year's running sum, bound or link is one operation on a contiguous slab, each mode is a
+# contiguous range of series (only compound series are exponentiated), every link depth is one
+# pass over the series at that depth, and a batch's arrays stay small enough for the cache.
+
+
+@dataclass(frozen=True)
+class Level:
+    """The series of one link depth in a batch: contiguous ranges of positions.
+
+    Compound rows come first, then additive, then direct ones; within the
+    compound and additive ranges, the rows bounded year by year come first,
+    and compound rows needed every year before those needed in a few.
+    """
+
+    begin: int
+    compound_end: int
+    additive_end: int
+    end: int
+    bounded_compound: int  # rows begin .. begin + this are bounded year by year
+    bounded_additive: int  # rows compound_end .. compound_end + this are too
+    full_compound: int  # compound rows begin .. begin + this are needed every year
+    partial_years: np.ndarray  # the years needed of the other compound rows
+    anchored: np.ndarray  # positions of the rows with observations
+    how: np.ndarray  # their ``Anchor``
+    clipped: np.ndarray  # positions clipped to their bounds at the end
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Series projected together, in computing order: drivers before the series they drive.
+
+    Arrays follow that order; ``levels`` are its ranges by link depth.
+    """
+
+    series: np.ndarray  # (n,) indices on the full series axis
+    mode: np.ndarray  # (n,) Mode
+    kind: np.ndarray  # (n,) Link
+    driver: np.ndarray  # (n,) position of the driver in this batch; -1 for none
+    start: np.ndarray  # (n,) index on the year axis of the base year
+    base: np.ndarray  # (n,) base value, NaN where unknown
+    lower: np.ndarray  # (n,)
+    upper: np.ndarray  # (n,)
+    observed: np.ndarray | None  # (Y, n) observed values, NaN where none; None: none at all
+    levels: tuple[Level, ...]
+
+    @property
+    def size(self) -> int:
+        return int(self.series.size)
+
+
+def plan_batches(
+    base_value: np.ndarray,
+    mode: np.ndarray,
+    start: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    links: Links,
+    observed: np.ndarray | None = None,
+    *,
+    shifted: bool = False,
+    ties: tuple[np.ndarray, ...] = (),
+    max_series: int | None = None,
+    rank: np.ndarray | None = None,
+    needed: np.ndarray | None = None,
+) -> tuple[Batch, ...]:
+    """Batches of one scenario's series (arrays as in ``project_paths``, without a scenario axis).
+
+    A series shares its batch with its driver and with every series ``ties``
+    (index arrays, e.g. correlated shocks) binds it to; whole components are
+    packed, in order of their first series, into batches of at most
+    ``max_series`` series (a larger component is a batch of its own; None:
+    one batch). ``shifted`` says whether the scenario has shock factors.
+    Within a batch, series are ordered by link depth, mode, whether they are
+    bounded year by year, then ``rank`` (if given) and index. The batches
+    depend on nothing but these arguments.
+
+    ``needed`` (N, Y) marks the years at which a caller reads each series
+    (None: every year). Only those years, and those the series' dependants
+    read, are exponentiated for compound series: the values of other years
+    are left meaningless. Series bounded year by year or anchored are always
+    computed in full.
+    """
+    n_series = mode.size
+    kind, driver = links.kind.reshape(-1), links.driver.reshape(-1)
+    parent = list(range(n_series))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def join(a: int, b: int) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for linked in np.flatnonzero(driver >= 0).tolist():
+        join(linked, int(driver[linked]))
+    for tie in ties:
+        for member in tie[1:].tolist():
+            join(int(tie[0]), member)
+    components: dict[int, list[int]] = {}
+    for n in range(n_series):
+        components.setdefault(root(n), []).append(n)
+    limit = n_series if max_series is None else max(1, max_series)
+    packed: list[list[int]] = []
+    for members in components.values():  # in order of their first series
+        if packed and len(packed[-1]) + len(members) <= limit:
+            packed[-1].extend(members)
+        else:
+            packed.append(list(members))
+    depth = link_depth(Links(kind[None], driver[None]))[0]
+    base = np.asarray(base_value, dtype=float)
+    from_zero_or_more = np.nan_to_num(base) >= 0
+    stays_above = (mode == Mode.COMPOUND) & (lower <= 0) & from_zero_or_more & (not shifted)
+    may_leave = np.isfinite(upper) | (np.isfinite(lower) & ~stays_above)
+    bounded = may_leave & (depth == 0) & (mode != Mode.DIRECT)
+    seen = np.zeros(n_series, bool) if observed is None else ~np.isnan(observed).all(axis=-1)
+    how = _anchor_mode(mode, Links(kind, driver))
+    order_rank = np.zeros(n_series) if rank is None else rank
+    if needed is not None:
+        needed = _needed(needed, kind, driver, start, depth, bounded | seen)
+    full = np.ones(n_series, bool)
+    if needed is not None:
+        full = np.asarray(needed.all(axis=-1))
+    return tuple(
+        _batch(
+            np.array(members),
+            base,
+            mode,
+            kind,
+            driver,
+            start,
+            lower,
+            upper,
+            observed,
+            depth,
+            bounded,
+            may_leave,
+            seen,
+            how,
+            order_rank,
+            full,
+            needed,
+        )
+        for members in packed
+    )
+
+
+def _needed(
+    needed: np.ndarray,
+    kind: np.ndarray,
+    driver: np.ndarray,
+    start: np.ndarray,
+    depth: np.ndarray,
+    whole: np.ndarray,
+) -> np.ndarray:
+    """(N, Y) years each series must be computed at: read by the caller or by its dependants.
+
+    ``whole`` series are needed every year; a linked series reads its driver
+    in its own base year and in the years it is needed (a growth rate, also
+    the year before).
+    """
+    needed = needed.copy()
+    needed[whole] = True
+    for level in range(int(depth.max()), 0, -1):
+        for n in np.flatnonzero(depth == level):
+            d = driver[n]
+            needed[d] |= needed[n]
+            needed[d, start[n]] = True
+            if kind[n] == Link.RATE_OF:
+                needed[d, :-1] |= needed[n, 1:]
+    return needed
+
+
+def _batch(
+    members: np.ndarray,
+    base: np.ndarray,
+    mode: np.ndarray,
+    kind: np.ndarray,
+    driver: np.ndarray,
+    start: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    observed: np.ndarray | None,
+    depth: np.ndarray,
+    bounded: np.ndarray,
+    may_leave: np.ndarray,
+    seen: np.ndarray,
+    how: np.ndarray,
+    rank: np.ndarray,
+    full: np.ndarray,
+    needed: np.ndarray | None,
+) -> Batch:
+    keys = [members, rank[members], ~full[members], ~bounded[members], mode[members]]
+    index = members[np.lexsort([*keys, depth[members]])]
+    position = np.full(mode.size, -1)
+    position[index] = np.arange(index.size)
+    levels = []
+    for level in range(int(depth[index].max()) + 1):
+        at = np.flatnonzero(depth[index] == level)
+        begin, end = int(at[0]), int(at[-1]) + 1
+        mine = index[begin:end]
+        modes = mode[mine]
+        compound_end = begin + int((modes == Mode.COMPOUND).sum())
+        additive_end = compound_end + int((modes == Mode.ADDITIVE).sum())
+        anchored = np.flatnonzero(seen[mine])
+        # Clipped at the end: what may leave its bounds, unless bounded year by year and
+        # not moved since (anchoring rescales a path); a linked value always.
+        clip = (may_leave[mine] & ~bounded[mine]) | seen[mine] | (level > 0)
+        levels.append(
+            Level(
+                begin=begin,
+                compound_end=compound_end,
+                additive_end=additive_end,
+                end=end,
+                bounded_compound=int(bounded[mine][modes == Mode.COMPOUND].sum()),
+                bounded_additive=int(bounded[mine][modes == Mode.ADDITIVE].sum()),
+                full_compound=int(full[mine][modes == Mode.COMPOUND].sum()),
+                partial_years=(
+                    np.zeros(0, int)
+                    if needed is None
+                    else np.flatnonzero(
+                        needed[mine[(modes == Mode.COMPOUND) & ~full[mine]]].any(axis=0)
+                    )
+                ),
+                anchored=begin + anchored,
+                how=how[mine][anchored],
+                clipped=begin + np.flatnonzero(clip),
+            )
+        )
+    observed_here = None
+    if observed is not None and seen[index].any():
+        observed_here = np.ascontiguousarray(observed[index].T)
+    return Batch(
+        series=index,
+        mode=mode[index],
+        kind=kind[index],
+        driver=np.where(driver[index] >= 0, position[np.maximum(driver[index], 0)], -1),
+        start=start[index],
+        base=base[index],
+        lower=lower[index],
+        upper=upper[index],
+        observed=observed_here,
+        levels=tuple(levels),
+    )
+
+
+def project_batch(
+    batch: Batch,
+    steps: np.ndarray,
+    shift: np.ndarray | None = None,
+    *,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Paths (Y, n, K) of a batch's series under K variants of their steps (T, n, K).
+
+    ``steps`` are in ``increments()`` form, in the batch's order; they are
+    used as scratch (overwritten). ``shift`` (Y, n) holds the scenario's
+    shock factors (offsets for additive series), or is None if it has none
+    (``plan_batches`` was told which). ``out`` receives the paths if given.
+    The arithmetic is ``project_increments``'s for one scenario (tested
+    equal), year-major.
+    """
+    n_steps, n, variants = steps.shape
+    paths = np.empty((n_steps + 1, n, variants)) if out is None else out
+    with np.errstate(all="ignore"):
+        for depth, level in enumerate(batch.levels):
+            _project_level(batch, depth, level, steps, paths, shift)
+    return paths
+
+
+def _project_level(
+    batch: Batch,
+    depth: int,
+    level: Level,
+    steps: np.ndarray,
+    paths: np.ndarray,
+    shift: np.ndarray | None,
+) -> None:
+    """Final paths of one link depth's series, written into ``paths``."""
+    begin, c_end, a_end, end = level.begin, level.compound_end, level.additive_end, level.end
+    n_steps = steps.shape[0]
+    rows = slice(begin, end)
+    start, kind, mode = batch.start[rows], batch.kind[rows], batch.mode[rows]
+    base = batch.base[rows]
+    own_base: np.ndarray = base[:, None]  # (n, 1), or (n, K) for linked series
+    if depth > 0:
+        at_start = paths[start, batch.driver[rows], :]  # the driver's value in the base year
+        own_base = np.where(
+            (kind == Link.RATIO)[:, None],
+            100.0 * base[:, None] / at_start,
+            np.where((kind == Link.PER)[:, None], base[:, None] * at_start, base[:, None]),
+        )
+    late = np.flatnonzero(start > 0)
+    for row in late:  # steps before a series' base year do not count
+        steps[: start[row], begin + row] = 0.0
+    if a_end > begin:  # running sums of compound and additive steps
+        summed = slice(begin, a_end)
+        paths[0, summed] = 0.0
+        for t in range(n_steps):
+            np.add(paths[t, summed], steps[t, summed], out=paths[t + 1, summed])
+    # Only compound series are exponentiated, and only in the years needed of them.
+    full_end = begin + level.full_compound
+    if full_end > begin:
+        part = paths[:, begin:full_end]
+        np.exp(part, out=part)
+        part *= own_base[: full_end - begin][None]
+    if c_end > full_end and level.partial_years.size:
+        years = level.partial_years
+        part = np.exp(paths[years, full_end:c_end])
+        part *= own_base[full_end - begin : c_end - begin][None]
+        paths[years, full_end:c_end] = part
+    if a_end > c_end:
+        paths[:, c_end:a_end] += own_base[c_end - begin : a_end - begin][None]
+    if end > a_end:  # a direct series holds each year's step, and its base in its base year
+        paths[1:, a_end:end] = steps[:, a_end:end]
+        direct = slice(a_end - begin, end - begin)
+        paths[start[direct], np.arange(a_end, end)] = np.broadcast_to(
+            own_base[direct], (end - a_end, steps.shape[2])
+        )
+    for row in late:
+        paths[: start[row], begin + row] = np.nan
+    if shift is not None:
+        identity = np.where(mode == Mode.ADDITIVE, 0.0, 1.0)
+        for row in np.flatnonzero((shift[:, rows] != identity).any(axis=0)):
+            if mode[row] == Mode.ADDITIVE:
+                paths[:, begin + row] += shift[:, begin + row, None]
+            else:
+                paths[:, begin + row] *= shift[:, begin + row, None]
+    if level.bounded_compound:
+        _bound_range(paths, batch, begin, begin + level.bounded_compound, compound=True)
+    if level.bounded_additive:
+        _bound_range(paths, batch, c_end, c_end + level.bounded_additive, compound=False)
+    if depth > 0:
+        _link_rows(paths, begin, end, batch)
+    if level.anchored.size:
+        assert batch.observed is not None
+        cols = level.anchored
+        paths[:, cols] = _anchor_year_major(paths[:, cols], batch.observed[:, cols], level.how)
+    cols = level.clipped
+    if cols.size == end - begin:
+        part = paths[:, rows]
+        np.minimum(part, batch.upper[rows][None, :, None], out=part)
+        np.maximum(part, batch.lower[rows][None, :, None], out=part)
+    elif cols.size:
+        held = paths[:, cols]
+        np.minimum(held, batch.upper[cols][None, :, None], out=held)
+        np.maximum(held, batch.lower[cols][None, :, None], out=held)
+        paths[:, cols] = held
+
+
+def _bound_range(paths: np.ndarray, batch: Batch, begin: int, end: int, *, compound: bool) -> None:
+    """Bound rows ``begin:end`` (unlinked) year by year, in place: the clipping recursion.
+
+    ``y[t] = clip(y[t - 1] + x[t] - x[t - 1])`` (for compound rows, in logs:
+    ``y[t] = clip(y[t - 1] * x[t] / x[t - 1])``) from ``y = clip(x)`` in the
+    base year, carried as the push ``y - x`` (or ratio ``y / x``), so a path
+    that never reaches a bound keeps its exact values.
+    """
+    low = batch.lower[begin:end, None]
+    high = batch.upper[begin:end, None]
+    start = batch.start[begin:end]
+    late = np.flatnonzero(start > 0)
+    neutral = 1.0 if compound else 0.0
+    push = np.full((end - begin, paths.shape[2]), neutral)
+    moved = np.empty_like(push)
+    for t in range(paths.shape[0]):
+        now = paths[t, begin:end]
+        for row in late[start[late] == t]:
+            push[row] = neutral  # the base year starts afresh
+        if compound:
+            np.multiply(now, push, out=moved)
+        else:
+            np.add(now, push, out=moved)
+        np.maximum(moved, low, out=moved)
+        np.minimum(moved, high, out=moved)
+        if compound:
+            np.divide(moved, now, out=push)
+            push[now == 0] = 1.0  # a level at zero stays there
+        else:
+            np.subtract(moved, now, out=push)
+        now[...] = moved
+
+
+def _link_rows(paths: np.ndarray, begin: int, end: int, batch: Batch) -> None:
+    """Values of linked series from their own paths (in ``paths``) and their drivers'."""
+    kind, driver, start = batch.kind[begin:end], batch.driver[begin:end], batch.start[begin:end]
+    for which in (Link.RATIO, Link.PER, Link.RATE_OF):
+        rows = np.flatnonzero(kind == which)
+        if rows.size == 0:
+            continue
+        cols = begin + rows
+        drive = paths[:, driver[rows]]  # (Y, r, K)
+        if which == Link.RATIO:
+            paths[:, cols] = paths[:, cols] / 100.0 * drive
+        elif which == Link.PER:
+            paths[:, cols] = paths[:, cols] / drive
+        else:
+            rate = np.full(drive.shape, np.nan)
+            rate[1:] = 100.0 * (drive[1:] / drive[:-1] - 1.0)
+            year = np.arange(drive.shape[0])[:, None]
+            own = paths[:, cols]
+            at_start = (year == start[rows][None])[..., None]
+            before = (year < start[rows][None])[..., None]
+            paths[:, cols] = np.where(at_start, own, np.where(before, np.nan, rate))
+
+
+def _anchor_year_major(values: np.ndarray, observed: np.ndarray, how: np.ndarray) -> np.ndarray:
+    """``anchor`` for paths (Y, r, K) of r series with observations (Y, r); ``how`` is (r,).
+
+    The stretch up to each series' latest observation interpolates between the
+    first variant's first value (its base, the same in every variant) and the
+    observations; after it, each variant is scaled (or offset) once.
+    """
+    n_years, n_rows = observed.shape
+    year = np.arange(n_years)[:, None]
+    seen = ~np.isnan(observed)
+    last = (seen * year).max(axis=0)  # (r,)
+    first = values[:, :, 0]  # (Y, r)
+    first_model = np.argmax(~np.isnan(first), axis=0)
+    is_anchor = seen | (year == first_model[None])
+    anchor_value = np.where(seen, observed, first)
+    previous = np.maximum.accumulate(np.where(is_anchor, year, -1), axis=0)
+    following = np.flip(
+        np.minimum.accumulate(np.flip(np.where(is_anchor, year, 10**9), 0), axis=0), 0
+    )
+    following = np.minimum(following, n_years - 1)
+    at_previous = np.take_along_axis(anchor_value, np.maximum(previous, 0), 0)
+    at_following = np.take_along_axis(anchor_value, following, 0)
+    weight = (year - previous) / np.maximum(following - previous, 1)
+    geometric = at_previous * (at_following / at_previous) ** weight
+    linear = at_previous + (at_following - at_previous) * weight
+    interpolated = np.where(how[None] == Anchor.MULTIPLY, geometric, linear)
+    interpolated = np.where(is_anchor, anchor_value, interpolated)
+    interpolated = np.where(previous < 0, first, interpolated)
+    rows = np.arange(n_rows)
+    model_at_last = values[last, rows, :]  # (r, K)
+    observed_last = observed[last, rows][:, None]
+    additive = (how == Anchor.ADD)[:, None]
+    anchored = values * np.where(additive, 1.0, observed_last / model_at_last)[None]
+    anchored += np.where(additive, observed_last - model_at_last, 0.0)[None]
+    upto = (year <= last[None])[..., None]
+    anchored = np.where(upto, interpolated[..., None], anchored)
+    replaced = np.flatnonzero(how == Anchor.REPLACE)
+    if replaced.size:
+        # Growth rates: observed years replace the model's, nothing is carried.
+        kept = np.where(seen[:, replaced, None], observed[:, replaced, None], values[:, replaced])
+        anchored[:, replaced] = kept
     return anchored
