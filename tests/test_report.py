@@ -29,6 +29,7 @@ from nscc_proj.analysis.projection import Projection, project
 from nscc_proj.analysis.requirements import required_growth
 from nscc_proj.cli import app
 from nscc_proj.cli.common import load_inputs
+from nscc_proj.core.assess import FAR_OFF_RATIO
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.catalog_io import load_catalog
 from nscc_proj.inputs.scenario import Scenario, scenario_from_dict
@@ -112,7 +113,8 @@ def chinese(
         report = build_report(*frozen, "zh")
     folder = tmp_path_factory.mktemp("zh") / "report"
     write_report(report, folder)
-    return folder, [str(warning.message) for warning in caught]
+    # Missing glyphs come back as one note of the report, not as warnings.
+    return folder, [str(warning.message) for warning in caught] + list(report.warnings)
 
 
 def test_report_writes_the_four_artefacts(english: Path) -> None:
@@ -285,10 +287,14 @@ def test_xlsx_is_formatted_for_people(english: Path) -> None:
     assert metadata["column gap_rel"] == "Gap % / 差距%"
 
 
-def test_xlsx_neutralises_formulas_and_keeps_numbers(
+def test_xlsx_text_is_text_never_a_formula_and_shows_exactly(
     write_file: Callable[[str, str], Path], tiny_table: Path
 ) -> None:
+    """A text cell that a spreadsheet would run (=, +, -, @) is stored as a string with
+    Excel's quote-prefix style, not prefixed with an apostrophe: "+3.5% real" reads
+    "+3.5% real". Numbers stay numbers."""
     text = tiny_table.read_text(encoding="utf-8").replace(",GDP,", ",=1+2,")
+    text = text.replace(",Unemployment,", ",+3.5% real,")
     catalog = load_catalog(write_file("evil.csv", text))
     scenario = scenario_from_dict({"name": "@SUM(A1)", "growth": TINY_GROWTH})
     projection = project(catalog, [scenario])
@@ -296,12 +302,24 @@ def test_xlsx_neutralises_formulas_and_keeps_numbers(
     book = load_workbook(io.BytesIO(workbook_bytes(sheets, "en")))
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert not [cell for cell in cells if cell.data_type == "f"]
-    texts = {cell.value for cell in cells if cell.data_type == "s"}
-    assert {"'=1+2", "'@SUM(A1)"} <= texts
-    assert "=1+2" not in texts
+    texts = {cell.value: cell for cell in cells if cell.data_type == "s"}
+    assert {"=1+2", "@SUM(A1)", "+3.5% real"} <= set(texts)
+    assert all(texts[name].quotePrefix for name in ("=1+2", "@SUM(A1)", "+3.5% real"))
+    assert not [value for value in texts if str(value).startswith("'")]
+    assert not texts["base"].quotePrefix if "base" in texts else True
     rows = list(book["Assessment"].iter_rows(values_only=True))
     gaps = [row[rows[0].index("Gap")] for row in rows[1:]]
     assert any(isinstance(gap, float) and gap < 0 for gap in gaps)  # a negative number, not text
+    assert rows[0][3:6] == ("Indicator", "Domain", "Unit")
+    assert rows[1][3:6] == ("=1+2", "Development", "亿元")
+
+
+def test_xlsx_keeps_what_xml_cannot_hold_in_excel_escapes() -> None:
+    from nscc_proj.present.workbook import excel_text
+
+    assert excel_text("a\x01b\rc") == "a_x0001_b_x000D_c"
+    assert excel_text("_x0041_ stays") == "_x005F_x0041_ stays"
+    assert excel_text("plain_text x_1") == "plain_text x_1"
 
 
 @pytest.fixture
@@ -349,6 +367,7 @@ def test_chinese_report_has_no_missing_glyphs(chinese: tuple[Path, list[str]]) -
         pytest.skip("no CJK font installed (apt install fonts-noto-cjk)")
     folder, caught = chinese
     assert not [message for message in caught if "missing from font" in message]
+    assert not [message for message in caught if "没有字形" in message]
     assert '<html lang="zh">' in (folder / "report.html").read_text(encoding="utf-8")
     assert "## 目标达成情况" in (folder / "summary.md").read_text(encoding="utf-8")
     book = load_workbook(folder / "report.xlsx", read_only=True)
@@ -400,7 +419,8 @@ def summary(english: Path) -> str:
 def test_summary_has_its_sections_in_order(summary: str) -> None:
     headings = [line for line in summary.splitlines() if line.startswith("#")]
     assert headings == [
-        "# Scenario projections of the plan's targets",
+        "# Shenyang, National Central City plan: the targets as of 2025",
+        "## The verdict",
         "## Targets met",
         "## Targets met per domain",
         "## Five largest gaps",
@@ -410,8 +430,59 @@ def test_summary_has_its_sections_in_order(summary: str) -> None:
     ]
     with (FROZEN_DATA / "observed.csv").open(encoding="utf-8", newline="") as handle:
         observations = len(list(csv.DictReader(handle)))
+    assert "As of 2025: milestones up to 2025 are judged on the data" in summary
     assert "Scenarios: base, high." in summary
     assert f"Observed values: observed.csv (shipped), {observations} values." in summary
+
+
+def _observed() -> list[dict[str, str]]:
+    with (FROZEN_DATA / "observed.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_summary_headline_counts_from_the_table_and_the_observations(summary: str) -> None:
+    """The verdict's numbers, recounted here: a 2025 target is judged on the data when
+    observed.csv holds its 2025 value; the others of the 27 assessable are estimated."""
+    table = {row["key"]: row for row in _frozen_table()}
+    assessable = [key for key, row in table.items() if _assessable(row)]
+    observed_2025 = {
+        row["indicator_key"]: float(row["value"])
+        for row in _observed()
+        if row["year"] == "2025" and row["indicator_key"] in assessable
+    }
+    met = sum(
+        (value >= float(table[key]["target_2025"]))
+        if table[key]["op_2025"] == ">="
+        else (value <= float(table[key]["target_2025"]))
+        for key, value in observed_2025.items()
+    )
+    counts = {
+        (row["Scenario"], row["Year"]): int(row["Met"])
+        for row in _summary_tables(summary)["Targets met"]
+    }
+    verdict = [line[2:] for line in summary.splitlines() if line.startswith("- ")]
+    assert verdict[0].startswith(
+        f"2025 targets (passed): {met} met and {len(observed_2025) - met} missed on the data "
+        f"(observed); {len(assessable) - len(observed_2025)} without a 2025 figure yet are "
+        "estimated from the scenarios "
+    )
+    assert verdict[1] == (
+        f"2035 targets on each path: base meets {counts['base', '2035']} of {len(assessable)}, "
+        f"high meets {counts['high', '2035']} of {len(assessable)}."
+    )
+    gaps = _summary_tables(summary)["base"][:3]
+    assert (
+        verdict[2]
+        == "Largest shortfalls on the base path: "
+        + ", ".join(
+            f"{row['Indicator'].rsplit(' (', 1)[0]} {row['Year']} {row['Gap']}" for row in gaps
+        )
+        + "."
+    )
+    assert verdict[3].startswith("From now they need: ")
+    assert verdict[4].endswith(
+        "targets the base path meets rest on no observation since the base year (†)."
+    )
 
 
 def test_summary_counts_targets_the_way_the_table_allows(
@@ -453,47 +524,94 @@ def test_summary_counts_targets_the_way_the_table_allows(
 
 
 def test_summary_largest_gaps_are_the_gaps_of_their_rows(summary: str) -> None:
+    """Value is the milestone's value, marked est for a passed milestone without data
+    (obs where observed); Gap is its distance to the target in % of it."""
     tables = _summary_tables(summary)
+    observed_2025 = {row["indicator_key"] for row in _observed() if row["year"] == "2025"}
+    keys = {row["id"]: row["key"] for row in _frozen_table()}
     for scenario in ("base", "high"):
         rows = tables[scenario]
         assert len(rows) == 5
-        gaps = [_number(row["Gap %"]) for row in rows]
+        gaps = [_number(row["Gap"]) for row in rows]
         assert gaps == sorted(gaps)
         for row, gap in zip(rows, gaps, strict=True):
-            target, projected = _number(row["Target"]), _number(row["Projected"])
+            target, value = _number(row["Target"]), _number(row["Value"])
             # Both printed to 2 decimals: the projection is off by up to 0.005, the gap too.
             slack = 100 * 0.005 / target + 0.005 + 1e-9
-            assert gap == pytest.approx(100 * (projected - target) / target, abs=slack), row
+            assert gap == pytest.approx(100 * (value - target) / target, abs=slack), row
+            key = keys[row["Indicator"].split()[0]]
+            mark = ("obs" if key in observed_2025 else "est") if row["Year"] == "2025" else None
+            assert row["Value"].endswith(f" {mark}") if mark else row["Value"][-1].isdigit()
 
 
-def test_summary_required_growth_is_the_compound_rate_from_the_table(summary: str) -> None:
-    """Need/yr of every row: (target / base) ** (1 / years) - 1, a growth-rate target's own rate."""
-    rows = _summary_tables(summary)["Required vs. scenario growth"]
-    expected = []
+def _expected_need(indicator: dict[str, str], year: int) -> tuple[int, float, str] | None:
+    """(from year, need a year, unit suffix) of a target, from the latest observation up to
+    2025 (the as-of year) after the base year, else the base; None once the milestone is
+    observed. Growth-rate rows are checked by hand below."""
+    target, kind = float(indicator[f"target_{year}"]), indicator["kind"]
+    mine = sorted(
+        (int(row["year"]), float(row["value"]))
+        for row in _observed()
+        if row["indicator_key"] == indicator["key"] and int(row["year"]) <= min(2025, year)
+    )
+    start, value = int(indicator["base_year"]), float(indicator["base_value"])
+    latest_year, latest = mine[-1] if mine and mine[-1][0] > start else (start, value)
+    if latest_year >= year:
+        return None
+    up = indicator["direction"] == "up"
+    tolerance = float(indicator["tolerance"] or 0) if indicator[f"op_{year}"] == "~" else 0.0
+    edge = target - tolerance if up else target + tolerance
+    years = year - latest_year
+    if kind in ("level", "count"):
+        return latest_year, (edge / latest) ** (1 / years) - 1, "%"
+    return latest_year, (edge - latest) / years, " pl" if kind == "rank" else " pt"
+
+
+def test_summary_needs_are_from_the_latest_value_in_the_indicators_unit(summary: str) -> None:
+    """Need/yr from now: % a year for levels and counts, points for shares and rates,
+    places for ranks, from the latest observation (as of 2025) or the base without one."""
+    rows = {
+        (row["Indicator"], row["Year"]): row
+        for row in _summary_tables(summary)["Required vs. scenario growth"]
+    }
+    checked = 0
     for indicator in _frozen_table():
-        if not _assessable(indicator):
+        if not _assessable(indicator) or indicator["kind"] == "growth_rate":
             continue
         label = f"{indicator['id']} {indicator['name_en']} ({indicator['unit']})"
         for year in (2025, 2035):
-            target = float(indicator[f"target_{year}"])
-            if indicator["kind"] == "growth_rate":
-                need = target / 100
-            else:
-                need = (target / float(indicator["base_value"])) ** (1 / (year - 2020)) - 1
-            expected.append((label, str(year), f"{need:.2%}"))
-    assert [(row["Indicator"], row["Year"], row["Need/yr"]) for row in rows] == expected
+            expected = _expected_need(indicator, year)
+            if expected is None:
+                assert (label, str(year)) not in rows
+                continue
+            start, need, unit = expected
+            row = rows[(label, str(year))]
+            amount = need * 100 if unit == "%" else need
+            shown = row["Need/yr from now"].removeprefix("met ")
+            assert shown == f"{amount:+.2f}{unit}", (label, year, row)
+            assert (
+                row["Latest (year, grade)"] == "†" or f"({start}, " in row["Latest (year, grade)"]
+            )
+            checked += 1
+    assert checked > 40
 
 
-def test_summary_base_gdp_growth_by_hand(summary: str) -> None:
-    """GDP on the frozen base: the 2024 observation 9027.1, then 4.5 % in 2025, 5.5 % a year
-    in 2026-2030 and 4.5 % in 2031-2035 (tests/data/scenarios/base.yaml); 6571.6 in 2020."""
-    gdp_2025 = 9027.1 * 1.045
-    gdp_2035 = gdp_2025 * 1.055**5 * 1.045**5
+def test_summary_needs_by_hand(summary: str) -> None:
+    """GDP needs 7.50 % a year from 2024 (9,027.1) to 20,000 in 2035; revenue 9.68 % a year
+    from 794.2 in 2025 to 2,000; income growth 2025 needs 13.07 % in 2025 after 4.30 % a
+    year in 2021-2024 (averaging 6 % over 2021-2025). The base path's own pace from the
+    same value: GDP 4.5 % in 2025 (tests/data/scenarios/base.yaml), then 5.5 % a year in
+    2026-2030 and 4.5 % in 2031-2035."""
     rows = _summary_tables(summary)["Required vs. scenario growth"]
-    gdp = {row["Year"]: row for row in rows if row["Indicator"].startswith("1 ")}
-    assert gdp["2025"]["base"] == f"{(gdp_2025 / 6571.6) ** (1 / 5) - 1:.2%} ✗"
-    assert gdp["2035"]["base"] == f"{(gdp_2035 / 6571.6) ** (1 / 15) - 1:.2%} ✗"
-    assert (gdp["2025"]["base"], gdp["2035"]["base"]) == ("7.50% ✗", "5.83% ✗")
+    by_id = {(row["Indicator"].split()[0], row["Year"]): row for row in rows}
+    assert by_id["1", "2035"]["Need/yr from now"] == f"{(20000 / 9027.1) ** (1 / 11) - 1:+.2%}"
+    assert by_id["1", "2035"]["Need/yr from now"] == "+7.50%"
+    assert by_id["2", "2035"]["Need/yr from now"] == "+9.68%"
+    assert ("2", "2025") not in by_id  # observed in 2025: judged, nothing left to need
+    assert by_id["4", "2025"]["Need/yr from now"] == "+13.07% left"
+    gdp_2035 = 9027.1 * 1.045 * 1.055**5 * 1.045**5
+    assert by_id["1", "2025"]["base/yr"] == "+4.50% ✗"
+    assert by_id["1", "2035"]["base/yr"] == f"{(gdp_2035 / 9027.1) ** (1 / 11) - 1:+.2%} ✗"
 
 
 def test_a_failed_run_writes_nothing(
@@ -531,3 +649,116 @@ def test_an_interrupted_write_leaves_no_temporary_file(
     with pytest.raises(Exception, match="No space left"):
         write_atomic(tmp_path / "chart.png", b"data")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- The as-of readings in the HTML, the workbook and the charts ---------------------------------
+
+
+def test_html_tells_the_as_of_story(english: Path, chinese: tuple[Path, list[str]]) -> None:
+    page = (english / "report.html").read_text(encoding="utf-8")
+    assert "<title>Shenyang, National Central City plan: the targets as of 2025</title>" in page
+    assert re.search(r'<ul class="headline">\s*<li>2025 targets \(passed\): ', page)
+    # Revenue's 2025 value is an observation (794.2, grade C); GDP's is the scenario's estimate.
+    assert '794.20 <span class="ev obs">obs</span>' in page
+    assert re.search(r'9,433\.32 <span class="ev est">est</span>', page)
+    assert "<th>Need/yr from now</th>" in page
+    assert "<td>behind 72/80</td>" in page  # GDP 2025: completion 72 % against 80 % of the time
+    zh = (chinese[0] / "report.html").read_text(encoding="utf-8")
+    assert "截至 2025 年" in zh
+    assert '794.20 <span class="ev obs">观测</span>' in zh
+    for english_word in ("Need/yr", "Latest (year", "The verdict", "obs:", "passed"):
+        assert english_word not in zh
+
+
+def test_report_labels_exist_in_both_languages() -> None:
+    from string import Formatter
+
+    from nscc_proj.present.charts import REPORT_LABELS
+
+    for name, (english, chinese) in REPORT_LABELS.items():
+        assert english.strip(), name
+        assert chinese.strip(), name
+        fields = [{f for _, f, _, _ in Formatter().parse(text) if f} for text in (english, chinese)]
+        assert fields[0] == fields[1], name
+
+
+def test_workbook_carries_the_readings(english: Path) -> None:
+    book = load_workbook(english / "report.xlsx", read_only=True)
+    header = next(book["Assessment"].iter_rows(max_row=1, values_only=True))
+    assert header[3:6] == ("Indicator", "Domain", "Unit")
+    for column in ("Evidence", "Latest year", "Latest grade", "Schedule", "Need a year"):
+        assert column in header
+    metadata = {row[0]: row[1] for row in book["Metadata"].iter_rows(values_only=True)}
+    book.close()
+    assert metadata["as of (data cut-off) / 截至年份"] == 2025
+    assert str(metadata["command line / 命令行"]).startswith("nscc ")
+    thresholds = str(metadata["outcome thresholds / 情景结果阈值"])
+    assert f"far off: 0 <= R < {FAR_OFF_RATIO}" in thresholds
+    assert (
+        metadata["title / 标题"] == "Shenyang, National Central City plan: the targets as of 2025"
+    )
+
+
+def test_charts_mark_where_the_data_end(frozen: tuple[Projection, list[Scenario]]) -> None:
+    from nscc_proj.present.charts import data_end
+
+    projection = frozen[0]
+    catalog = projection.catalog
+    assert data_end(projection, catalog["gdp"]) == 2024
+    assert data_end(projection, catalog["budget_revenue"]) == 2025
+    assert data_end(projection, catalog["income_growth"]) == 2024  # read off urban income
+    assert data_end(projection, catalog["intl_air_routes"]) == 2020  # the base only
+
+
+def _fake_probabilities(projection: Projection) -> Table:
+    """A Monte Carlo table of the simulation's shape, with made-up numbers."""
+    from nscc_proj.analysis.simulation import SIMULATION_COLUMNS
+
+    rows = []
+    for row in projection.assessment_table.records():
+        milestone = int(str(row["milestone"]))
+        indicator = projection.catalog[str(row["indicator_key"])]
+        p = 1.0 if row["evidence"] == "observed" else 0.25 + 0.001 * indicator.id
+        cells = dict.fromkeys(SIMULATION_COLUMNS)
+        cells |= {
+            "scenario": row["scenario"],
+            "scope": "target",
+            "domain": indicator.domain_en,
+            "indicator_id": indicator.id,
+            "indicator_key": indicator.key,
+            "milestone": milestone,
+            "as_of": row["as_of"],
+            "evidence": row["evidence"],
+            "probability": p,
+        }
+        rows.append(tuple(cells.values()))
+    for domain in dict.fromkeys(ind.domain_en for ind in projection.catalog.indicators):
+        cells = dict.fromkeys(SIMULATION_COLUMNS)
+        cells |= {"scenario": "tiny", "scope": "domain", "domain": domain, "probability": 0.125}
+        rows.append(tuple(cells.values()))
+    return Table(SIMULATION_COLUMNS, tuple(rows))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_simulated_probabilities_per_target_and_per_domain(tiny: Projection, lang: str) -> None:
+    probabilities = _fake_probabilities(tiny)
+    scenarios = [scenario_from_dict({"name": "tiny", "growth": TINY_GROWTH})]
+    report = build_report(tiny, scenarios, lang, probabilities=probabilities, paths=1000)  # type: ignore[arg-type]
+    page = report.files["report.html"].decode()
+    heading = "tiny: P(met)" if lang == "en" else "tiny:达标概率"
+    assert f"<th>{heading}</th>" in page
+    assert '<td class="num">25.1%' in page  # GDP (id 1) in every milestone
+    assert ("share of 1,000 simulated paths" if lang == "en" else "1,000 条模拟路径") in page
+    domain = "Development" if lang == "en" else "发展"
+    assert f"<tr><td>{domain}</td>" in page  # the joint table names domains in the language
+    summary = report.files["summary.md"].decode()
+    assert ("## Probability of each target" if lang == "en" else "## 各目标达标概率") in summary
+    book = load_workbook(io.BytesIO(report.files["report.xlsx"]))
+    assert book.sheetnames[-3:] == ["Target probabilities", "Domain probabilities", "Metadata"]
+    target_sheet = list(book["Target probabilities"].iter_rows(values_only=True))
+    probability_column = target_sheet[0].index(header("probability", lang))  # type: ignore[arg-type]
+    assert book["Target probabilities"].cell(2, probability_column + 1).number_format == "0.00%"
+    domains = [
+        row[2] for row in book["Domain probabilities"].iter_rows(min_row=2, values_only=True)
+    ]
+    assert domain in domains

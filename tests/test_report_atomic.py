@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import assert_input_error, run
+from nscc_proj.errors import InputError
 from nscc_proj.present import report as report_module
-from nscc_proj.present.report import markdown_text
+from nscc_proj.present.report import LINE_BREAKS, markdown_text
 
 SCENARIO = """\
 name: tiny
@@ -96,23 +97,30 @@ def test_a_killed_run_leaves_the_old_or_the_new_report(workdir: Path, inputs: Pa
     ]  # fmt: skip
     env = {**os.environ, "MPLBACKEND": "Agg"}
 
+    durations: list[float] = []
+
     def whole(folder: str, lang: str) -> dict[str, str]:
+        started = time.perf_counter()
         subprocess.run(
             [*command, "--out", folder, "--lang", lang], cwd=workdir, env=env, check=True,
             capture_output=True,
         )  # fmt: skip
+        durations.append(time.perf_counter() - started)
         return _without_workbook(_digest(workdir / folder))
 
     references = [whole("en", "en"), whole("zh", "zh")]
     assert references[0] != references[1]
     whole("out", "en")
+    # Kill at random moments over a whole run, its last tenth (the writing) twice as often.
+    run_time = max(durations)
     generator = random.Random(7)
-    for attempt in range(4):
+    for attempt in range(5):
         process = subprocess.Popen(
             [*command, "--out", "out", "--lang", ("zh", "en")[attempt % 2]], cwd=workdir,
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        time.sleep(generator.uniform(0.5, 4.0))
+        late = generator.random() < 0.5
+        time.sleep(run_time * (generator.uniform(0.85, 1.05) if late else generator.random()))
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert _complete(workdir / "out")
@@ -131,10 +139,180 @@ def _without_workbook(digest: dict[str, str]) -> dict[str, str]:
 def test_user_text_in_markdown_is_literal(text: str) -> None:
     """Escaped text renders as itself: no markup character is left unescaped, one line."""
     escaped = markdown_text(text)
-    assert "\n" not in escaped
-    assert "\r" not in escaped
+    assert len(f"a{escaped}b".splitlines()) == 1
     unescaped = re.sub(r"\\(.)", "", escaped)  # drop every escaped character
     assert not set(unescaped) & set("`*_[]<>|#")
-    assert re.sub(r"\\(.)", r"\1", escaped).replace("&amp;", "&") == text.replace(
-        "\n", " "
-    ).replace("\r", " ")
+    one_line = text.translate(str.maketrans(dict.fromkeys(LINE_BREAKS, " ")))
+    assert re.sub(r"\\(.)", r"\1", escaped).replace("&amp;", "&") == one_line
+
+
+# --- The folder mechanics, on small fake reports (no rendering) ----------------------------------
+
+
+def _fake(tag: str) -> report_module.Report:
+    files = {
+        "report.html": f"<p>{tag}</p>".encode(),
+        "report.xlsx": tag.encode() * 3,
+        "summary.md": f"# {tag}\n".encode(),
+        "charts/indicator_01_gdp.png": f"png {tag}".encode(),
+        "charts/indicator_01_gdp.svg": f"svg {tag}".encode(),
+    }
+    return report_module.Report(files, (), ())
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _beside(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}."))
+
+
+def test_a_writer_failing_mid_write_leaves_the_old_report_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    before = _files(out)
+    calls = {"n": 0}
+    real = report_module._write_file
+
+    def third_fails(path: Path, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("renderer died")
+        real(path, data)
+
+    monkeypatch.setattr(report_module, "_write_file", third_fails)
+    with pytest.raises(RuntimeError, match="renderer died"):
+        report_module.write_report(_fake("new"), out)
+    assert _files(out) == before
+    assert _beside(out) == []
+
+
+def test_a_full_disk_mid_write_is_an_input_error_and_keeps_the_old_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    before = _files(out)
+
+    def full(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report_module, "_write_file", full)
+    with pytest.raises(InputError, match="cannot write the report: No space left on device"):
+        report_module.write_report(_fake("new"), out)
+    assert _files(out) == before
+    assert _beside(out) == []
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_the_new_report_replaces_the_old_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
+) -> None:
+    if not exchange:
+        monkeypatch.setattr(report_module, "_exchange", lambda first, second: False)
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    (out / "charts" / "indicator_02_gone.png").write_bytes(b"an old chart")
+    report_module.write_report(_fake("new"), out)
+    assert _files(out) == _fake("new").files
+    assert _beside(out) == []
+
+
+def test_the_folder_keeps_its_mode(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out.stat().st_mode & 0o777) == 0o777 & ~umask  # not mkdtemp's private 0700
+    out.chmod(0o750)
+    report_module.write_report(_fake("new"), out)
+    assert (out.stat().st_mode & 0o777) == 0o750
+
+
+def test_a_symlink_to_the_folder_keeps_pointing_at_the_new_report(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    report_module.write_report(_fake("old"), real)
+    (tmp_path / "link").symlink_to(real)
+    report_module.write_report(_fake("new"), tmp_path / "link")
+    assert (tmp_path / "link").is_symlink()
+    assert _files(real) == _fake("new").files
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda out: (out / "notes.txt").write_text("keep"), "notes.txt"),
+        (lambda out: (out / "charts" / "data.csv").write_text("keep"), "charts/data.csv"),
+        (lambda out: (out / "charts" / "more").mkdir(), "charts/more"),
+        (lambda out: (out / ".git").mkdir(), ".git"),
+    ],
+)
+def test_a_folder_that_is_not_a_report_is_refused_and_kept(
+    tmp_path: Path, make: Callable[[Path], object], named: str
+) -> None:
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    make(out)
+    before = _files(out)
+    with pytest.raises(InputError, match=re.escape(f"not an nscc report ({named})")):
+        report_module.write_report(_fake("new"), out)
+    assert _files(out) == before
+
+
+def test_the_working_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    monkeypatch.chdir(out / "charts")
+    with pytest.raises(InputError, match="working folder"):
+        report_module.write_report(_fake("new"), "..")
+    with pytest.raises(InputError, match="give a subfolder"):
+        report_module.check_folder("/")
+
+
+def test_leftovers_of_dead_runs_go_and_those_of_live_runs_stay(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    dead = _dead_pid()
+    (tmp_path / f".out.new-{dead}-abc").mkdir()  # a run killed while writing
+    (tmp_path / ".out.new-xyz").mkdir()  # an older naming, without a process id
+    live = tmp_path / f".out.new-{os.getppid()}-def"  # a run still writing
+    live.mkdir()
+    report_module.write_report(_fake("new"), out)
+    assert _beside(out) == [live.name]
+    assert _files(out) == _fake("new").files
+
+
+def test_a_run_killed_between_two_renames_gets_its_old_report_back(tmp_path: Path) -> None:
+    """Where folders cannot be exchanged atomically, a kill between renaming the old report
+    aside and the new one in leaves no folder: the next run puts the old one back first."""
+    out = tmp_path / "out"
+    report_module.write_report(_fake("old"), out)
+    out.rename(tmp_path / f".out.old-{_dead_pid()}-abc")
+    report_module.check_folder(out)  # a missing folder is fine
+    calls: list[dict[str, bytes]] = []
+    real = report_module._swap_in
+
+    def look_first(staging: Path, root: Path) -> None:
+        calls.append(_files(root))  # what is in place just before the swap
+        real(staging, root)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_module, "_swap_in", look_first)
+        report_module.write_report(_fake("new"), out)
+    assert calls == [_fake("old").files]
+    assert _files(out) == _fake("new").files
+    assert _beside(out) == []
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import textwrap
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -107,6 +109,117 @@ def status_label(status: str, lang: Lang) -> str:
     return chinese if lang == "zh" else english
 
 
+# Labels of the report (HTML, summary.md, charts) in both languages, kept here until they
+# join render's ``_LABELS``; ``report_label`` falls back to those.
+REPORT_LABELS: dict[str, tuple[str, str]] = {
+    "growth_from_base": (
+        "Average annual growth from the base year",
+        "自基期起年均增速",
+    ),
+    "data_to": ("data to {year} · projected →", "数据至 {year} 年 · 其后为预测 →"),
+    "obs": ("obs", "观测"),
+    "est": ("est", "估计"),
+    "nowcast": ("now", "估计"),
+    "latest": ("Latest (year, grade)", "最新值(年份,等级)"),
+    "need_now": ("Need/yr from now", "自今年均所需"),
+    "pace_now": ("{scenario}/yr", "{scenario} 年均"),
+    "value_at": ("{scenario}: value", "{scenario}:数值"),
+    "outcome_at": ("{scenario}: outcome", "{scenario}:情景结果"),
+    "probability_at": ("{scenario}: P(met)", "{scenario}:达标概率"),
+    "title_shipped": (
+        "Shenyang, National Central City plan: the targets as of {as_of}",
+        "《沈阳建设国家中心城市行动纲要》指标:截至 {as_of} 年的评估与情景预测",
+    ),
+    "title_table": (
+        "The targets of {table} as of {as_of}",
+        "{table} 指标:截至 {as_of} 年的评估与情景预测",
+    ),
+    "headline_title": ("The verdict", "结论"),
+    "passed_sentence": (
+        "{milestone} targets (passed): {met} met and {missed} missed on the data (observed); "
+        "{estimated} without a {milestone} figure yet are estimated from the scenarios{split}.",
+        "{milestone} 年目标(已到期):按实际数据(观测){met} 项达标、{missed} 项未达标;"
+        "{estimated} 项尚无 {milestone} 年数据,按情景估计{split}。",
+    ),
+    "passed_split": (" ({parts} of them met)", "(其中达标:{parts})"),
+    "future_sentence": (
+        "{milestone} targets on each path: {parts}.",
+        "{milestone} 年目标按各情景:{parts}。",
+    ),
+    "meets_of": ("{scenario} meets {met} of {assessable}", "{scenario} 达标 {met}/{assessable}"),
+    "list_sep": (", ", ","),
+    "shortfall_sentence": (
+        "Largest shortfalls on the {scenario} path: {parts}.",
+        "{scenario} 情景下差距最大:{parts}。",
+    ),
+    "need_sentence": ("From now they need: {parts}.", "自今起年均所需:{parts}。"),
+    "blind_sentence": (
+        "{count} of the {met} targets the {scenario} path meets rest on no observation since "
+        "the base year (†).",
+        "{scenario} 情景下达标的 {met} 项目标中,{count} 项自基期以来无观测值(†)。",
+    ),
+    "no_data_yet": ("none", "无"),
+    "key_note": (
+        "obs: the milestone's value is an observation, and the verdict is on the data. est: a "
+        "passed milestone without data, estimated from the scenario. †: no observation since "
+        "the base year. To date: completion against time elapsed (完成进度/时序进度), ahead or "
+        "behind schedule. Need/yr from now: from the latest value, % a year for levels and "
+        "counts, points (pt) for shares and rates, places (pl) for ranks, and for growth-rate "
+        "targets the rate the rest of the period needs. Outcome of a path: met; missed; far off "
+        "(its pace under {far_off:.0%} of the pace needed); moving away (the wrong way).",
+        "观测:该年数值为实际观测,按数据判定。估计:已到期但无数据,按情景值估计。†:自基期以来无观测值。"
+        "进度:完成进度对时序进度,超前或滞后。自今年均所需:自最新值起,水平值与数量为年均增速,"
+        "比重与比率为年均百分点,排名为年均位次,增速目标为剩余年份所需平均增速。"
+        "情景结果:达标;未达标;差距较大(情景速度不足所需的 {far_off:.0%});背离目标(方向相反)。",
+    ),
+    "passed_note": (
+        "Milestones up to {as_of} have passed: their verdicts are in the tables above.",
+        "{as_of} 年及以前的目标已到期:其判定见上表。",
+    ),
+    "probabilities_title": (
+        "Probability of meeting every target of a domain (Monte Carlo)",
+        "各领域目标同时达标的概率(蒙特卡洛)",
+    ),
+    "all_targets": ("All targets", "全部目标"),
+    "target_probabilities": ("Probability of each target", "各目标达标概率"),
+    "all_milestones": ("all", "全部"),
+    "probability_note": (
+        "P(met): share of {paths} simulated paths that meet the target; obs: settled by the "
+        "observation; now: a passed milestone without data (a nowcast).",
+        "达标概率:{paths} 条模拟路径中达标的比例;观测:已由实际数据判定;"
+        "估计:已到期但无数据(即时估计)。",
+    ),
+    "glyph_note": (
+        "{count} characters of the names have no glyph in the chart fonts ({chars}): "
+        "the charts show them as boxes",
+        "名称中有 {count} 个字符在图表字体中没有字形({chars}):图中显示为方框",
+    ),
+}
+
+
+def report_label(name: str, lang: Lang) -> str:
+    """A label of the report: its own (``REPORT_LABELS``), else render's."""
+    if name in REPORT_LABELS:
+        english, chinese = REPORT_LABELS[name]
+        return chinese if lang == "zh" else english
+    return label(name, lang)
+
+
+def chart_text(text: str) -> str:
+    """User text as a chart can draw it: control characters (which no font has a glyph
+    for; a line break included) become spaces. TeX math is off (``fonts.chart_style``)."""
+    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+
+
+def legend_text(text: str) -> str:
+    """A legend entry matplotlib will not hide (it drops labels that start with "_")."""
+    text = chart_text(text)
+    return f" {text}" if text.startswith("_") else text
+
+
+_GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from")
+
+
 def render_charts(
     projection: Projection, lang: Lang, bands: Bands | None = None
 ) -> tuple[list[Chart], list[str]]:
@@ -120,10 +233,14 @@ def render_charts(
     font = cjk_font()
     notes = [] if font is not None else [MISSING_FONT_WARNING]
     text_lang: Lang = lang if font is not None else "en"
-    clean: Callable[[str], str] = (lambda text: text) if font is not None else strip_cjk
-    with matplotlib.rc_context(chart_style(lang, font)), warnings.catch_warnings():
-        if font is None:  # already said once; not once per glyph
-            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+    clean: Callable[[str], str] = (
+        chart_text if font is not None else (lambda text: strip_cjk(chart_text(text)))
+    )
+    with (
+        matplotlib.rc_context(chart_style(lang, font)),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
         observed = (
             None if projection.observed is None else projection.observed.array(projection.catalog)
         )
@@ -135,6 +252,20 @@ def render_charts(
             charts.append(
                 _indicator_chart(projection, i, indicator, observed, text_lang, clean, bands or {})
             )
+    missing: set[int] = set()
+    for warning in caught:
+        found = _GLYPH_MISSING.search(str(warning.message))
+        if found is None:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        else:
+            missing.add(int(found.group(1)))
+    # Without a CJK font that is said once already; else one line, not one per glyph.
+    if missing and font is not None:
+        chars = ", ".join(f"U+{code:04X}" for code in sorted(missing)[:5])
+        chars += ", …" if len(missing) > 5 else ""
+        notes.append(report_label("glyph_note", lang).format(count=len(missing), chars=chars))
     return charts, notes
 
 
@@ -194,7 +325,8 @@ def _indicator_chart(
             _draw_band(axes, band, scenario_colour(s), first=s == 0)
         path = projection.paths[s, i]
         if np.isfinite(path).any():
-            axes.plot(years, path, color=scenario_colour(s), lw=1.8, label=scenario)
+            shown = legend_text(clean(scenario))
+            axes.plot(years, path, color=scenario_colour(s), lw=1.8, label=shown)
             drawn = True
     if observed is not None and np.isfinite(observed[i]).any():
         mask = np.isfinite(observed[i])
@@ -207,6 +339,8 @@ def _indicator_chart(
             label=label("observed", lang),
         )
     _draw_targets(axes, projection, i, indicator, lang)
+    if drawn:
+        _mark_data_end(axes, data_end(projection, indicator), years[-1] + 0.9, lang)
     if not drawn:
         axes.text(
             0.5, 0.5, label("no_path", lang), transform=axes.transAxes, ha="center", color="grey"
@@ -227,6 +361,35 @@ def _indicator_chart(
     if axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize=8, frameon=False, loc="best")
     return _encode(figure, chart_name(indicator), title, indicator.key)
+
+
+def data_end(projection: Projection, indicator: Indicator) -> int:
+    """The last year with data behind the indicator: its latest observation as of the
+    projection's as-of year, or the latest reading of its targets (a growth-rate target
+    read off the level it measures), else its base year."""
+    observed = projection.observed
+    latest = None if observed is None else observed.latest(indicator.key, projection.as_of)
+    years = [indicator.base_year] if latest is None else [latest.year]
+    i = projection.catalog.index[indicator.key]
+    standing = projection.standing
+    years += [int(year) for year in standing.latest_year[i][standing.since_base[i]]]
+    return max(years)
+
+
+def _mark_data_end(axes: Axes, year: int, right: float, lang: Lang) -> None:
+    """A dotted line where the data end and a light shade over the projected years."""
+    axes.axvspan(year, right, color="#EEF1F4", lw=0, zorder=0)
+    axes.axvline(year, color="#7F8C99", lw=0.9, ls=":", zorder=1)
+    axes.text(
+        year + 0.15,
+        0.015,
+        report_label("data_to", lang).format(year=year),
+        transform=axes.get_xaxis_transform(),
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color="#5F6B7A",
+    )
 
 
 def _tick(value: float, _position: object) -> str:
@@ -299,7 +462,7 @@ def _assessable_rows(projection: Projection) -> list[int]:
 
 def _growth_chart(projection: Projection, lang: Lang, clean: Callable[[str], str]) -> Chart:
     """Per milestone, the rate each target needs (a bar) beside each scenario's rate (dots)."""
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     catalog, result = projection.catalog, projection.assessment
     rows = _assessable_rows(projection)
@@ -325,12 +488,19 @@ def _growth_chart(projection: Projection, lang: Lang, clean: Callable[[str], str
         )
         for s, scenario in enumerate(projection.scenario_names):
             axes.scatter(
-                rates[s], positions, s=24, color=scenario_colour(s), zorder=5, label=scenario
+                rates[s],
+                positions,
+                s=24,
+                color=scenario_colour(s),
+                zorder=5,
+                label=legend_text(clean(scenario)),
             )
         axes.axvline(0, color="grey", lw=0.8)
         axes.set_title(label("milestone_targets", lang).format(milestone=milestone), fontsize=10)
-        axes.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-        axes.set_xlabel(label("annual_growth", lang), fontsize=8)
+        # Steps of 1, 2 or 5 (never 2.5), each tick with the decimals it needs.
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value + 0.0:.6g}%"))
+        axes.set_xlabel(report_label("growth_from_base", lang), fontsize=8)
         axes.grid(axis="x", alpha=0.3)
     panels[0].set_yticks(
         positions, [clean(row_label(catalog.indicators[i], lang)) for i in rows], fontsize=8
@@ -380,7 +550,9 @@ def _heatmap_chart(projection: Projection, lang: Lang, clean: Callable[[str], st
         fontsize=8,
     )
     axes.set_xticks(
-        range(statuses.shape[1]), [f"{s}\n{m}" for s in scenarios for m in milestones], fontsize=8
+        range(statuses.shape[1]),
+        [f"{clean(s)}\n{m}" for s in scenarios for m in milestones],
+        fontsize=8,
     )
     axes.xaxis.tick_top()
     axes.tick_params(length=0)

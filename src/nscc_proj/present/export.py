@@ -28,7 +28,17 @@ class Format(StrEnum):
 
 
 def neutralise_formula(text: str) -> str:
-    """Prefix a text cell a spreadsheet would run as a formula with an apostrophe."""
+    """Prefix a text cell a spreadsheet would run as a formula with an apostrophe.
+
+    This is OWASP's advice against CSV injection: a CSV has no cell types, so Excel,
+    LibreOffice and Google Sheets run any field that starts with ``=``, ``+``, ``-``,
+    ``@`` (or a tab or CR before one) when the file is opened, and the only defence the
+    file itself can carry is to make that field start with something else. The price is
+    that such a text reads back with the apostrophe (``'+3.5% real``); numbers are never
+    touched (they are written as numbers, not text). The workbook has cell types and
+    needs no apostrophe: it stores such text as a string with the quote-prefix style
+    (``workbook._as_text``), so the cell shows exactly the text.
+    """
     return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
 
 

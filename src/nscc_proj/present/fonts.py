@@ -86,6 +86,10 @@ def chart_style(lang: str, font: str | None) -> dict[RcKeyType, Any]:
         "axes.unicode_minus": True,
         "svg.fonttype": "path",  # SVG files open anywhere, fonts or not
         "svg.hashsalt": "nscc",  # stable ids: the same run gives the same SVG
+        # Names are user text: a "$" in one is a dollar sign, not the start of TeX math
+        # (which would be drawn as math, or fail on a stray backslash).
+        "text.parse_math": False,
+        "text.usetex": False,
     }
 
 

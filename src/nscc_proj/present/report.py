@@ -10,9 +10,11 @@ byte for byte; the time of the run goes into the workbook and the HTML.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -23,23 +25,29 @@ from pathlib import Path
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.errors import InputError
 from nscc_proj.inputs.scenario import Scenario
-from nscc_proj.present.charts import Bands, Chart, render_charts
+from nscc_proj.present.charts import Bands, Chart, render_charts, report_label
 from nscc_proj.present.render import Lang, label
 from nscc_proj.present.report_facts import (
     gap_cells,
     gap_header,
+    growth_header,
     growth_rows,
+    headline,
     inputs_line,
+    key_note,
     met_rows,
+    plan_title,
+    probability_cell,
+    probability_lookup,
+    short_indicator,
 )
 from nscc_proj.present.report_html import report_html
 from nscc_proj.present.workbook import (
-    Sheet,
     domain_counts,
     largest_gaps,
+    probability_sheets,
     run_metadata,
     sheets_for,
-    with_names,
     workbook_bytes,
 )
 from nscc_proj.table import Cell, Table
@@ -66,31 +74,43 @@ def build_report(
     probabilities: Table | None = None,
     paths: int | None = None,
     run_time: datetime | None = None,
+    title: str | None = None,
 ) -> Report:
     """Render every file of the report; nothing touches the disk here.
 
     ``bands`` maps (scenario, indicator key) to simulated percentiles
-    (years, p5, p25, p50, p75, p95), drawn as fans where present.
+    (years, p5, p25, p50, p75, p95), drawn as fans where present. ``title``
+    names the plan (default: ``plan_title``, the shipped plan by name, else the
+    table's file), with the as-of year.
     """
     from nscc_proj import __version__
 
+    title = title or plan_title(projection, lang)
     when = (run_time or datetime.now(UTC)).isoformat(timespec="seconds")
     charts, notes = render_charts(projection, lang, bands)
-    sheets = sheets_for(
-        projection, lang, run_metadata(projection, scenarios, lang, seed, when, paths)
-    )
+    metadata = run_metadata(projection, scenarios, lang, seed, when, paths)
+    metadata = {"title / 标题": title, **metadata}
+    sheets = sheets_for(projection, lang, metadata)
     if probabilities is not None:
         # Monte Carlo results sit before the metadata, which stays last.
-        sheets.insert(
-            -1, Sheet("Probabilities", with_names(probabilities, projection.catalog, lang))
-        )
+        sheets[-1:-1] = probability_sheets(probabilities, projection.catalog, lang)
     rows = projection.assessment_table.records()
     files = {f"charts/{chart.name}.png": chart.png for chart in charts}
     files |= {f"charts/{chart.name}.svg": chart.svg for chart in charts}
     files["report.xlsx"] = workbook_bytes(sheets, lang)
-    files["summary.md"] = summary_markdown(projection, rows, lang).encode()
+    files["summary.md"] = summary_markdown(
+        projection, rows, lang, title=title, probabilities=probabilities
+    ).encode()
     page = report_html(
-        projection, scenarios, rows, charts, lang, f"{when} · nscc {__version__}", probabilities
+        projection,
+        scenarios,
+        rows,
+        charts,
+        lang,
+        f"{when} · nscc {__version__}",
+        probabilities,
+        title=title,
+        paths=paths,
     )
     files["report.html"] = page.encode()
     return Report(files, tuple(charts), tuple(notes))
@@ -98,73 +118,169 @@ def build_report(
 
 # What an nscc report folder holds: only these may be replaced along with it.
 REPORT_ENTRIES = ("report.html", "report.xlsx", "summary.md", "charts")
+_CHART_SUFFIXES = (".png", ".svg")
+# Siblings of the folder ``NAME``: ``.NAME.new-PID-XXXX`` is a report being written by
+# process PID, ``.NAME.old-PID-XXXX`` the previous report between the two renames of a swap
+# where the filesystem cannot exchange two folders atomically.
 _STAGING, _RETIRED = ".new-", ".old-"
+
+
+def output_folder(folder: str | Path) -> Path:
+    """The folder the report replaces: absolute, with symlinks and ``..`` resolved (a
+    symlink to a folder keeps pointing at the new report)."""
+    return Path(os.path.realpath(folder))
 
 
 def check_folder(folder: str | Path) -> None:
     """Fail before rendering, not after, when ``folder`` cannot be the output folder.
 
-    The report replaces the folder whole, so a folder holding anything but a
-    previous report is refused rather than swept away.
+    The report replaces the folder whole, so only a missing folder, an empty one or a
+    previous nscc report is accepted: ``report.html``, ``report.xlsx``, ``summary.md``
+    and ``charts/`` holding only PNG and SVG files. Anything else is refused rather than
+    swept away, as is the working folder itself (or one that holds it).
     """
-    root = Path(folder)
+    root = output_folder(folder)
+    shown = str(folder)
     if root.exists() and not root.is_dir():
-        raise InputError("the output path exists and is not a folder", source=str(root))
-    if root.is_dir():
-        foreign = sorted(p.name for p in root.iterdir() if p.name not in REPORT_ENTRIES)
-        if foreign:
-            raise InputError(
-                f"the folder holds files that are not an nscc report ({foreign[0]}"
-                + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "")
-                + "): give a new or empty folder",
-                source=str(root),
-            )
+        raise InputError("the output path exists and is not a folder", source=shown)
+    if root.parent == root:
+        raise InputError("the report replaces its folder whole: give a subfolder", source=shown)
+    if not root.is_dir():
+        return
+    cwd = Path.cwd().resolve()
+    if cwd == root or root in cwd.parents:
+        raise InputError(
+            "the report replaces its folder whole, and this one is (or holds) the working "
+            "folder: run nscc from elsewhere or give another folder",
+            source=shown,
+        )
+    try:
+        foreign = _foreign_entries(root)
+    except OSError as exc:
+        raise InputError(f"cannot read the folder: {exc.strerror or exc}", source=shown) from None
+    if foreign:
+        raise InputError(
+            f"the folder holds files that are not an nscc report ({foreign[0]}"
+            + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "")
+            + "): give a new or empty folder",
+            source=shown,
+        )
+
+
+def _foreign_entries(root: Path) -> list[str]:
+    """Entries of ``root`` a report does not write, as paths relative to it."""
+    foreign = []
+    for path in sorted(root.iterdir()):
+        if path.name not in REPORT_ENTRIES or path.is_symlink():
+            foreign.append(path.name)
+        elif path.name == "charts":
+            if not path.is_dir():
+                foreign.append(path.name)
+                continue
+            for chart in sorted(path.iterdir()):
+                if chart.suffix not in _CHART_SUFFIXES or not chart.is_file() or chart.is_symlink():
+                    foreign.append(f"charts/{chart.name}")
+        elif not path.is_file():
+            foreign.append(path.name)
+    return foreign
 
 
 def write_report(report: Report, folder: str | Path) -> list[Path]:
     """Replace ``folder`` whole with the report: after a kill at any moment, the folder
     holds the previous report or the complete new one, never a mix.
 
-    Everything is written into a sibling staging folder, which is then exchanged
-    with the old folder in one atomic step (``renameat2`` with
-    ``RENAME_EXCHANGE`` on Linux; elsewhere two renames, between which the old
-    report waits beside it as ``.NAME.old-*``). Leftovers of a killed run are
-    removed first.
+    Everything is written (and synced) into a sibling staging folder, which is then
+    exchanged with the old folder in one atomic step (``renameat2`` with
+    ``RENAME_EXCHANGE`` on Linux; elsewhere two renames, between which the old report
+    waits beside it as ``.NAME.old-*`` and is put back by the next run if that one is
+    killed there). Leftovers of killed runs are removed first; those of a run still
+    going (its process alive) are left alone.
     """
-    root = Path(folder)
-    check_folder(root)
-    parent = root.absolute().parent
+    check_folder(folder)
+    root = output_folder(folder)
+    parent = root.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(parent, root.name)
-        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}{_STAGING}", dir=parent))
+        mode = _folder_mode(root)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}{_STAGING}{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise InputError(
-            f"cannot create the folder: {exc.strerror or exc}", source=str(root)
+            f"cannot create the folder: {exc.strerror or exc}", source=str(folder)
         ) from None
     try:
+        staging.chmod(mode)  # mkdtemp makes it private (0700); a report folder is not
         (staging / "charts").mkdir()
         for name, data in report.files.items():
-            with (staging / name).open("wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-        _swap_in(staging, root.absolute())
+            _write_file(staging / name, data)
+        _sync_folder(staging / "charts")
+        _sync_folder(staging)
+        _swap_in(staging, root)
+        _sync_folder(parent)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise InputError(
-            f"cannot write the report: {exc.strerror or exc}", source=str(root)
+            f"cannot write the report: {exc.strerror or exc}", source=str(folder)
         ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return [root / name for name in sorted(report.files)]
+    return [Path(folder) / name for name in sorted(report.files)]
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with path.open("wb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the folder's entries durable (a no-op where folders cannot be opened)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _folder_mode(root: Path) -> int:
+    """The mode of the folder replaced, else what ``mkdir`` would give (0777 less umask)."""
+    try:
+        return stat.S_IMODE(root.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o777 & ~umask
+
+
+def _owner_alive(path: Path, marker: str) -> bool:
+    """Whether the process named in ``.NAME<marker>PID-XXXX`` still runs (then its files
+    are not leftovers); a name without a process id is a leftover."""
+    pid = path.name.split(marker, 1)[1].split("-", 1)[0]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 def _remove_leftovers(parent: Path, name: str) -> None:
-    for path in parent.glob(f".{name}{_STAGING}*"):
-        shutil.rmtree(path, ignore_errors=True)
-    for path in parent.glob(f".{name}{_RETIRED}*"):
+    for path in parent.glob(f".{glob.escape(name)}{_STAGING}*"):
+        if not _owner_alive(path, _STAGING):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in sorted(parent.glob(f".{glob.escape(name)}{_RETIRED}*")):
+        if _owner_alive(path, _RETIRED):
+            continue
         if (parent / name).is_dir():  # the swap finished: the retired copy is rubbish
             shutil.rmtree(path, ignore_errors=True)
         else:  # killed between two renames: the previous report comes back
@@ -178,7 +294,8 @@ def _swap_in(staging: Path, root: Path) -> None:
     if _exchange(staging, root):
         shutil.rmtree(staging, ignore_errors=True)  # now the previous report
         return
-    retired = root.parent / f".{root.name}{_RETIRED}{staging.name.rsplit('-', 1)[-1]}"
+    suffix = staging.name.split(_STAGING, 1)[1]
+    retired = root.parent / f".{root.name}{_RETIRED}{suffix}"
     root.rename(retired)
     staging.rename(root)
     shutil.rmtree(retired, ignore_errors=True)
@@ -202,9 +319,21 @@ def _exchange(first: Path, second: Path) -> bool:
 # --- summary.md -----------------------------------------------------------------------------------
 
 
-def summary_markdown(projection: Projection, rows: Sequence[_Row], lang: Lang) -> str:
-    """The executive summary as Markdown tables, for pasting into documents; deterministic."""
-    out = [f"# {label('report_title', lang)}", "", markdown_text(inputs_line(projection, lang)), ""]
+def summary_markdown(
+    projection: Projection,
+    rows: Sequence[_Row],
+    lang: Lang,
+    *,
+    title: str | None = None,
+    probabilities: Table | None = None,
+) -> str:
+    """The verdict and the executive summary as Markdown, for pasting into documents;
+    deterministic. Every piece of user text goes through ``markdown_text``."""
+    title = title or plan_title(projection, lang)
+    out = [f"# {markdown_text(title)}", "", markdown_text(inputs_line(projection, lang)), ""]
+    out += [f"## {report_label('headline_title', lang)}", ""]
+    out += [f"- {markdown_text(sentence)}" for sentence in headline(projection, rows, lang)]
+    out += ["", markdown_text(key_note(lang)), ""]
     out += [f"## {label('met_by_scenario', lang)}", ""]
     out += _md_table(*met_rows(projection, lang), text=2)
     columns, cells = domain_counts(projection, lang)
@@ -219,12 +348,32 @@ def summary_markdown(projection: Projection, rows: Sequence[_Row], lang: Lang) -
             *_md_table(gap_header(lang), gaps, text=1, last_text=True),
         ]
     out += [f"## {label('growth_title', lang)}", ""]
-    header = [label("indicator", lang), label("milestone", lang), label("required", lang)]
-    out += _md_table([*header, *projection.scenario_names], growth_rows(projection, rows, lang))
+    out += _md_table(growth_header(projection, lang), growth_rows(projection, rows, lang), text=1)
+    chances = probability_lookup(probabilities)
+    if chances:
+        out += [f"## {report_label('target_probabilities', lang)}", ""]
+        header = [label("indicator", lang), label("milestone", lang), *projection.scenario_names]
+        lines = [
+            [
+                short_indicator(projection.catalog[key], lang),
+                str(milestone),
+                *(
+                    probability_cell(chances.get((scenario, key, milestone)), lang)
+                    for scenario in projection.scenario_names
+                ),
+            ]
+            for key, milestone in dict.fromkeys((k, m) for _, k, m in chances)
+        ]
+        out += _md_table(header, lines, text=1)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"} | {"\n": " ", "\r": " "})
+# Every character some reader takes for the end of a line (CommonMark: LF and CR; Python's
+# ``splitlines`` and Unicode: these too) becomes a space: a table row stays one line.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_MARKDOWN_SPECIALS = str.maketrans(
+    {c: "\\" + c for c in "\\`*_[]<>|#"} | dict.fromkeys(LINE_BREAKS, " ")
+)
 
 
 def markdown_text(text: str) -> str:

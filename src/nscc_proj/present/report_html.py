@@ -11,22 +11,32 @@ from string import Template
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.core.assess import FAR_OFF_RATIO, OUTCOMES
 from nscc_proj.inputs.scenario import Scenario
-from nscc_proj.present.charts import Chart, light_colour, status_label
+from nscc_proj.present.charts import Chart, light_colour, report_label, status_label
 from nscc_proj.present.render import (
     Lang,
     domain_name,
     indicator_name,
     label,
-    number,
-    percent,
     target_text,
 )
 from nscc_proj.present.report_facts import (
+    Probabilities,
     by_target,
     gap_cells,
     gap_header,
+    growth_header,
+    growth_rows,
+    headline,
     inputs_line,
+    key_note,
+    latest_cell,
     met_rows,
+    need_cell,
+    plan_title,
+    probability_cell,
+    probability_lookup,
+    schedule_cell,
+    value_parts,
 )
 from nscc_proj.present.workbook import (
     domain_counts,
@@ -45,41 +55,80 @@ def report_html(
     lang: Lang,
     stamp: str,
     probabilities: Table | None = None,
+    *,
+    title: str | None = None,
+    paths: int | None = None,
 ) -> str:
-    """One self-contained page: charts as base64 PNG, styles inline, no network."""
+    """One self-contained page: charts as base64 PNG, styles inline, no network.
+
+    Every piece of user text (names, units, scenario names and descriptions, sources)
+    reaches the page through ``_e``, in text and in attributes alike.
+    """
     by_name = {chart.name: chart for chart in charts}
-    title = label("report_title", lang)
+    title = title or plan_title(projection, lang)
     sections = [
+        ("verdict", report_label("headline_title", lang)),
         ("summary", label("summary_title", lang)),
         ("domains", label("domains_title", lang)),
         ("methodology", label("methodology", lang)),
     ]
+    if probabilities is not None:
+        sections.insert(2, ("probabilities", report_label("probabilities_title", lang)))
+    headings = dict(sections)
+    chances = probability_lookup(probabilities)
     body = [
         '<header class="top">',
         f"<h1>{_e(title)}</h1>",
         f'<p class="meta">{_e(inputs_line(projection, lang))}<br>{_e(stamp)}</p>',
         "<nav>" + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in sections) + "</nav>",
         "</header>",
-        f'<section id="summary"><h2>{_e(sections[0][1])}</h2>',
+        f'<section id="verdict"><h2>{_e(headings["verdict"])}</h2>',
+        '<ul class="headline">',
+        *(f"<li>{_e(sentence)}</li>" for sentence in headline(projection, rows, lang)),
+        "</ul>",
+        _note(key_note(lang)),
+        "</section>",
+        f'<section id="summary"><h2>{_e(headings["summary"])}</h2>',
         f"<h3>{_e(label('met_by_scenario', lang))}</h3>",
         _summary_html(projection, lang),
         f"<h3>{_e(label('largest_gaps', lang))}</h3>",
     ]
     for scenario in projection.scenario_names:
-        gaps = [gap_cells(projection, row, lang) for row in largest_gaps(rows, scenario)]
-        body += [f"<h4>{_e(scenario)}</h4>", _html_table(gap_header(lang), gaps, numeric=(3, 4))]
-    if probabilities is not None:
-        body += _probability_html(probabilities, lang)
+        gaps = [_gap_row(projection, row, lang) for row in largest_gaps(rows, scenario)]
+        body += [f"<h4>{_e(scenario)}</h4>", _html_table(gap_header(lang), gaps, numeric=(2, 3, 4))]
+    growth = growth_rows(projection, rows, lang)
     body += [
         f"<h3>{_e(label('growth_title', lang))}</h3>",
+        _html_table(
+            growth_header(projection, lang), growth, numeric=tuple(range(2, 4 + len(scenarios)))
+        ),
         _figure(by_name["growth_required_vs_scenario"]),
         f"<h3>{_e(label('heatmap_title', lang))}</h3>",
         _figure(by_name["status_heatmap"]),
         "</section>",
-        f'<section id="domains"><h2>{_e(sections[1][1])}</h2>',
-        *_domain_sections(projection, rows, by_name, lang),
+    ]
+    if probabilities is not None:
+        body += [
+            f'<section id="probabilities"><h2>{_e(headings["probabilities"])}</h2>',
+            *_probability_html(projection, probabilities, lang),
+            "</section>",
+        ]
+    body += [
+        f'<section id="domains"><h2>{_e(headings["domains"])}</h2>',
+        *(
+            [
+                _note(
+                    report_label("probability_note", lang).format(
+                        paths=f"{paths:,}" if paths else "–"
+                    )
+                )
+            ]
+            if chances
+            else []
+        ),
+        *_domain_sections(projection, rows, by_name, lang, chances),
         "</section>",
-        f'<section id="methodology"><h2>{_e(sections[2][1])}</h2>',
+        f'<section id="methodology"><h2>{_e(headings["methodology"])}</h2>',
         _methodology_html(projection, scenarios, lang),
         "</section>",
     ]
@@ -91,28 +140,53 @@ def report_html(
     )
 
 
-def _probability_html(probabilities: Table, lang: Lang) -> list[str]:
+def _note(text: str) -> str:
+    return f'<p class="note">{_e(text)}</p>'
+
+
+class _Markup(str):
+    """A table cell already written as HTML (its user text escaped): not escaped again."""
+
+    __slots__ = ()
+
+
+def _valued(number: str, mark: str) -> str:
+    """A value with its evidence mark as a badge (``obs`` bold, ``est`` italic)."""
+    if not mark:
+        return number
+    css = "obs" if mark == "obs" or mark == "观测" else "est"
+    return _Markup(f'{_e(number)} <span class="ev {css}">{_e(mark)}</span>')
+
+
+def _gap_row(projection: Projection, row: _Row, lang: Lang) -> list[str]:
+    cells = gap_cells(projection, row, lang)
+    cells[3] = _valued(*value_parts(projection, row, lang))
+    return cells
+
+
+def _probability_html(projection: Projection, probabilities: Table, lang: Lang) -> list[str]:
     """The joint probability of meeting every target of each domain, per scenario."""
     rows = [row for row in probabilities if row["scope"] != "target"]
+    domains = {ind.domain_en: domain_name(ind, lang) for ind in projection.catalog.indicators}
     milestones = sorted(
         {int(str(row["milestone"])) for row in rows if row["milestone"] is not None}
     )
     header = [
-        "领域" if lang == "zh" else "Domain",
+        label("domain", lang),
         *map(str, milestones),
-        "全部" if lang == "zh" else "all",
+        report_label("all_milestones", lang),
     ]
-    title = (
-        "目标同时达标的概率(蒙特卡洛)"
-        if lang == "zh"
-        else "Probability of meeting every target (Monte Carlo)"
-    )
-    out = [f"<h3>{_e(title)}</h3>"]
+    out = []
     for scenario in dict.fromkeys(str(row["scenario"]) for row in rows):
         cells: dict[str, dict[object, str]] = {}
         for row in rows:
             if row["scenario"] == scenario:
-                name = str(row["domain"] or ("全部目标" if lang == "zh" else "All targets"))
+                domain = row["domain"]
+                name = (
+                    domains.get(str(domain), str(domain))
+                    if domain is not None
+                    else report_label("all_targets", lang)
+                )
                 value = row["probability"]
                 shown = "–" if not isinstance(value, float) else f"{100 * value:.1f}%"
                 cells.setdefault(name, {})[row["milestone"]] = shown
@@ -121,7 +195,7 @@ def _probability_html(probabilities: Table, lang: Lang) -> list[str]:
             for name, values in cells.items()
         ]
         out += [
-            f"<h4>{_e(scenario)}</h4>",
+            f"<h3>{_e(scenario)}</h3>",
             _html_table(header, table, numeric=tuple(range(1, len(header)))),
         ]
     return out
@@ -151,6 +225,7 @@ def _html_table(
     styles: Mapping[tuple[int, int], str] | None = None,
     css: str = "",
 ) -> str:
+    """A table in a box that scrolls sideways on a narrow screen (the page itself does not)."""
     head = "".join(f"<th>{_e(cell)}</th>" for cell in header)
     body = []
     for r, row in enumerate(rows):
@@ -159,10 +234,14 @@ def _html_table(
             attributes = ' class="num"' if c in numeric else ""
             style = (styles or {}).get((r, c))
             attributes += f' style="background:{style}"' if style else ""
-            cells.append(f"<td{attributes}>{_e(cell)}</td>")
+            text = cell if isinstance(cell, _Markup) else _e(cell)
+            cells.append(f"<td{attributes}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     opening = f'<table class="{css}">' if css else "<table>"
-    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f'<div class="scroll">{opening}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _summary_html(projection: Projection, lang: Lang) -> str:
@@ -176,17 +255,25 @@ def _summary_html(projection: Projection, lang: Lang) -> str:
 
 
 def _domain_sections(
-    projection: Projection, rows: Sequence[_Row], charts: Mapping[str, Chart], lang: Lang
+    projection: Projection,
+    rows: Sequence[_Row],
+    charts: Mapping[str, Chart],
+    lang: Lang,
+    chances: Probabilities,
 ) -> list[str]:
-    """Per domain: every target with each scenario's value and status, then the charts."""
+    """Per domain: every target with its readings as of the as-of year (the latest value,
+    progress to date, the need from now), each scenario's value (marked ``obs``/``est``
+    for a passed milestone) and outcome, its probability with a simulation; then charts."""
     catalog, names = projection.catalog, projection.scenario_names
-    header = [label(n, lang) for n in ("indicator", "milestone", "target", "required")]
+    header = [
+        report_label(n, lang)
+        for n in ("indicator", "milestone", "target", "latest", "schedule", "need_now")
+    ]
+    per_scenario = ["value_at", "outcome_at"] + (["probability_at"] if chances else [])
     for scenario in names:
-        header += [
-            f"{scenario}: {label('projected', lang)}",
-            f"{scenario}: {label('outcome', lang)}",
-        ]
+        header += [report_label(n, lang).format(scenario=scenario) for n in per_scenario]
     grouped = by_target(rows)
+    width = len(per_scenario)
     html_parts: list[str] = []
     domains = list(dict.fromkeys(domain_name(indicator, lang) for indicator in catalog.indicators))
     for number_, domain in enumerate(domains, start=1):
@@ -196,19 +283,32 @@ def _domain_sections(
         for indicator in members:
             for milestone in catalog.milestones:
                 group = grouped[(indicator.key, milestone)]
-                cells = [f"{indicator.id} {indicator_name(indicator, lang)}", str(milestone)]
-                cells += [
+                first = group[0]
+                cells = [
+                    f"{indicator.id} {indicator_name(indicator, lang)}",
+                    str(milestone),
                     target_text(indicator, milestone),
-                    percent(group[0]["required_cagr_from_base"]),
+                    latest_cell(projection, first),
+                    schedule_cell(first, lang),
+                    need_cell(first, lang),
                 ]
                 for s, row in enumerate(group):
                     cells += [
-                        number(row["projected_value"]),
+                        _valued(*value_parts(projection, row, lang)),
                         status_label(str(row["outcome"]), lang),
                     ]
-                    styles[(len(table_rows), 5 + 2 * s)] = light_colour(str(row["outcome"]))
+                    if chances:
+                        found = chances.get((names[s], indicator.key, milestone))
+                        cells.append(probability_cell(found, lang))
+                    styles[(len(table_rows), 7 + width * s)] = light_colour(str(row["outcome"]))
                 table_rows.append(cells)
-        numeric = (2, 3, *range(4, 4 + 2 * len(names), 2))
+        numeric = (
+            2,
+            3,
+            5,
+            *(6 + width * s for s in range(len(names))),
+            *((8 + width * s for s in range(len(names))) if chances else ()),
+        )
         html_parts += [
             f'<section id="domain-{number_}"><h3>{_e(domain)}</h3>',
             _html_table(header, table_rows, numeric=numeric, styles=styles),

@@ -3,17 +3,20 @@
 Each sheet is one tidy table with its header in row 1, frozen, under an
 autofilter, so it sorts, filters and pivots like the CSV it mirrors. Numbers
 stay numbers (rates are fractions shown as percentages, so a formula on them
-gives the right answer); every text cell goes through the CSV's formula
-neutralisation, since a spreadsheet runs ``=...`` in an XLSX cell just as in
-a CSV. openpyxl loads inside ``workbook_bytes``: the CLI must start fast.
+gives the right answer). User text is data: every text cell is stored as a
+string (never a formula, whatever it starts with) holding exactly its text,
+see ``_as_text`` and ``excel_text``. openpyxl loads inside ``workbook_bytes``:
+the CLI must start fast.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +26,6 @@ from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.observed import Observations
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.charts import light_colour, status_label
-from nscc_proj.present.export import neutralise_formula
 from nscc_proj.present.render import Lang, domain_name, label
 from nscc_proj.table import Cell, Table
 
@@ -35,6 +37,8 @@ FORMATS = {
         PERCENT,
     ),
     **dict.fromkeys(("completion_progress", "time_progress"), PERCENT),
+    **dict.fromkeys(("probability", "probability_se", "probability_analytic"), PERCENT),
+    **dict.fromkeys(("deterministic", "p5", "p25", "p50", "p75", "p95"), NUMBER),
     **dict.fromkeys(
         (
             "base_value",
@@ -122,6 +126,48 @@ def with_names(table: Table, catalog: Catalog, lang: Lang) -> Table:
         name = None if series is None else series.name_zh if lang == "zh" else series.name_en
         rows.append((*row[:at], name, *row[at:]))
     return Table((*table.columns[:at], "indicator", *table.columns[at:]), tuple(rows))
+
+
+def with_domain_and_unit(table: Table, catalog: Catalog, lang: Lang) -> Table:
+    """``table`` with the indicator's domain (in ``lang``) and unit after its name column."""
+    at = table.columns.index("indicator") + 1
+    key = table.columns.index("indicator_key")
+    rows = []
+    for row in table.rows:
+        series = None if row[key] is None else catalog[str(row[key])]
+        extra = (None, None) if series is None else (domain_name(series, lang), series.unit)
+        rows.append((*row[:at], *extra, *row[at:]))
+    return Table((*table.columns[:at], "domain", "unit", *table.columns[at:]), tuple(rows))
+
+
+def probability_sheets(probabilities: Table, catalog: Catalog, lang: Lang) -> list[Sheet]:
+    """The Monte Carlo table as two sheets: one row per target, then the joint
+    probabilities of each domain and of all targets (names and domains in ``lang``)."""
+    domains = {ind.domain_en: domain_name(ind, lang) for ind in catalog.indicators}
+    position = {code: k for k, code in enumerate(probabilities.columns)}
+    targets = [row for row in probabilities.rows if row[position["scope"]] == "target"]
+    joint = [row for row in probabilities.rows if row[position["scope"]] != "target"]
+    target_codes = [c for c in probabilities.columns if c not in ("scope", "domain")]
+    joint_codes = ["scenario", "scope", "domain", "milestone", "as_of"]
+    joint_codes += ["probability", "probability_se", "probability_analytic"]
+
+    def pick(rows: Sequence[tuple[Cell, ...]], codes: Sequence[str]) -> Table:
+        picked = []
+        for row in rows:
+            cells = [row[position[code]] for code in codes]
+            if "domain" in codes:
+                at = codes.index("domain")
+                cells[at] = domains.get(str(cells[at]), cells[at]) if cells[at] else None
+            picked.append(tuple(cells))
+        return Table(tuple(codes), tuple(picked))
+
+    by_target = with_domain_and_unit(
+        with_names(pick(targets, target_codes), catalog, lang), catalog, lang
+    )
+    return [
+        Sheet("Target probabilities", by_target),
+        Sheet("Domain probabilities", pick(joint, joint_codes)),
+    ]
 
 
 def with_status_labels(table: Table, lang: Lang) -> Table:
@@ -231,6 +277,9 @@ def workbook_bytes(sheets: Sequence[Sheet], lang: Lang) -> bytes:
             cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
         for row in table.rows:
             ws.append([_cell(value) for value in row])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    _as_text(cell)
         for position, code in enumerate(table.columns, start=1):
             number_format = FORMATS.get(code)
             if number_format is not None:
@@ -250,12 +299,43 @@ def workbook_bytes(sheets: Sequence[Sheet], lang: Lang) -> bytes:
 
 
 def _cell(value: Cell) -> Cell:
-    """A text cell made safe: no formula, no character XML cannot hold."""
-    if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """A text cell as Excel will read it back exactly (``excel_text``); other values as
+    they are."""
+    return excel_text(value) if isinstance(value, str) else value
 
-        return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
+
+# What a spreadsheet would run as a formula if someone typed the text into the cell.
+_FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Characters an XLSX string cannot hold as they are (XML 1.0 has no place for most
+# control characters and none for surrogates; it reads a CR as a LF), and an underscore
+# that starts what Excel would take for one of its escapes (``_x0041_`` reads as "A").
+_EXCEL_ESCAPED = re.compile(
+    r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b\x0c\x0e-\x1f\r\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def excel_text(text: str) -> str:
+    """``text`` in the escapes of OOXML's string type (ECMA-376 ST_Xstring, ``_xHHHH_``),
+    which Excel and LibreOffice decode on reading: every character comes back as it was,
+    control characters included, and a literal ``_x0041_`` stays literal."""
+    return _EXCEL_ESCAPED.sub(
+        lambda found: "_x005F_" if found.group() == "_" else f"_x{ord(found.group()):04X}_",
+        text,
+    )
+
+
+def _as_text(cell: Any) -> None:
+    """A text cell is text, never a formula, and shows exactly its text.
+
+    openpyxl would store a string that starts with ``=`` as a formula: the cell is typed
+    as a string instead, so no spreadsheet evaluates it. Text starting with ``=``, ``+``,
+    ``-`` or ``@`` also gets Excel's quote-prefix style, so that editing the cell keeps it
+    text; unlike the apostrophe the CSV needs (``export.neutralise_formula``), the style
+    is not part of the value, so "+3.5% real" reads "+3.5% real".
+    """
+    cell.data_type = "s"
+    if cell.value.startswith(_FORMULA_PREFIXES):
+        cell.quotePrefix = True
 
 
 def _colour(ws: object, sheet: Sheet, lang: Lang) -> None:
@@ -372,7 +452,8 @@ def sheets_for(projection: Projection, lang: Lang, metadata: Mapping[str, Cell])
 
     catalog = projection.catalog
     required = required_growth(catalog)
-    assessment = with_status_labels(with_names(projection.assessment_table, catalog, lang), lang)
+    named = with_names(projection.assessment_table, catalog, lang)
+    assessment = with_status_labels(with_domain_and_unit(named, catalog, lang), lang)
     sheets = [
         Sheet("Summary", summary_table(projection, lang), share_columns=("met_share",)),
         Sheet("Assessment", assessment, met_columns=("met",), status_columns=("outcome",)),
