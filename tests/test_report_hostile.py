@@ -144,7 +144,8 @@ def _bare_pipes(line: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def benign(request: pytest.FixtureRequest) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+def benign() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """The elements of a report with plain names, per language (built once)."""
     return {}
 
 

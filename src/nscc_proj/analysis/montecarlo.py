@@ -671,9 +671,17 @@ def _joint(missed: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _offsets(values: np.ndarray, centre: np.ndarray, linear: np.ndarray) -> np.ndarray:
-    """How far ``values`` lie from ``centre``: log ratio, or points where ``linear``."""
+    """How far ``values`` lie from ``centre``: log ratio, or points where ``linear``.
+
+    ``linear`` (its first axis that of ``values``) marks whole rows; only the
+    other rows pay for a logarithm.
+    """
+    rows = np.flatnonzero(linear.any(axis=tuple(range(1, linear.ndim))))
     with np.errstate(divide="ignore", invalid="ignore"):
-        offsets: np.ndarray = np.where(linear, values - centre, np.log(values / centre))
+        offsets: np.ndarray = values / centre
+        np.log(offsets, out=offsets)
+        if rows.size:
+            offsets[rows] = values[rows] - centre[rows]
     return offsets
 
 
@@ -878,6 +886,8 @@ def run(
     grows with the threads but not with ``paths``. Tallies add exactly, so
     neither the chunking nor the threads change a number.
     """
+    if not 1 <= paths <= MAX_PATHS:
+        raise ValueError(f"paths must lie in 1-{MAX_PATHS:,} (4-byte counts), got {paths:,}")
     if setup.grid is None:
         setup = with_grid(setup, seed)
     workers = threads or default_workers()
