@@ -91,13 +91,18 @@ class Observations:
             values[catalog.index[record.key], record.year - first_year] = record.value
         return values
 
+    @cached_property
+    def _growth_by_key(self) -> dict[str, tuple[Observation, ...]]:
+        """Each series' growth facts in year order, indexed once (not sorted per call)."""
+        index: dict[str, list[Observation]] = {}
+        for record in sorted(self.growth, key=lambda record: record.year):
+            index.setdefault(record.key, []).append(record)
+        return {key: tuple(records) for key, records in index.items()}
+
     def growth_of(self, key: str, measure: str | None = None) -> tuple[Observation, ...]:
         """The growth facts of one series (of one measure), earliest first."""
-        return tuple(
-            r
-            for r in sorted(self.growth, key=lambda r: r.year)
-            if r.key == key and (measure is None or r.measure == measure)
-        )
+        mine = self._growth_by_key.get(key, ())
+        return mine if measure is None else tuple(r for r in mine if r.measure == measure)
 
     def breaks(self, key: str) -> tuple[int, ...]:
         """Years from which a series' levels are on a new statistical basis."""
