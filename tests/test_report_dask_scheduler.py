@@ -7,9 +7,9 @@ timeouts are shortened through the module's constants, so nothing waits for long
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -83,11 +83,27 @@ def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(distributed, "WORKER_TIMEOUT", 1.0)
 
 
+@contextmanager
+def bounded(seconds: int) -> Iterator[None]:
+    """A watchdog, not a timer: fails the test (SIGALRM) if the block hangs past ``seconds``.
+
+    The bound is generous; nothing is measured, so a busy machine cannot fail it."""
+
+    def hung(*_: object) -> None:
+        raise AssertionError(f"still waiting after {seconds} s: the timeout is not honoured")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _refused(address: str, pattern: str) -> None:
-    started = time.perf_counter()
-    with pytest.raises(ClusterError, match=pattern) as info:
+    with bounded(30), pytest.raises(ClusterError, match=pattern) as info:
         distributed.dask_map_blocks(address)
-    assert time.perf_counter() - started < 5
     assert "\n" not in str(info.value)
 
 
@@ -115,16 +131,13 @@ def test_an_address_without_host_and_port_is_refused(address: str) -> None:
 
 
 def test_the_cli_says_it_in_one_line(workdir: object) -> None:
-    with server(silent) as address:
-        started = time.perf_counter()
+    with server(silent) as address, bounded(60):
         result = run("simulate", "--paths", "100", "--engine", "dask", "--scheduler", address)
-        elapsed = time.perf_counter() - started
     assert result.exit_code == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         f"Error: {address!r} accepts connections but is not a Dask scheduler "
         "(no handshake within 0.5 s)"
     ]
-    assert elapsed < 30
 
 
 @pytest.mark.dask

@@ -119,8 +119,8 @@ def build_report(
 # What an nscc report folder holds: only these may be replaced along with it.
 REPORT_ENTRIES = ("report.html", "report.xlsx", "summary.md", "charts")
 _CHART_SUFFIXES = (".png", ".svg")
-# Siblings of the folder ``NAME``: ``.NAME.new-PID-XXXX`` is a report being written by
-# process PID, ``.NAME.old-PID-XXXX`` the previous report between the two renames of a swap
+# Siblings of the folder ``NAME``: ``.NAME.new-<pid>-<random>`` is a report being written by
+# process <pid>, ``.NAME.old-<pid>-<random>`` the previous report between the two renames of a swap
 # where the filesystem cannot exchange two folders atomically.
 _STAGING, _RETIRED = ".new-", ".old-"
 
@@ -260,7 +260,7 @@ def _folder_mode(root: Path) -> int:
 
 
 def _owner_alive(path: Path, marker: str) -> bool:
-    """Whether the process named in ``.NAME<marker>PID-XXXX`` still runs (then its files
+    """Whether the process named in ``.NAME<marker><pid>-<random>`` still runs (then its files
     are not leftovers); a name without a process id is a leftover."""
     pid = path.name.split(marker, 1)[1].split("-", 1)[0]
     if not pid.isdigit() or int(pid) == os.getpid():
