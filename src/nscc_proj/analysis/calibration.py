@@ -119,8 +119,7 @@ def calibrate(
         estimates.append(Estimate(series.key, sigma, compound, len(changes), sample, prior, basis))
         if compound and link == Link.NONE:
             per_year[series.key] = {
-                year: change
-                for gap, change, year in _yearly(values, first_year, breaks[series.key])
+                year: change for change, year in _yearly(values, first_year, breaks[series.key])
             }
     money = _money_unit(catalog)
     group = tuple(
@@ -161,10 +160,10 @@ def _changes(
     return out
 
 
-def _yearly(values: np.ndarray, first_year: int, breaks: set[int]) -> list[tuple[int, float, int]]:
-    """Single-year log changes (gap 1 only), with the year they end in."""
+def _yearly(values: np.ndarray, first_year: int, breaks: set[int]) -> list[tuple[float, int]]:
+    """Single-year log changes, with the year they end in."""
     return [
-        (1, math.log(values[t] / values[t - 1]), first_year + t)
+        (math.log(values[t] / values[t - 1]), first_year + t)
         for t in range(1, values.size)
         if values[t - 1] > 0
         and values[t] > 0

@@ -123,6 +123,23 @@ app = typer.Typer(
 )
 
 
+def command_group(name: str, help: str) -> typer.Typer:
+    """A group of subcommands (``nscc data ...``) with the top level's behaviour: the same
+    one-line usage errors, whole summaries and help width; registered on ``app``."""
+    group = typer.Typer(
+        name=name,
+        cls=Commands,
+        context_settings={"max_content_width": 100},
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.add_typer(group)
+    return group
+
+
 class OutputFormat(StrEnum):
     TABLE = "table"
     CSV = "csv"

@@ -14,18 +14,14 @@ from nscc_proj.cli.common import (
     Language,
     ObservedOption,
     app,
+    command_group,
     load_inputs,
     reports_errors,
 )
 
-data_app = typer.Typer(
-    name="data",
-    help="Put the city's own figures in: a workbook to fill in, then its checked import.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
+data_app = command_group(
+    "data", "Put the city's own figures in: a workbook to fill in, then its checked import."
 )
-app.add_typer(data_app)
 
 
 @data_app.command("template")

@@ -8,16 +8,9 @@ from typing import Annotated
 
 import typer
 
-from nscc_proj.cli.common import app, reports_errors
+from nscc_proj.cli.common import command_group, reports_errors
 
-scenario_app = typer.Typer(
-    name="scenario",
-    help="Start a scenario of your own from a shipped one.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-)
-app.add_typer(scenario_app)
+scenario_app = command_group("scenario", "Start a scenario of your own from a shipped one.")
 
 
 @scenario_app.command("new")

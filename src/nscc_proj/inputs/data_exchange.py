@@ -53,17 +53,7 @@ COLUMNS = (
     "break",
     "note",
 )
-FILE_COLUMNS = (
-    "indicator_key",
-    "year",
-    "measure",
-    "value",
-    "source",
-    "grade",
-    "vintage",
-    "break",
-    "note",
-)
+FILE_COLUMNS = tuple(c for c in COLUMNS if c not in ("name", "unit"))  # what the file keeps
 # A yearly change this many robust standard deviations from the series' usual change is
 # worth a second look (a warning, never an error): the median absolute deviation of the
 # other yearly log changes, scaled to a standard deviation, and at least 2 % a year.

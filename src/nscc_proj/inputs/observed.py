@@ -93,11 +93,7 @@ class Observations:
 
     @cached_property
     def _growth_by_key(self) -> dict[str, tuple[Observation, ...]]:
-        """Each series' growth facts in year order, indexed once (not sorted per call)."""
-        index: dict[str, list[Observation]] = {}
-        for record in sorted(self.growth, key=lambda record: record.year):
-            index.setdefault(record.key, []).append(record)
-        return {key: tuple(records) for key, records in index.items()}
+        return _by_series(self.growth)
 
     def growth_of(self, key: str, measure: str | None = None) -> tuple[Observation, ...]:
         """The growth facts of one series (of one measure), earliest first."""
@@ -110,11 +106,7 @@ class Observations:
 
     @cached_property
     def _by_key(self) -> dict[str, tuple[Observation, ...]]:
-        """Each series' observations in year order, indexed once (not scanned per series)."""
-        index: dict[str, list[Observation]] = {}
-        for record in sorted(self.records, key=lambda record: record.year):
-            index.setdefault(record.key, []).append(record)
-        return {key: tuple(records) for key, records in index.items()}
+        return _by_series(self.records)
 
     def of(self, key: str) -> tuple[Observation, ...]:
         """The observations of one series, earliest first."""
@@ -139,6 +131,14 @@ class Observations:
             self.source,
             tuple(r for r in self.growth if r.year <= year),
         )
+
+
+def _by_series(records: tuple[Observation, ...]) -> dict[str, tuple[Observation, ...]]:
+    """Each series' records in year order: indexed once, not scanned or sorted per call."""
+    index: dict[str, list[Observation]] = {}
+    for record in sorted(records, key=lambda record: record.year):
+        index.setdefault(record.key, []).append(record)
+    return {key: tuple(found) for key, found in index.items()}
 
 
 def pinned_levels(levels: np.ndarray, first_year: int, growth: dict[int, float]) -> np.ndarray:
