@@ -318,7 +318,7 @@ def test_output_replaces_an_existing_file(workdir: Path) -> None:
 @pytest.mark.parametrize("args", [("-o", "x.txt"), ("-o", "x"), ("-f", "table", "-o", "x.csv")])
 def test_output_needs_a_file_format(workdir: Path, args: tuple[str, ...]) -> None:
     result = run("project", *args)
-    assert_input_error(result, "--output needs --format csv or json")
+    assert_input_error(result, f"--output: {args[-1]}: a file takes the csv or json format")
     assert list(workdir.iterdir()) == []
 
 

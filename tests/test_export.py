@@ -314,7 +314,7 @@ def test_format_for_output(fmt: Format | None, output: str | None, expected: For
 
 @pytest.mark.parametrize(("fmt", "output"), [(None, "a.txt"), (None, "a"), (Format.TABLE, "a.csv")])
 def test_format_for_output_refuses_a_table_file(fmt: Format | None, output: str) -> None:
-    with pytest.raises(InputError, match="--output needs --format csv or json"):
+    with pytest.raises(InputError, match="a file takes the csv or json format"):
         format_for_output(fmt, Path(output))
 
 

@@ -6,6 +6,7 @@ copies in tests/data): they check shapes and consistency only, so a data update 
 
 from __future__ import annotations
 
+import ast
 import doctest
 import importlib
 import subprocess
@@ -47,6 +48,42 @@ def test_projection_does_not_import_pandas_or_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+LIBRARY = Path(nscc_proj.__file__).parent
+
+
+def _error_texts(tree: ast.AST) -> list[tuple[int, str]]:
+    """The literal text of every error the library raises (messages and fields)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {
+            "InputError",
+            "NoSolution",
+            "ClusterError",
+        }:
+            for part in ast.walk(node):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    found.append((node.lineno, part.value))
+    return found
+
+
+def test_library_errors_name_no_command_line_flag():
+    # The library names its own arguments (field="paths"); the CLI shows the flag the user typed.
+    offenders = [
+        f"{path.relative_to(LIBRARY)}:{line}: {text!r}"
+        for layer in ("core", "inputs", "analysis", "present")
+        for path in sorted((LIBRARY / layer).glob("*.py"))
+        for line, text in _error_texts(ast.parse(path.read_text(encoding="utf-8")))
+        if "--" in text
+    ]
+    assert offenders == []
+
+
+def test_the_cli_shows_the_flag_for_the_argument_at_fault(workdir: Path) -> None:
+    result = run("solve", "-s", "base", "--target", "gdp:2035", "--vary", "gdp")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --vary: give the assumption as KEY:PERIOD")
 
 
 def test_public_names_resolve():

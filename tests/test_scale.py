@@ -35,7 +35,16 @@ def test_a_run_too_large_for_the_memory_is_refused_before_it_starts(catalog, mon
     assert "\n" not in message
     assert "100,000 paths x 33 series x 16 years" in message
     assert "8 MiB is available" in message
-    assert "fewer paths, fewer --workers, or --engine dask" in message
+    assert "fewer paths, fewer workers, or the Dask engine" in message
+
+
+def test_sensitivity_re_simulation_too_large_is_refused_before_it_starts(catalog, monkeypatch):
+    from nscc_proj.analysis.sensitivity import Target, tornado
+
+    monkeypatch.setattr(simulation, "available_memory", lambda: 8 * 2**20)
+    monkeypatch.setattr(montecarlo, "run", _never)
+    with pytest.raises(InputError, match="100,000 paths x 33 series"):
+        tornado(catalog, frozen_scenario("base"), Target("gdp", 2035), paths=100_000)
 
 
 def test_a_run_that_fits_is_not_refused(catalog, monkeypatch):
@@ -82,7 +91,7 @@ def test_a_dask_run_needs_only_its_tallies_here(catalog, monkeypatch):
 
 def test_paths_beyond_the_maximum_are_refused_up_front(catalog, monkeypatch):
     monkeypatch.setattr(montecarlo, "prepare", _never)
-    maximum = r"--paths must be at most 1,000,000,000, got 1,000,000,000,000"
+    maximum = r"paths: must be at most 1,000,000,000, got 1,000,000,000,000"
     with pytest.raises(InputError, match=maximum):
         simulate(catalog, [frozen_scenario("base")], None, paths=10**12, seed=1)
 
@@ -170,3 +179,10 @@ def test_no_state_grows_with_the_square_of_the_table(catalog):
     histogram = result.tally.histogram
     per_indicator = histogram.nbytes / (histogram.shape[0] * histogram.shape[1])
     assert per_indicator <= 2 * (montecarlo.BINS + 2) * 4  # two milestones, 4-byte counts
+
+
+def test_the_cli_refuses_paths_beyond_the_engine_maximum():
+    # The CLI keeps its own copy (its help must not import NumPy): the two must agree.
+    from nscc_proj.cli import uncertainty as cli_uncertainty
+
+    assert cli_uncertainty.MAX_PATHS == montecarlo.MAX_PATHS

@@ -13,12 +13,13 @@ a range matched to their volatility (see ``sobol``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from nscc_proj.analysis import montecarlo
+from nscc_proj.analysis.simulation import check_memory
 from nscc_proj.core.assess import met_at_milestones
 from nscc_proj.core.engine import Link, Mode, increments
 from nscc_proj.errors import InputError
@@ -70,15 +71,25 @@ def _deltas(setup: montecarlo.Setup, delta: float) -> np.ndarray:
     return np.select([mode == Mode.ADDITIVE, mode == Mode.DIRECT], [1.0, 100.0 * delta], delta)
 
 
+# Variants projected at once: (CHUNK, series, years) floats, built and dropped chunk by
+# chunk, so memory stays bounded whatever the number of series or of Sobol samples.
+CHUNK = 2048
+Variants = Callable[[int, int], np.ndarray]
+
+
 def _evaluate(
-    setup: montecarlo.Setup, growth: np.ndarray, target: Target
+    setup: montecarlo.Setup, count: int, variants: Variants, target: Target
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Projected value and met (0/1/NaN) of the target under each step array."""
+    """Projected value and met (0/1/NaN) of the target under ``count`` growth arrays.
+
+    ``variants(start, stop)`` builds the growth arrays of variants start..stop-1.
+    """
     catalog = setup.catalog
     i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
     values, met = [], []
-    for start in range(0, growth.shape[0], 2048):
-        steps = increments(growth[start : start + 2048], setup.arrays.mode[0])
+    for start in range(0, count, CHUNK):
+        growth = variants(start, min(start + CHUNK, count))
+        steps = increments(growth, setup.arrays.mode[0])
         paths = montecarlo.project_variants(setup, 0, steps)
         projected, hit = met_at_milestones(paths[:, : len(catalog)], setup.targets)
         values.append(projected[:, i, m])
@@ -115,11 +126,15 @@ def _tornado(
     base_growth = setup.arrays.growth[0]
     n_series = base_growth.shape[0]
     step = _deltas(setup, delta)
-    variants = np.repeat(base_growth[None], 2 * n_series, axis=0)
-    for n in range(n_series):
-        variants[2 * n, n] -= step[n]
-        variants[2 * n + 1, n] += step[n]
-    values, _ = _evaluate(setup, variants, target)
+
+    def variants(start: int, stop: int) -> np.ndarray:
+        """Variant 2n moves series n down by its step, variant 2n + 1 up."""
+        k = np.arange(start, stop)
+        out = np.repeat(base_growth[None], k.size, axis=0)
+        out[np.arange(k.size), k // 2] += np.where(k % 2, 1.0, -1.0)[:, None] * step[k // 2, None]
+        return out
+
+    values, _ = _evaluate(setup, 2 * n_series, variants, target)
     i, m = catalog.index[target.key], catalog.milestones.index(target.milestone)
     target_value = catalog.target_value[i, m]
     low, high = values[0::2], values[1::2]
@@ -156,7 +171,7 @@ def _tornado(
 
 def _probabilities(
     setup: montecarlo.Setup,
-    variants: np.ndarray,
+    variants: Variants,
     chosen: list[int],
     paths: int,
     seed: int,
@@ -164,11 +179,12 @@ def _probabilities(
     m: int,
 ) -> dict[int, tuple[float, float]]:
     """P(met) with each chosen assumption moved, on the same random numbers as the base run."""
+    check_memory(setup, paths, None, local=True)
     out = {}
     for n in chosen:
         pair = []
         for k in (2 * n, 2 * n + 1):
-            arrays = replace(setup.arrays, growth=variants[k][None])
+            arrays = replace(setup.arrays, growth=variants(k, k + 1))
             tally = montecarlo.run(replace(setup, arrays=arrays), paths, seed)
             pair.append(float(tally.met[0, i, m] / max(tally.assessable[0, i, m], 1)))
         out[n] = (pair[0], pair[1])
@@ -233,9 +249,14 @@ def _sobol_one(
     ranges = 2 * sigma[index] * scale / np.sqrt(years)
     problem = {"num_vars": len(names), "names": names, "bounds": [[-r, r] for r in ranges]}
     sample = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
-    variants = np.repeat(setup.arrays.growth[0][None], sample.shape[0], axis=0)
-    variants[:, index, :] += sample[:, :, None]
-    values, met = _evaluate(setup, variants, target)
+    base_growth = setup.arrays.growth[0]
+
+    def variants(start: int, stop: int) -> np.ndarray:
+        out = np.repeat(base_growth[None], stop - start, axis=0)
+        out[:, index, :] += sample[start:stop, :, None]
+        return out
+
+    values, met = _evaluate(setup, sample.shape[0], variants, target)
     if np.isnan(values).any():
         raise InputError(
             f"{target.key} {target.milestone} cannot be assessed under {scenario.name}"

@@ -187,11 +187,11 @@ class Simulation:
         """Per-year percentile bands of every series, for fan charts."""
         bands = self.tally.bands()
         if bands is None:
-            raise InputError("this run kept no bands: simulate with --bands")
+            raise InputError("this run kept no bands: simulate with them", field="bands")
         histogram, low, high = bands
         grid = self.tally.grid
         if grid.band_low is None or grid.band_high is None:
-            raise InputError("this run kept no bands: simulate with --bands")
+            raise InputError("this run kept no bands: simulate with them", field="bands")
         values = montecarlo.percentiles(
             histogram,
             self.setup.path_centre,
@@ -232,11 +232,11 @@ def simulate(
     runs them elsewhere instead (Dask).
     """
     if paths < 1:
-        raise InputError(f"--paths must be at least 1, got {paths}")
+        raise InputError(f"must be at least 1, got {paths}", field="paths")
     if paths > montecarlo.MAX_PATHS:
-        raise InputError(f"--paths must be at most {montecarlo.MAX_PATHS:,}, got {paths:,}")
+        raise InputError(f"must be at most {montecarlo.MAX_PATHS:,}, got {paths:,}", field="paths")
     if seed < 0:
-        raise InputError(f"--seed must be zero or more, got {seed}")
+        raise InputError(f"must be zero or more, got {seed}", field="seed")
     setup, deterministic = montecarlo.prepare(
         catalog, scenarios, observed, bands=bands, as_of=as_of
     )
@@ -265,7 +265,7 @@ def check_memory(setup: montecarlo.Setup, paths: int, threads: int | None, *, lo
     raise InputError(
         f"a run of {paths:,} paths x {n_series:,} series x {n_years} years needs about "
         f"{_size(need)} at once {where} but {_size(available)} is available: use fewer paths, "
-        "fewer --workers, or --engine dask"
+        "fewer workers, or the Dask engine"
     )
 
 

@@ -58,16 +58,16 @@ def parse_target(text: str, catalog: Catalog) -> tuple[str, int]:
     key, colon, year = text.partition(":")
     if not colon:
         raise InputError(
-            f"give the target as KEY:YEAR, e.g. gdp:2035, got {text!r}", field="--target"
+            f"give the target as KEY:YEAR, e.g. gdp:2035, got {text!r}", field="target"
         )
     if key not in catalog.index or key not in catalog.keys:
         catalog[key]  # raises with a suggestion
-        raise InputError(f"'{key}' is a context series and has no targets", field="--target")
+        raise InputError(f"'{key}' is a context series and has no targets", field="target")
     if not year.isdigit() or int(year) not in catalog.milestones:
         milestones = ", ".join(map(str, catalog.milestones))
         raise InputError(
             f"give the target as KEY:YEAR with a milestone ({milestones}), got {text!r}",
-            field="--target",
+            field="target",
         )
     return key, int(year)
 
@@ -77,20 +77,20 @@ def parse_vary(text: str, catalog: Catalog) -> tuple[str, Period]:
     key, colon, span = text.partition(":")
     if not colon:
         raise InputError(
-            f"give the assumption as KEY:PERIOD, e.g. gdp:2026-2035, got {text!r}", field="--vary"
+            f"give the assumption as KEY:PERIOD, e.g. gdp:2026-2035, got {text!r}", field="vary"
         )
     catalog[key]
     try:
         period = parse_period(span)
     except ValueError as exc:
         raise InputError(
-            f"give the assumption as KEY:PERIOD, e.g. gdp:2026-2035 ({exc})", field="--vary"
+            f"give the assumption as KEY:PERIOD, e.g. gdp:2026-2035 ({exc})", field="vary"
         ) from None
     series = catalog[key]
     if period.start <= series.base_year or period.end > catalog.years[-1]:
         raise InputError(
             f"period {period} lies outside {series.base_year + 1}-{catalog.years[-1]}",
-            field="--vary",
+            field="vary",
         )
     return key, period
 
@@ -129,8 +129,8 @@ def solve(
     if latest is not None and period.end <= latest.year:
         raise InputError(
             f"the observations fix {vary_key} up to {latest.year}: vary a later period "
-            "(or use --no-observed)",
-            field="--vary",
+            "(or run without observations)",
+            field="vary",
         )
     low, high = _bracket(catalog, vary_key, form)
     at_low, at_high = gap(low), gap(high)
@@ -194,7 +194,7 @@ def _variation(catalog: Catalog, scenario: Scenario, key: str, period: Period) -
     periods = str(period)
     if isinstance(spec, RateOfSpec):
         raise InputError(
-            f"'{key}' is read off {spec.rate_of}: vary {spec.rate_of} instead", field="--vary"
+            f"'{key}' is read off {spec.rate_of}: vary {spec.rate_of} instead", field="vary"
         )
     if isinstance(spec, RealSpec):
         return "real", lambda x: {"real": {periods: x}}

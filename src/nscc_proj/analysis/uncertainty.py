@@ -260,4 +260,4 @@ def shocked_increments(steps: np.ndarray, sigma: np.ndarray, z: np.ndarray) -> n
 
 def check_paths(paths: int) -> None:
     if paths < 1:
-        raise InputError(f"--paths must be at least 1, got {paths}")
+        raise InputError(f"must be at least 1, got {paths}", field="paths")

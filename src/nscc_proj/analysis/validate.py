@@ -123,7 +123,7 @@ def warnings(
                 warn(
                     ("shocks", number, "year"),
                     f"'{key}' is observed up to {latest.year}: the observations override a "
-                    f"{shock.year} shock (use --no-observed to see it)",
+                    f"{shock.year} shock (run without observations to see it)",
                 )
     return found
 

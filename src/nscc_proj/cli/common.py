@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -214,24 +215,34 @@ LangOption = Annotated[
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Options of the top-level callback that commands need (set on every invocation).
-_session = {"debug": False}
+# --debug of this invocation: set by the top-level callback, reset when the invocation closes
+# (a context variable, so nothing leaks between runs in one process, as in the tests).
+_DEBUG: ContextVar[bool] = ContextVar("nscc_debug", default=False)
 
 
 def reports_errors(command: F) -> F:
     """Turn library errors into one line on stderr and the documented exit code."""
 
+    flags: dict[str, str] | None = None
+
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from nscc_proj.errors import ClusterError, InputError, NoSolution
 
+        nonlocal flags
         try:
             result = command(*args, **kwargs)
             sys.stdout.flush()  # a full disk shows here, not in Python's exit handler
             return result
         except (typer.Exit, typer.Abort):
             raise
-        except (InputError, NoSolution, ClusterError) as exc:
+        except InputError as exc:
+            if flags is None:
+                flags = option_flags(command)
+            flag = flags.get(exc.field or "") if exc.source is None else None
+            typer.echo(f"Error: {flag}: {exc.message}" if flag else f"Error: {exc}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except (NoSolution, ClusterError) as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except BrokenPipeError:
@@ -263,6 +274,25 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def option_flags(command: Callable[..., Any]) -> dict[str, str]:
+    """Each parameter of a command and the flag a user types for it (``fmt`` -> ``--format``).
+
+    The library names the argument at fault by its own name (``InputError.field``);
+    the CLI shows the user the flag they typed instead.
+    """
+    import typing
+
+    flags: dict[str, str] = {}
+    for name, hint in typing.get_type_hints(command, include_extras=True).items():
+        for extra in getattr(hint, "__metadata__", ()):
+            # Inside Annotated, typer takes the first declaration as the "default" slot.
+            names = (getattr(extra, "default", None), *(getattr(extra, "param_decls", None) or ()))
+            declared = [n for n in names if isinstance(n, str) and n.startswith("--")]
+            if declared:
+                flags[name] = declared[0]
+    return flags
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so Python's exit flush does not fail on the closed pipe."""
     try:
@@ -273,7 +303,7 @@ def _silence_stdout() -> None:
 
 
 def _debug_enabled() -> bool:
-    return _session["debug"]
+    return _DEBUG.get()
 
 
 def _show_version(value: bool) -> None:
@@ -286,6 +316,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
@@ -294,7 +325,8 @@ def main_options(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    _session["debug"] = debug
+    token = _DEBUG.set(debug)
+    ctx.call_on_close(lambda: _DEBUG.reset(token))
 
 
 def load_table(data: Path | None) -> Catalog:

@@ -152,7 +152,7 @@ def format_for_output(fmt: Format | None, output: Path | None) -> Format:
         fmt = Format(suffix) if suffix in (Format.CSV, Format.JSON) else Format.TABLE
     if fmt is Format.TABLE and output is not None:
         raise InputError(
-            "--output needs --format csv or json (or a file name ending in .csv or .json)",
-            source=str(output),
+            f"{output}: a file takes the csv or json format (or a name ending in .csv or .json)",
+            field="output",
         )
     return fmt
