@@ -113,3 +113,60 @@ def test_calibrate_writes_a_scenario_that_simulates(workdir: Path) -> None:
 
 def test_calibrate_rejects_unknown_stocks(workdir: Path) -> None:
     assert_input_error(run("calibrate", "--stock", "schooling"), "unknown indicator")
+
+
+def _check_table(observed_text: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from nscc_proj.analysis.calibration import holdout_check
+
+    catalog = load_catalog(DATA / "indicators_2020.csv")
+    path = tmp_path / "o.csv"
+    path.write_text(observed_text, encoding="utf-8")
+    arrays = compile_scenarios(catalog, [load_scenario(str(DATA / "scenarios" / "base.yaml"))])
+    return holdout_check(catalog, arrays, load_observed(path, catalog))
+
+
+def test_leave_last_out_by_hand(tmp_path: Path) -> None:
+    # GDP 6571.6 (2020, the table) grows by log changes 0.05, 0.07, 0.03; 2024 is held out.
+    # Drift 0.05; sample sd 0.02; shrunk toward 3 % with weight 3/6: sqrt(0.02 x 0.03).
+    levels = [6571.6 * math.exp(total) for total in (0.05, 0.12, 0.15)]
+    held_out = levels[-1] * math.exp(0.09)
+    rows = "".join(
+        f"gdp,{year},level,{value!r},s,A,,,\n"
+        for year, value in zip(range(2021, 2025), [*levels, held_out], strict=True)
+    )
+    table = _check_table(
+        "indicator_key,year,measure,value,source,grade,vintage,break,note\n" + rows, tmp_path
+    )
+    row = next(r for r in table if r["series"] == "gdp")
+    sigma = math.sqrt(0.02 * 0.03)
+    half = 1.6448536269514722 * sigma
+    assert row["changes"] == 3
+    assert row["held_out_year"] == 2024
+    assert row["predicted"] == pytest.approx(levels[-1] * math.exp(0.05), rel=REL)
+    assert row["p5"] == pytest.approx(levels[-1] * math.exp(0.05 - half), rel=REL)
+    assert row["p95"] == pytest.approx(levels[-1] * math.exp(0.05 + half), rel=REL)
+    # 0.09 - 0.05 = 0.04 < 1.645 x 0.0245 = 0.0403: just inside.
+    assert row["inside"] is True
+
+
+def test_leave_last_out_skips_thin_series_and_revisions(tmp_path: Path) -> None:
+    text = (
+        "indicator_key,year,measure,value,source,grade,vintage,break,note\n"
+        "gdp,2022,level,7695.8,s,C,,,\n"
+        "gdp,2023,level,8122.1,s,C,,,\n"
+        "gdp,2024,level,9027.1,s,C,,true,\n"
+        "population,2021,level,911.8,s,C,,,\n"
+        "population,2022,level,914.7,s,C,,,\n"
+    )
+    table = _check_table(text, tmp_path)
+    assert [r["series"] for r in table] == []  # gdp across its revision; population too thin
+
+
+def test_calibrate_check_prints_the_coverage(workdir: Path) -> None:
+    result = run("calibrate", "-s", "base", "--check")
+    assert result.exit_code == 0, result.stderr
+    table = csv_rows(result.stdout)
+    inside = sum(r["inside"] == "true" for r in table)
+    assert result.stderr.strip().startswith(
+        f"Coverage: {inside} of {len(table)} held-out values inside their 90% band"
+    )

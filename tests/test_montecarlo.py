@@ -95,6 +95,65 @@ def test_exact_and_simulated_joint_probabilities_agree(catalog, rates, sigmas, r
         assert abs(simulated - exact) <= 4 * error + 2e-4, (m, simulated, exact)
 
 
+def test_a_milestone_judged_on_an_uncertain_value_gets_a_probability(catalog):
+    # GDP 2025 observed at 9,800 (grade C: 3 % error) against a target of 10,000: met only if
+    # the true value is 2 % higher, P = Phi(ln(0.98) / 0.03) = Phi(-0.67342) = 0.25034 (tables).
+    from nscc_proj.inputs.observed import Observation, Observations
+
+    observed = Observations((Observation("gdp", 2025, 9800.0, "s", "C", ""),), "t")
+    scenario = scenario_from_dict(
+        {"name": "s", "growth": {"gdp": 0.05}, "uncertainty": {"sigma": {"gdp": 0.02}}}
+    )
+    result = simulate(catalog, [scenario], observed, paths=20_000, seed=3, as_of=2025)
+    i, m = catalog.index["gdp"], catalog.milestones.index(2025)
+    exact = 0.5 * math.erfc(-math.log(0.98) / 0.03 / math.sqrt(2))
+    assert exact == pytest.approx(0.25034, abs=1e-5)
+    assert result.analytic[0, i, m] == pytest.approx(exact, rel=1e-9)
+    error = math.sqrt(exact * (1 - exact) / 20_000)
+    assert abs(result.probability[0, i, m] - exact) <= 4 * error
+    # 2035 carries the anchor's error and ten years of shocks: sqrt(0.03^2 + 10 x 0.02^2).
+    spread = math.sqrt(0.03**2 + 10 * 0.02**2)
+    target = catalog.target_value[i, catalog.milestones.index(2035)]
+    median = 9800.0 * 1.05**10
+    expected = 0.5 * math.erfc(-math.log(median / target) / spread / math.sqrt(2))
+    assert result.analytic[0, i, -1] == pytest.approx(expected, rel=1e-9)
+
+
+def test_exact_and_simulated_joint_probabilities_agree_with_anchor_errors(catalog):
+    from nscc_proj.inputs.observed import Observation, Observations
+
+    keys = ["airport_passengers", "intl_air_routes", "china_europe_trains", "freight_volume"]
+    observed = Observations(
+        (
+            Observation("airport_passengers", 2024, 2400.0, "s", "C", ""),
+            Observation("freight_volume", 2025, 3.1, "s", "B", "", vintage="estimate"),
+        ),
+        "t",
+    )
+    scenario = scenario_from_dict(
+        {
+            "name": "hub",
+            "growth": dict(zip(keys, (0.16, 0.08, 0.2, 0.08), strict=True)),
+            "uncertainty": {
+                "sigma": dict.fromkeys(keys, 0.03),
+                "groups": [{"members": keys[:3], "rho": 0.6}],
+            },
+        }
+    )
+    result = simulate(catalog, [scenario], observed, paths=PATHS, seed=5, as_of=2025)
+    domain = list(dict.fromkeys(ind.domain_en for ind in catalog.indicators)).index(
+        "Integrated hub capacity"
+    )
+    exact_all = probability.joint(result.setup)[0, domain]
+    for m in range(3):
+        simulated, exact = result.joint_probability[0, domain, m], exact_all[m]
+        error = math.sqrt(max(exact * (1 - exact), 1e-12) / PATHS)
+        assert abs(simulated - exact) <= 4 * error + 2e-4, (m, simulated, exact)
+    marginal_error = np.sqrt(np.maximum(result.analytic * (1 - result.analytic), 1e-12) / PATHS)
+    close = np.abs(result.probability - result.analytic) <= 4 * marginal_error + 2e-4
+    assert close[~np.isnan(result.analytic)].all()
+
+
 def test_results_do_not_depend_on_chunking_or_threads(catalog):
     scenario = scenario_from_dict({"name": "s", "growth": {"gdp": 0.07}, "uncertainty": {"df": 4}})
     setup, _ = montecarlo.prepare(catalog, [scenario], None, bands=True)
@@ -186,17 +245,38 @@ def test_linked_indicators_inherit_their_drivers_shocks(catalog):
     assert result.percentiles[0, population, 1, 0] == result.percentiles[0, population, 1, 4]
 
 
-def test_observed_years_carry_no_uncertainty(catalog):
+def _gdp_bands(catalog, grade: str, vintage: str = "final") -> dict[int, dict]:
     from nscc_proj.inputs.observed import Observation, Observations
 
-    observed = Observations((Observation("gdp", 2024, 9027.1, "s", "C", ""),), "t")
+    record = Observation("gdp", 2024, 9027.1, "s", grade, "", vintage=vintage)
     scenario = scenario_from_dict({"name": "s", "growth": {"gdp": 0.05}})
-    result = simulate(catalog, [scenario], observed, paths=2048, seed=1, bands=True)
-    bands = [row for row in result.bands_table() if row["indicator_key"] == "gdp"]
-    at_2024 = next(row for row in bands if row["year"] == 2024)
-    assert at_2024["p5"] == at_2024["p95"] == 9027.1
-    at_2025 = next(row for row in bands if row["year"] == 2025)
-    assert at_2025["p5"] < 9027.1 * 1.05 < at_2025["p95"]
+    result = simulate(
+        catalog, [scenario], Observations((record,), "t"), paths=4096, seed=1, bands=True
+    )
+    return {int(row["year"]): row for row in result.bands_table() if row["indicator_key"] == "gdp"}
+
+
+def test_an_exact_observation_carries_no_uncertainty(catalog):
+    bands = _gdp_bands(catalog, "A")
+    assert bands[2024]["p5"] == bands[2024]["p95"] == 9027.1
+    assert bands[2023]["p5"] == bands[2023]["p95"]
+    assert bands[2025]["p5"] < 9027.1 * 1.05 < bands[2025]["p95"]
+
+
+@pytest.mark.parametrize(
+    ("grade", "vintage", "error"),
+    [("C", "final", 0.03), ("B", "final", 0.01), ("A", "estimate", 0.015)],
+)
+def test_an_uncertain_observation_is_drawn_around_its_value(catalog, grade, vintage, error):
+    # The anchor's error alone moves 2024 (no shock before 2025): log-normal around the value,
+    # its p5 and p95 at exp(-+1.645 error) (hand-computed), to the histogram's resolution.
+    bands = _gdp_bands(catalog, grade, vintage)
+    z = 1.6448536269514722
+    assert bands[2024]["p5"] == pytest.approx(9027.1 * math.exp(-z * error), rel=0.15 * error)
+    assert bands[2024]["p95"] == pytest.approx(9027.1 * math.exp(z * error), rel=0.15 * error)
+    # Years before the anchor stay as stated; the error carries into the years after it.
+    assert bands[2023]["p5"] == bands[2023]["p95"]
+    assert bands[2025]["p95"] / bands[2025]["p5"] > bands[2024]["p95"] / bands[2024]["p5"]
 
 
 @pytest.mark.parametrize(

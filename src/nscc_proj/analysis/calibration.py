@@ -35,6 +35,7 @@ from nscc_proj.analysis.rates import ScenarioArrays
 from nscc_proj.core.engine import Link, Mode
 from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.inputs.observed import Observations
+from nscc_proj.table import Table, plain_row
 
 PRIOR_WEIGHT = 3.0  # pseudo-observations behind each prior
 PRIOR_RHO = 0.5  # the nominal economy's series move together, about half their variance
@@ -91,16 +92,7 @@ def calibrate(
         link, mode = Link(arrays.link[scenario, n]), Mode(arrays.mode[scenario, n])
         if link == Link.RATE_OF:
             continue  # read off its driver: no shock of its own
-        values, basis = levels[n], "level"
-        if link == Link.RATIO:
-            driver = int(arrays.driver[scenario, n])
-            values, basis = (
-                100.0 * levels[n] / levels[driver],
-                f"ratio to {catalog.series[driver].key}",
-            )
-        elif link == Link.PER:
-            driver = int(arrays.driver[scenario, n])
-            values, basis = levels[n] * levels[driver], f"count per {catalog.series[driver].key}"
+        values, basis = _measured(catalog, arrays, scenario, n, levels)
         compound = mode == Mode.COMPOUND
         if series.kind is Kind.GROWTH_RATE:
             changes = [(1, v) for v in values[~np.isnan(values)]]
@@ -129,6 +121,19 @@ def calibrate(
     )
     rho, pairs = _group_rho(group, per_year)
     return Calibration(tuple(estimates), group if len(group) > 1 else (), rho, pairs)
+
+
+def _measured(
+    catalog: Catalog, arrays: ScenarioArrays, scenario: int, n: int, levels: np.ndarray
+) -> tuple[np.ndarray, str]:
+    """What the scenario moves for series ``n`` (Y,): its level, or its ratio or count."""
+    link = Link(arrays.link[scenario, n])
+    driver = int(arrays.driver[scenario, n])
+    if link == Link.RATIO:
+        return 100.0 * levels[n] / levels[driver], f"ratio to {catalog.series[driver].key}"
+    if link == Link.PER:
+        return levels[n] * levels[driver], f"count per {catalog.series[driver].key}"
+    return levels[n], "level"
 
 
 def _levels(catalog: Catalog, observed: Observations) -> np.ndarray:
@@ -232,10 +237,18 @@ def _group_rho(group: Sequence[str], per_year: dict[str, dict[int, float]]) -> t
     return float(min(max(rho, bound + 1e-6), 0.999)), pairs
 
 
-def calibration_yaml(calibration: Calibration, scenario_name: str, source: str) -> str:
-    """A scenario that extends ``scenario_name`` with the calibrated ``uncertainty:`` block."""
+def calibration_yaml(calibration: Calibration, scenario_name: str, source: str, as_of: int) -> str:
+    """A scenario that extends ``scenario_name`` with the calibrated ``uncertainty:`` block.
+
+    ``calibrated:`` records what the estimate rests on, so ``simulate`` can say
+    where its volatilities come from (a JSON string is a valid YAML scalar,
+    whatever the file name holds).
+    """
+    import json
+
+    basis = f"nscc calibrate from {source}, observations up to {as_of}"
     lines = [
-        f"# Volatilities calibrated by `nscc calibrate` from {source}.",
+        f"# Volatilities calibrated by `nscc calibrate` from {json.dumps(source)}.",
         "# Each line says what the estimate rests on: the yearly changes observed, the",
         "# sample's volatility, and the prior it is shrunk toward.",
         f"name: {scenario_name}-calibrated",
@@ -243,6 +256,7 @@ def calibration_yaml(calibration: Calibration, scenario_name: str, source: str) 
         "description: >-",
         f"  {scenario_name}, with volatilities estimated from the observed values.",
         "uncertainty:",
+        f"  calibrated: {json.dumps(basis, ensure_ascii=False)}",
         "  sigma:",
     ]
     for e in calibration.estimates:
@@ -266,3 +280,99 @@ def calibration_yaml(calibration: Calibration, scenario_name: str, source: str) 
             f"observed, shrunk toward {PRIOR_RHO}",
         ]
     return "\n".join(lines) + "\n"
+
+
+CHECK_COLUMNS = (
+    "series",
+    "basis",
+    "changes",
+    "held_out_year",
+    "observed",
+    "predicted",
+    "p5",
+    "p95",
+    "inside",
+)
+MIN_CHECK_CHANGES = 3  # changes left after holding one out, before a series is checked
+Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a central 90 % band
+
+
+def holdout_check(
+    catalog: Catalog,
+    arrays: ScenarioArrays,
+    observed: Observations,
+    *,
+    scenario: int = 0,
+    stocks: Sequence[str] = (),
+) -> Table:
+    """Leave the last observation out: does it fall in the 90 % band the earlier ones give?
+
+    For every series with at least ``MIN_CHECK_CHANGES`` changes before its
+    last observation, calibrate as ``calibrate`` does on the earlier values
+    only, continue their drift (the trend a scenario carries on) from the
+    previous observation to the held-out year, and band it by the calibrated
+    volatility: ``x_prev + mu g +- 1.645 sigma sqrt(g)`` (in logs for compound
+    series). A held-out value across a level revision is not checked. The
+    share of values inside, against the nominal 90 %, says whether the
+    volatilities are about right (few series: read it as a rough check).
+    """
+    levels = _levels(catalog, observed)
+    first_year = int(catalog.years[0])
+    rows = []
+    for n, series in enumerate(catalog.series):
+        link, mode = Link(arrays.link[scenario, n]), Mode(arrays.mode[scenario, n])
+        if link == Link.RATE_OF or series.kind is Kind.GROWTH_RATE:
+            continue  # a rate's yearly values carry no drift to continue
+        values, basis = _measured(catalog, arrays, scenario, n, levels)
+        known = np.flatnonzero(~np.isnan(values))
+        if known.size < MIN_CHECK_CHANGES + 2:
+            continue
+        last, previous = int(known[-1]), int(known[-2])
+        breaks = set(observed.breaks(series.key))
+        if any(first_year + previous < year <= first_year + last for year in breaks):
+            continue
+        compound = mode == Mode.COMPOUND
+        earlier = values.copy()
+        earlier[last] = np.nan
+        changes = _changes(earlier, first_year, compound, breaks)
+        if len(changes) < MIN_CHECK_CHANGES or (compound and values[last] <= 0):
+            continue
+        prior = _prior(series.kind, compound, series.key in stocks)
+        sample = _volatility(changes, drift_free=False)
+        sigma = (
+            prior
+            if series.key in stocks or math.isnan(sample) or sample <= 0
+            else _shrunk(sample, len(changes), prior)
+        )
+        drift = sum(c for _, c in changes) / sum(g for g, _ in changes)
+        gap = last - previous
+        centre = drift * gap
+        half = Z90 * sigma * math.sqrt(gap)
+        start = float(values[previous])
+        if compound:
+            predicted, low, high = (start * math.exp(centre + k * half) for k in (0, -1, 1))
+        else:
+            predicted, low, high = (start + centre + k * half for k in (0, -1, 1))
+        actual = float(values[last])
+        rows.append(
+            plain_row(
+                (
+                    series.key,
+                    f"{basis} (log)" if compound else basis,
+                    len(changes),
+                    first_year + last,
+                    actual,
+                    predicted,
+                    low,
+                    high,
+                    bool(low <= actual <= high),
+                )
+            )
+        )
+    return Table(CHECK_COLUMNS, tuple(rows))
+
+
+def coverage(check: Table) -> tuple[int, int]:
+    """How many held-out values fell inside their band, of how many checked."""
+    inside = [bool(value) for value in check.column("inside")]
+    return sum(inside), len(inside)

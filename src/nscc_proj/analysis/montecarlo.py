@@ -38,6 +38,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from nscc_proj.analysis.measurement import MeasurementError, measurement_error
 from nscc_proj.analysis.projection import Projection, effective_base, project_compiled, targets_of
 from nscc_proj.analysis.rates import ScenarioArrays, compile_scenarios
 from nscc_proj.analysis.uncertainty import Volatility, compile_volatility, correlation_root
@@ -60,6 +61,9 @@ BINS = 1_000
 BAND_BINS = 200
 PILOT_PATHS = 256
 PILOT_STREAM = int.from_bytes(b"pilot", "big")  # spawn key of the pilot, far above any block
+# Second spawn key of each block's measurement errors: one stream per block, shared by every
+# scenario (the data are the same whatever the scenario), apart from the shocks' streams.
+MEASUREMENT_STREAM = int.from_bytes(b"measure", "big")
 BATCH_CELLS = 512  # series x years per batch: a few MiB per array at BLOCK paths
 MAX_PATHS = 10**9  # every count then fits in 32 bits
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -93,6 +97,7 @@ class Setup:
     linear: np.ndarray  # (N,) series binned in points rather than log ratio
     bands: bool
     grid: Grid | None = None  # set by ``run`` from its pilot (``with_grid``)
+    measurement: MeasurementError | None = None  # the anchors' errors (set by ``prepare``)
 
     @cached_property
     def plans(self) -> tuple[ScenarioPlan, ...]:
@@ -175,7 +180,8 @@ def prepare(
         linear=np.array([ind.kind is Kind.GROWTH_RATE for ind in catalog.series]),
         bands=bands,
     )
-    return setup, deterministic
+    measurement = measurement_error(catalog, observed, setup.observed, last_fixed_year(setup))
+    return replace(setup, measurement=measurement), deterministic
 
 
 def last_fixed_year(setup: Setup) -> np.ndarray:
@@ -482,6 +488,7 @@ def sample_scenario(
     steps = increments(arrays.growth[s], arrays.mode[s])
     shift = arrays.shift[s] if is_shifted(arrays, s) else None
     milestone_index = setup.targets.milestones - int(setup.targets.years[0])
+    errors = _measurement_draws(setup, seed, index, size)
     for batch_plan in plan.batches:
         batch = batch_plan.batch
         mine = _shocked_steps(batch_plan, steps[batch.series], tails, rng, size, space)
@@ -491,8 +498,47 @@ def sample_scenario(
             None if shift is None else np.ascontiguousarray(shift[batch.series].T),
             out=space.view(space.paths, (n_steps + 1, batch.size, size)),
         )
+        if errors is not None:
+            _add_measurement(setup, batch.series, paths, errors)
         values, met = _assess_batch(paths, batch_plan, milestone_index)
         sink(batch_plan, paths, values, met)
+
+
+def _measurement_draws(setup: Setup, seed: int, index: int, size: int) -> np.ndarray | None:
+    """(n, K) standard normals for the anchors with an error, in series order, or None.
+
+    Drawn per block from a stream of their own, in series order, so they do
+    not depend on how batches group the series nor on the scenario.
+    """
+    if setup.measurement is None or setup.measurement.drawn.size == 0:
+        return None
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, MEASUREMENT_STREAM)))
+    draws: np.ndarray = rng.standard_normal((setup.measurement.drawn.size, size))
+    return draws
+
+
+def _add_measurement(
+    setup: Setup, series: np.ndarray, paths: np.ndarray, draws: np.ndarray
+) -> None:
+    """Move each path of a batch (Y, n, K) from its anchor on by its anchor's drawn error.
+
+    A level is multiplied by ``exp(e)``; a share, rate or rank gets ``e``
+    added (kept within its bounds); a growth rate only in its anchor year.
+    """
+    measurement = setup.measurement
+    assert measurement is not None
+    drawn = measurement.drawn
+    catalog = setup.catalog
+    for row in np.flatnonzero(measurement.sigma[series] > 0):
+        n = int(series[row])
+        error = measurement.sigma[n] * draws[np.searchsorted(drawn, n)]
+        anchor = int(measurement.anchor[n])
+        years = paths[anchor : anchor + 1 if measurement.once[n] else None, row]
+        if measurement.additive[n]:
+            years += error
+            np.clip(years, catalog.lower_bound[n], catalog.upper_bound[n], out=years)
+        else:
+            years *= np.exp(error)
 
 
 def _assess_batch(

@@ -96,13 +96,35 @@ def _moments(setup: Setup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return log_median, years, low, high
 
 
+def anchor_error(setup: Setup) -> np.ndarray:
+    """(I, M) the standard deviation of each milestone's log value from its anchor's error.
+
+    The anchor's measurement error (``measurement``) multiplies every value
+    from the anchor on by ``exp(e)``: for the closed-form series a normal
+    term in the log, independent of the shocks and of other series.
+    """
+    indicators = len(setup.catalog)
+    shape = (indicators, len(setup.catalog.milestones))
+    if setup.measurement is None:
+        return np.zeros(shape)
+    milestone_index = np.array(setup.catalog.milestones) - int(setup.catalog.years[0])
+    error: np.ndarray = setup.measurement.at(milestone_index)[:indicators]
+    return error
+
+
+def _spread(sigma: np.ndarray, years: np.ndarray, error: np.ndarray) -> np.ndarray:
+    """The standard deviation of a log value: the shocks' and the anchor's error together."""
+    spread: np.ndarray = np.sqrt(sigma**2 * years + error**2)
+    return spread
+
+
 def marginal(setup: Setup) -> np.ndarray:
     """(S, I, M) exact probability of meeting each target, NaN where there is no closed form."""
     from scipy.stats import norm
 
     log_median, years, low, high = _moments(setup)
     sigma = np.stack([v.sigma[: len(setup.catalog)] for v in setup.volatility])  # (S, I)
-    spread = sigma[:, :, None] * np.sqrt(years)[None]
+    spread = _spread(sigma[:, :, None], years[None], anchor_error(setup)[None])
     with np.errstate(divide="ignore", invalid="ignore"):
         upper = (high[None] - log_median) / spread
         lower = (low[None] - log_median) / spread
@@ -170,6 +192,7 @@ def _joint(setup: Setup, seed: int, *, integrate: bool = True) -> tuple[np.ndarr
     from scipy.stats import norm
 
     log_median, years, low, high = _moments(setup)
+    error = anchor_error(setup)
     fixed = last_fixed_year(setup)
     milestone_index = np.array(setup.catalog.milestones) - int(setup.catalog.years[0])
     indicators = len(setup.catalog)
@@ -185,7 +208,8 @@ def _joint(setup: Setup, seed: int, *, integrate: bool = True) -> tuple[np.ndarr
         for number, block in enumerate(volatility.blocks):
             component[block.members[block.members < indicators]] = number
         sigma = volatility.sigma[:indicators]
-        random = (sigma[:, None] > 0) & (years > 0)  # (I, M)
+        spreads = _spread(sigma[:, None], years, error)  # (I, M)
+        random = spreads > 0
         with np.errstate(invalid="ignore"):
             inside = (low <= log_median[s]) & (log_median[s] <= high)
         for d in range(n_domains + 1):
@@ -201,7 +225,7 @@ def _joint(setup: Setup, seed: int, *, integrate: bool = True) -> tuple[np.ndarr
                     out[s, d, m] = float(inside[member & ~shocked].all())
                     continue
                 i, c = np.nonzero(shocked)
-                spread = sigma[i] * np.sqrt(years[i, c])
+                spread = spreads[i, c]
                 keys, sizes = np.unique(component[i], return_counts=True)
                 if sizes.max() > MAX_JOINT_TARGETS:
                     too_large[s, d, m] = True
@@ -227,10 +251,12 @@ def _joint(setup: Setup, seed: int, *, integrate: bool = True) -> tuple[np.ndarr
                     else:  # one series at several milestones
                         correlation = np.ones((series.size, series.size))
                     probability *= _component(
+                        series,
                         correlation,
                         volatility.sigma[series],
                         fixed[series],
                         milestone_index[c[mine]],
+                        error[series, c[mine]],
                         log_median[s, series, c[mine]],
                         low[series, c[mine]],
                         high[series, c[mine]],
@@ -241,10 +267,12 @@ def _joint(setup: Setup, seed: int, *, integrate: bool = True) -> tuple[np.ndarr
 
 
 def _component(
+    series: np.ndarray,
     correlation: np.ndarray,
     sigma: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
+    error: np.ndarray,
     mean: np.ndarray,
     low: np.ndarray,
     high: np.ndarray,
@@ -253,11 +281,14 @@ def _component(
     """P(every target of one correlated component is met), by SciPy's MVN CDF.
 
     ``correlation`` is that of the targets' yearly shocks; two targets share
-    the shocks of the years both have after their fixed values.
+    the shocks of the years both have after their fixed values. ``error`` is
+    each target's anchor error (a log ratio): shared by the targets of one
+    series (the same anchor), independent between series.
     """
     shared = np.maximum(
         np.minimum(end[:, None], end[None, :]) - np.maximum(start[:, None], start[None, :]),
         0,
     )
     covariance = correlation * np.outer(sigma, sigma) * shared
+    covariance += np.outer(error, error) * (series[:, None] == series[None, :])
     return _mvn_cdf(mean, covariance, high, low, rng)

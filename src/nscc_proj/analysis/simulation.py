@@ -18,6 +18,7 @@ import numpy as np
 from nscc_proj.analysis import montecarlo, probability
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.analysis.standing import EVIDENCE
+from nscc_proj.analysis.uncertainty import SOURCES
 from nscc_proj.errors import InputError
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.observed import Observations
@@ -44,6 +45,9 @@ SIMULATION_COLUMNS = (
     "p50",
     "p75",
     "p95",
+    "volatility_source",  # calibrated, scenario, default or linked (moves with its drivers)
+    "volatility",  # a year's shock: a log ratio for compound series, else the series' units
+    "anchor_error",  # the measurement error of the latest observation, where the target feels it
 )
 BAND_COLUMNS = (
     "scenario",
@@ -111,6 +115,37 @@ class Simulation:
             self.tally.grid.high,
         )
 
+    def volatility_notes(self) -> tuple[str, ...]:
+        """Where each scenario's volatilities come from, one line per scenario."""
+        lines = []
+        for name, volatility in zip(self.setup.arrays.names, self.setup.volatility, strict=True):
+            counts = {source: volatility.source.count(source) for source in SOURCES}
+            parts = [f"{counts[source]} {source}" for source in SOURCES if counts[source]]
+            basis = f" ({volatility.calibrated_from})" if volatility.calibrated_from else ""
+            lines.append(f"{name}: {', '.join(parts)} series{basis}")
+        return tuple(lines)
+
+    def defaulted(self) -> dict[str, list[str]]:
+        """Per scenario, the series whose volatility is the documented default (no estimate)."""
+        keys = self.catalog.series_keys
+        found = {
+            name: volatility.defaulted(keys)
+            for name, volatility in zip(self.setup.arrays.names, self.setup.volatility, strict=True)
+        }
+        return {name: series for name, series in found.items() if series}
+
+    def measurement_note(self) -> str | None:
+        """How many anchors carry a measurement error, or None."""
+        measurement = self.setup.measurement
+        if measurement is None or measurement.drawn.size == 0:
+            return None
+        count = int(measurement.drawn.size)
+        return (
+            f"the latest observation of {count} series is not "
+            "grade A final: its true value is drawn around the one stated (measurement error "
+            "by grade and vintage; anchor_error column)"
+        )
+
     @cached_property
     def notes(self) -> tuple[str, ...]:
         """Plain-language notes on the results (for the CLI to show beside the table)."""
@@ -131,7 +166,15 @@ class Simulation:
         joint_analytic = probability.joint(self.setup, seed=self.seed)
         standing = self.deterministic.standing
         evidence = standing.evidence()
+        milestone_index = np.array(catalog.milestones) - int(catalog.years[0])
+        measurement = self.setup.measurement
+        anchor_error = (
+            measurement.at(milestone_index)
+            if measurement is not None
+            else np.zeros((len(catalog.series), len(catalog.milestones)))
+        )
         for s, scenario in enumerate(self.setup.arrays.names):
+            volatility = self.setup.volatility[s]
             for i, indicator in enumerate(catalog.indicators):
                 for m, milestone in enumerate(catalog.milestones):
                     p = self.probability[s, i, m]
@@ -153,6 +196,9 @@ class Simulation:
                                 self.standard_error[s, i, m] if not math.isnan(p) else math.nan,
                                 self.analytic[s, i, m],
                                 *self.percentiles[s, i, m],
+                                volatility.source[i],
+                                volatility.sigma[i],
+                                anchor_error[i, m],
                             )
                         )
                     )
@@ -177,7 +223,7 @@ class Simulation:
                                 p,
                                 se if not math.isnan(p) else math.nan,
                                 joint_analytic[s, d, m],
-                                *([None] * 5),
+                                *([None] * 8),
                             )
                         )
                     )

@@ -49,16 +49,30 @@ class CorrelatedBlock:
     factor: np.ndarray  # (k, k): factor @ factor.T == correlation
 
 
+# Where a series' volatility comes from (``Volatility.source``).
+SOURCES = ("calibrated", "scenario", "default", "linked")
+
+
 @dataclass(frozen=True)
 class Volatility:
     """(N,) sigma in each series' step units, correlated blocks, and tails.
 
     A series in no block has shocks independent of every other series.
+    ``source`` says where each sigma comes from: an ``uncertainty:`` block
+    written by ``nscc calibrate`` (``calibrated``, from ``calibrated_from``),
+    one the author wrote (``scenario``), the documented ``default``, or none of
+    its own (``linked``: it moves with its drivers).
     """
 
     sigma: np.ndarray
     blocks: tuple[CorrelatedBlock, ...]
     df: float | None
+    source: tuple[str, ...] = ()
+    calibrated_from: str | None = None
+
+    def defaulted(self, keys: tuple[str, ...]) -> list[str]:
+        """The series (``keys`` in series order) whose volatility is the default."""
+        return [key for key, source in zip(keys, self.source, strict=True) if source == "default"]
 
     @cached_property
     def _places(self) -> tuple[np.ndarray, np.ndarray]:
@@ -110,22 +124,26 @@ def compile_volatility(
 ) -> Volatility:
     """The scenario's volatility for each series (``mode`` and ``link`` as compiled, (N,))."""
     sigma = default_sigma(catalog, mode, link)
+    source = np.where(link == Link.NONE, "default", "linked").astype(object)
     owner = next(
         (node for node in reversed(scenario.chain()) if "uncertainty" in node.model_fields_set),
         scenario,
     )
     spec: Uncertainty | None = owner.uncertainty
     if spec is None:
-        return Volatility(sigma, (), None)
+        return Volatility(sigma, (), None, tuple(source))
+    stated = "calibrated" if spec.calibrated else "scenario"
     # The default first, so a key named explicitly wins whatever its order in the file.
     for key, value in sorted(spec.sigma.items(), key=lambda item: item[0] != "default"):
         if key == "default":
             compound = (link == Link.NONE) & (mode == Mode.COMPOUND)
             sigma[compound] = _sigma(value, Mode.COMPOUND, owner, ("uncertainty", "sigma", key))
+            source[compound] = "scenario"  # a blanket value the author chose, not estimated
         else:
             row = _index(catalog, owner, key, ("sigma", key))
             sigma[row] = _sigma(value, mode[row], owner, ("uncertainty", "sigma", key))
-    return Volatility(sigma, _blocks(catalog, owner, spec), spec.df)
+            source[row] = stated
+    return Volatility(sigma, _blocks(catalog, owner, spec), spec.df, tuple(source), spec.calibrated)
 
 
 def _index(catalog: Catalog, owner: Scenario, key: str, location: tuple[object, ...]) -> int:

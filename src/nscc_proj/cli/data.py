@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,9 +15,15 @@ from nscc_proj.cli.common import (
     ObservedOption,
     app,
     command_group,
+    emit,
     load_inputs,
     reports_errors,
 )
+
+if TYPE_CHECKING:
+    from nscc_proj.inputs.catalog import Catalog
+    from nscc_proj.inputs.observed import Observations
+    from nscc_proj.inputs.scenario import Scenario
 
 data_app = command_group(
     "data", "Put the city's own figures in: a workbook to fill in, then its checked import."
@@ -105,13 +111,22 @@ def calibrate(
             "instead of its data. Repeat for several.",
         ),
     ] = [],  # noqa: B006 - typer reads the default from here
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Instead of writing the scenario, hold each series' last observation out and "
+            "say whether it falls in the 90% band the earlier ones give (CSV), with the coverage.",
+        ),
+    ] = False,
     data: DataOption = None,
     observed: ObservedOption = None,
     as_of: AsOfOption = None,
 ) -> None:
     """Estimate volatilities and correlations from the observed values.
 
-    Writes a scenario that extends the one calibrated with an uncertainty block.
+    Writes a scenario that extends the one calibrated with an uncertainty block;
+    with --check, tests the estimates on each series' last observation instead.
 
     Example: nscc calibrate -s base --stock education_years -o scenarios/base-calibrated.yaml
     """
@@ -137,15 +152,40 @@ def calibrate(
             )
     loaded = load_scenario(scenario)
     year = resolve_as_of(catalog, as_of)
+    if check:
+        _check_calibration(catalog, loaded, observations.until(year), stock, out)
+        return
     result = run_calibration(
         catalog,
         compile_scenarios(catalog, [loaded]),
         observations.until(year),
         stocks=stock,
     )
-    text = calibration_yaml(result, loaded.name, observations.source)
+    text = calibration_yaml(result, loaded.name, observations.source, year)
     if out is None:
         sys.stdout.write(text)
     else:
         write_atomic(out, text)
         typer.echo(f"Wrote {out}: nscc simulate -s {out}", err=True)
+
+
+def _check_calibration(
+    catalog: Catalog,
+    loaded: Scenario,
+    observations: Observations,
+    stock: list[str],
+    out: Path | None,
+) -> None:
+    """The leave-last-out table as CSV (to ``out`` or stdout) and its coverage on stderr."""
+    from nscc_proj.analysis.calibration import coverage, holdout_check
+    from nscc_proj.analysis.rates import compile_scenarios
+    from nscc_proj.present.export import Format
+
+    table = holdout_check(catalog, compile_scenarios(catalog, [loaded]), observations, stocks=stock)
+    emit(table, Format.CSV, out)
+    inside, checked = coverage(table)
+    share = f" ({inside / checked:.0%})" if checked else ""
+    typer.echo(
+        f"Coverage: {inside} of {checked} held-out values inside their 90% band{share}",
+        err=True,
+    )

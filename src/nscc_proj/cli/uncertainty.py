@@ -10,9 +10,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from nscc_proj.analysis.simulation import Simulation
 
 from nscc_proj.cli.common import (
     MAX_SEED,
@@ -169,15 +172,42 @@ def simulate(
             threads=workers,
             as_of=as_of,
         )
+    _volatility_header(result, strict)
     if bands:
         present(result.bands_table(), out_format, output, None)
-        return
-    present(
-        result.table(),
-        out_format,
-        output,
-        lambda width: simulation_view(catalog, result, lang.value, width),
-    )
+    else:
+        present(
+            result.table(),
+            out_format,
+            output,
+            lambda width: simulation_view(catalog, result, lang.value, width),
+        )
+    for note in result.notes:
+        typer.echo(f"Note: {note}", err=True)
+
+
+def _volatility_header(result: Simulation, strict: bool) -> None:
+    """Say on stderr where the volatilities come from; warn of defaults (an error with --strict).
+
+    A probability is only as good as its volatility: a reader must see when one rests on
+    the blanket default rather than an estimate from the data.
+    """
+    from nscc_proj.errors import InputError
+
+    warnings = [
+        f"{name}: no volatility estimated for {len(series)} series ({', '.join(series)}): "
+        "the documented default is used (nscc calibrate estimates them from the data)"
+        for name, series in result.defaulted().items()
+    ]
+    if strict and warnings:
+        raise InputError(warnings[0] + " [--strict]")
+    for line in result.volatility_notes():
+        typer.echo(f"Volatility: {line}", err=True)
+    measured = result.measurement_note()
+    if measured:
+        typer.echo(f"Note: {measured}", err=True)
+    for message in warnings:
+        typer.echo(f"Warning: {message}", err=True)
 
 
 @app.command()

@@ -60,6 +60,9 @@ class Uncertainty(BaseModel):
 
     model_config = _FROZEN
 
+    # What the volatilities were estimated from, as ``nscc calibrate`` writes it; absent
+    # when they are the author's own. Shown by ``simulate`` as where its volatilities come from.
+    calibrated: str | None = Field(default=None, min_length=1, max_length=500)
     sigma: dict[str, StrictFloat | str] = Field(default_factory=dict)
     groups: list[CorrelationGroup] = Field(default_factory=list)
     matrix: CorrelationMatrix | None = None
