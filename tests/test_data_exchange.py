@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from nscc_proj.inputs.data_exchange import SHEET, import_rows, observed_csv, tem
 from nscc_proj.inputs.observed import Observation, Observations, load_observed
 
 DATA = Path(__file__).parent / "data"
+STAMP = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 
 
 def _frozen() -> tuple[object, Observations]:
@@ -33,7 +36,7 @@ def _as_set(observed: Observations) -> set[tuple[object, ...]]:
 def test_template_then_import_reproduces_the_observations(tmp_path: Path) -> None:
     catalog, observed = _frozen()
     path = tmp_path / "t.xlsx"
-    path.write_bytes(template_workbook(catalog, observed, 2025))  # type: ignore[arg-type]
+    path.write_bytes(template_workbook(catalog, observed, 2025, stamp=STAMP))  # type: ignore[arg-type]
     imported = import_rows(path, catalog)  # type: ignore[arg-type]
     assert _as_set(imported.observations) == _as_set(observed)
     again = tmp_path / "o.csv"
@@ -43,7 +46,7 @@ def test_template_then_import_reproduces_the_observations(tmp_path: Path) -> Non
 
 def test_the_template_lists_every_series_and_year(tmp_path: Path) -> None:
     catalog, observed = _frozen()
-    book = load_workbook(io.BytesIO(template_workbook(catalog, observed, 2025, "zh")))  # type: ignore[arg-type]
+    book = load_workbook(io.BytesIO(template_workbook(catalog, observed, 2025, "zh", stamp=STAMP)))  # type: ignore[arg-type]
     sheet = book[SHEET]
     header = [c.value for c in sheet[1]]
     assert header[:4] == ["指标代码", "名称", "单位", "年份"]
@@ -82,13 +85,13 @@ def test_import_of_the_template_is_the_identity(tmp_path: Path, values: list) ->
     )
     observed = Observations(records, "x")
     path = tmp_path / "h.xlsx"
-    path.write_bytes(template_workbook(catalog, observed, 2025))
+    path.write_bytes(template_workbook(catalog, observed, 2025, stamp=STAMP))
     assert _as_set(import_rows(path, catalog).observations) == _as_set(observed)
 
 
 def _edited(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
     catalog, observed = _frozen()
-    book = load_workbook(io.BytesIO(template_workbook(catalog, observed, 2025)))  # type: ignore[arg-type]
+    book = load_workbook(io.BytesIO(template_workbook(catalog, observed, 2025, stamp=STAMP)))  # type: ignore[arg-type]
     edit(book, book[SHEET])
     path = tmp_path / "edited.xlsx"
     book.save(path)
@@ -197,3 +200,21 @@ def test_import_shows_what_changed_and_warns_about_jumps(workdir: Path, tmp_path
 
 def test_template_needs_an_xlsx_name(workdir: Path) -> None:
     assert_input_error(run("data", "template", "-o", workdir / "t.csv"), ".xlsx")
+
+
+def test_a_workbook_is_the_same_bytes_whenever_it_is_written() -> None:
+    from openpyxl import Workbook
+
+    from nscc_proj.inputs.workbook_file import workbook_bytes
+
+    book = Workbook()
+    book.active["A1"] = "沈阳"
+    first = workbook_bytes(book, STAMP)
+    assert workbook_bytes(book, STAMP) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as package:
+        core = package.read("docProps/core.xml").decode("utf-8")
+        assert {entry.date_time for entry in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert core.count("2026-03-01T08:30:00Z") == 2  # created and modified
+    properties = load_workbook(io.BytesIO(first)).properties
+    assert properties.modified == datetime(2026, 3, 1, 8, 30)
+    assert load_workbook(io.BytesIO(first)).active["A1"].value == "沈阳"

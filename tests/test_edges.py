@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli_helpers import assert_input_error, run
+from conftest import FROZEN_SCENARIOS
 from nscc_proj.analysis import probability
 from nscc_proj.analysis.expectations import (
     MAX_EXPECTATIONS_BYTES,
@@ -441,3 +442,65 @@ def test_a_closed_pipe_ends_quietly() -> None:
     _, error = process.communicate(timeout=120)
     assert process.returncode == 0
     assert error == b""
+
+
+# --- reruns: every command, run twice, gives the same bytes ----------------------------------
+
+_RERUNS = {
+    "project table": ("project", "-s", "base", "-s", "high"),
+    "project csv": ("project", "-s", "base", "-s", "low", "-f", "csv"),
+    "project json": ("project", "-s", "shock", "-f", "json"),
+    "project paths": ("project", "-s", "base", "--paths", "-f", "csv"),
+    "required": ("required", "-s", "base", "-f", "csv"),
+    "indicators": ("indicators",),
+    "consistency": ("consistency", "-f", "csv"),
+    "solve": ("solve", "-s", "base", "--target", "gdp:2035", "--vary", "gdp:2026-2035"),
+    "validate": ("validate", str(FROZEN_SCENARIOS / "high.yaml")),
+    "simulate": ("simulate", "-s", "base", "-s", "low", "--seed", "3", "--paths", "1500"),
+    "simulate bands": ("simulate", "-s", "base", "--paths", "1200", "--bands", "-f", "csv"),
+    "sensitivity": (
+        "sensitivity",
+        "--target",
+        "gdp:2035",
+        "--paths",
+        "200",
+        "--sobol",
+        "64",
+        "--seed",
+        "5",
+    ),
+    "calibrate": ("calibrate", "-s", "base"),
+    "calibrate check": ("calibrate", "-s", "base", "--check"),
+}
+
+
+@pytest.mark.parametrize("args", list(_RERUNS.values()), ids=list(_RERUNS))
+def test_every_command_gives_the_same_bytes_twice(workdir: Path, args: tuple[str, ...]) -> None:
+    first, second = run(*args), run(*args)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout != ""
+    assert (first.stdout, first.stderr) == (second.stdout, second.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("data", "template", "-o", "{out}.xlsx"),
+        ("data", "template", "-o", "{out}.xlsx", "--lang", "zh"),
+        ("check", "-s", "base", "--write-expect", "{out}.yaml"),
+        ("required", "-s", "base", "--write-scenario", "{out}.yaml"),
+    ],
+    ids=["template", "template zh", "write-expect", "write-scenario"],
+)
+def test_every_written_file_is_the_same_twice(
+    workdir: Path, args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A workbook carries its run's date: the reproducible-builds convention fixes it.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    written = []
+    for out in ("first", "second"):
+        result = run(*(arg.format(out=out) for arg in args))
+        assert result.exit_code == 0, result.stderr
+        path = next(workdir.glob(f"{out}.*"))
+        written.append(path.read_bytes())
+    assert written[0] == written[1]

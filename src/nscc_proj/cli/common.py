@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -291,6 +292,31 @@ def option_flags(command: Callable[..., Any]) -> dict[str, str]:
             if declared:
                 flags[name] = declared[0]
     return flags
+
+
+# The latest date SOURCE_DATE_EPOCH may name: 9999-12-31 23:59:59 UTC.
+MAX_EPOCH = 253_402_300_799
+
+
+def run_time() -> datetime:
+    """The run's date for what it writes: now, or SOURCE_DATE_EPOCH (seconds since 1970,
+    UTC) where set, the reproducible-builds convention for making reruns byte-identical.
+
+    Read here, at the edge, and passed down: the library never reads the clock.
+    """
+    from datetime import UTC
+
+    from nscc_proj.errors import InputError
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return datetime.now(UTC)
+    if not epoch.strip().isdigit() or int(epoch) > MAX_EPOCH:
+        raise InputError(
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}",
+            source="environment",
+        )
+    return datetime.fromtimestamp(int(epoch), UTC)
 
 
 def _silence_stdout() -> None:

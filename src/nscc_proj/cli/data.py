@@ -18,6 +18,7 @@ from nscc_proj.cli.common import (
     emit,
     load_inputs,
     reports_errors,
+    run_time,
 )
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ def template(
         raise InputError("the template is an Excel workbook: give a name ending in .xlsx")
     catalog, observations = load_inputs(data, observed, False)
     year = resolve_as_of(catalog, as_of)
-    write_atomic(out, template_workbook(catalog, observations, year, lang.value))
+    workbook = template_workbook(catalog, observations, year, lang.value, stamp=run_time())
+    write_atomic(out, workbook)
     typer.echo(f"Wrote {out}: fill in the values, then `nscc data import {out}`", err=True)
 
 

@@ -20,6 +20,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from nscc_proj.errors import InputError
@@ -34,6 +35,7 @@ from nscc_proj.inputs.observed import (
     Observations,
     parse_row,
 )
+from nscc_proj.inputs.workbook_file import workbook_bytes
 
 # A row of cells by column code, with where a field of it sits (for error messages).
 _Cells = tuple[Callable[[str | None], str], dict[str, str | None]]
@@ -118,9 +120,14 @@ class Imported:
 
 
 def template_workbook(
-    catalog: Catalog, observed: Observations | None, as_of: int, lang: str = "en"
+    catalog: Catalog,
+    observed: Observations | None,
+    as_of: int,
+    lang: str = "en",
+    *,
+    stamp: datetime,
 ) -> bytes:
-    """The workbook to fill in (bytes of an .xlsx file)."""
+    """The workbook to fill in (bytes of an .xlsx file), dated ``stamp``."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -160,9 +167,7 @@ def template_workbook(
     widths = {"indicator_key": 26, "name": 40, "unit": 12, "source": 60, "note": 40}
     for i, column in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + i)].width = widths.get(column, 12)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book, stamp)
 
 
 def _template_rows(
