@@ -31,6 +31,7 @@ settings.register_profile("nscc", deadline=None)
 settings.load_profile("nscc")
 
 FROZEN_DATA = Path(__file__).parent / "data"
+REPORT_EPOCH = 1_794_700_800  # 2026-11-15T00:00:00Z
 FROZEN_TABLE = FROZEN_DATA / "indicators_2020.csv"
 FROZEN_SCENARIOS = FROZEN_DATA / "scenarios"
 # Where nscc looks for its shipped data and scenarios: the fixtures point these at the copies.
@@ -60,8 +61,10 @@ def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _frozen_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The default as-of year follows the calendar: every test stands in late 2026."""
+    """The default as-of year follows the calendar: every test stands in late 2026, and
+    ``nscc report`` dates its charts 2026-11-15 (SOURCE_DATE_EPOCH), not today."""
     monkeypatch.setattr("nscc_proj.analysis.standing.current_year", lambda: 2026)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(REPORT_EPOCH))
 
 
 def use_frozen_data(monkeypatch: pytest.MonkeyPatch) -> None:

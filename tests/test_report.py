@@ -17,6 +17,7 @@ import struct
 import subprocess
 import warnings
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,14 @@ from nscc_proj.inputs.scenario import Scenario, scenario_from_dict
 from nscc_proj.present.charts import (
     INDICATOR_SIZE,
     OVERVIEW_WIDTH,
+    PNG_SCALE,
     bands_from_table,
     overview_height,
     render_charts,
 )
 from nscc_proj.present.export import table_to_csv, write_atomic
 from nscc_proj.present.fonts import MISSING_FONT_WARNING, cjk_font, strip_cjk
+from nscc_proj.present.labels import label
 from nscc_proj.present.report import build_report, write_report
 from nscc_proj.present.workbook import header, sheets_for, workbook_bytes
 from nscc_proj.table import Table
@@ -145,7 +148,8 @@ def test_charts_are_non_empty_images_of_the_expected_size(english: Path) -> None
     }
     for png in sorted(charts.glob("*.png")):
         data = png.read_bytes()
-        assert _png_size(data) == expected.get(png.stem, INDICATOR_SIZE), png.name
+        width, height = expected.get(png.stem, INDICATOR_SIZE)
+        assert _png_size(data) == (PNG_SCALE * width, PNG_SCALE * height), png.name
         with Image.open(io.BytesIO(data)) as image:
             colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
         assert colours is None or len(colours) > 20, f"{png.name} looks blank"
@@ -161,7 +165,9 @@ def test_html_is_self_contained(english: Path) -> None:
     assert len(sources) == 2 + 31
     assert all(source.startswith("data:image/png;base64,") for source in sources)
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page), "the page loads from a network"
-    assert "<script" not in page
+    # The one script is the what-if panel's, allowed by its hash (tests/test_report_whatif.py).
+    scripts = re.findall(r"<script([^>]*)>", page)
+    assert scripts == [' type="application/json" id="whatif-data"', ""]
     for heading in ("Executive summary", "Five largest gaps", "Methodology", "Urban livability"):
         assert heading in page
 
@@ -371,7 +377,8 @@ def test_chinese_report_has_no_missing_glyphs(chinese: tuple[Path, list[str]]) -
     assert '<html lang="zh">' in (folder / "report.html").read_text(encoding="utf-8")
     assert "## 目标达成情况" in (folder / "summary.md").read_text(encoding="utf-8")
     book = load_workbook(folder / "report.xlsx", read_only=True)
-    headers = next(book["Assessment"].iter_rows(max_row=1, values_only=True))
+    assert book.sheetnames[:2] == ["摘要", "评估"]  # sheet names in Chinese too
+    headers = next(book["评估"].iter_rows(max_row=1, values_only=True))
     book.close()
     assert "预测值" in headers
     assert "指标" in headers
@@ -578,17 +585,17 @@ def test_summary_needs_are_from_the_latest_value_in_the_indicators_unit(summary:
     for indicator in _frozen_table():
         if not _assessable(indicator) or indicator["kind"] == "growth_rate":
             continue
-        label = f"{indicator['id']} {indicator['name_en']} ({indicator['unit']})"
+        name = f"{indicator['id']} {indicator['name_en']} ({indicator['unit_en']})"
         for year in (2025, 2035):
             expected = _expected_need(indicator, year)
             if expected is None:
-                assert (label, str(year)) not in rows
+                assert (name, str(year)) not in rows
                 continue
             start, need, unit = expected
-            row = rows[(label, str(year))]
+            row = rows[(name, str(year))]
             amount = need * 100 if unit == "%" else need
             shown = row["Need/yr from now"].removeprefix("met ")
-            assert shown == f"{amount:+.2f}{unit}", (label, year, row)
+            assert shown == f"{amount:+.2f}{unit}", (name, year, row)
             assert (
                 row["Latest (year, grade)"] == "†" or f"({start}, " in row["Latest (year, grade)"]
             )
@@ -670,18 +677,6 @@ def test_html_tells_the_as_of_story(english: Path, chinese: tuple[Path, list[str
         assert english_word not in zh
 
 
-def test_report_labels_exist_in_both_languages() -> None:
-    from string import Formatter
-
-    from nscc_proj.present.charts import REPORT_LABELS
-
-    for name, (english, chinese) in REPORT_LABELS.items():
-        assert english.strip(), name
-        assert chinese.strip(), name
-        fields = [{f for _, f, _, _ in Formatter().parse(text) if f} for text in (english, chinese)]
-        assert fields[0] == fields[1], name
-
-
 def test_workbook_carries_the_readings(english: Path) -> None:
     book = load_workbook(english / "report.xlsx", read_only=True)
     header = next(book["Assessment"].iter_rows(max_row=1, values_only=True))
@@ -754,11 +749,132 @@ def test_simulated_probabilities_per_target_and_per_domain(tiny: Projection, lan
     summary = report.files["summary.md"].decode()
     assert ("## Probability of each target" if lang == "en" else "## 各目标达标概率") in summary
     book = load_workbook(io.BytesIO(report.files["report.xlsx"]))
-    assert book.sheetnames[-3:] == ["Target probabilities", "Domain probabilities", "Metadata"]
-    target_sheet = list(book["Target probabilities"].iter_rows(values_only=True))
+    names = ["target_probabilities", "domain_probabilities", "metadata"]
+    sheets = [label(f"sheet.{name}", lang) for name in names]  # type: ignore[arg-type]
+    assert book.sheetnames[-3:] == sheets
+    target_sheet = list(book[sheets[0]].iter_rows(values_only=True))
     probability_column = target_sheet[0].index(header("probability", lang))  # type: ignore[arg-type]
-    assert book["Target probabilities"].cell(2, probability_column + 1).number_format == "0.00%"
-    domains = [
-        row[2] for row in book["Domain probabilities"].iter_rows(min_row=2, values_only=True)
-    ]
+    assert book[sheets[0]].cell(2, probability_column + 1).number_format == "0.00%"
+    domains = [row[2] for row in book[sheets[1]].iter_rows(min_row=2, values_only=True)]
     assert domain in domains
+
+
+# English words a Chinese report must not show: the domains and the shipped scenarios'
+# descriptions as the frozen files write them, and words of the report's own making.
+ENGLISH_WORDS = (
+    "City development level",
+    "Cultural influence",
+    "Financial services",
+    "Industrial competitiveness",
+    "Integrated hub capacity",
+    "Openness",
+    "Science and technology innovation",
+    "Urban livability",
+    "Recent trends continue",
+    "Most of the plan's ambition",
+    "(shipped)",
+    "(rank)",
+    "Scenario",
+    "Indicator",
+    "Target",
+    "observed values",
+)
+# Scenario names, as words (file paths in the methodology name their files).
+ENGLISH_SCENARIO_NAMES = re.compile(r"\b(?:base|high)\b")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes (not scripts or styles) and image descriptions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self.hidden = 0
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.texts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hidden += tag in ("script", "style")
+        self.texts += [value or "" for name, value in attrs if name in ("alt", "title")]
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("script", "style")
+
+
+def _visible_text(page: str) -> list[str]:
+    parser = _Text()
+    parser.feed(page)
+    return [text for text in parser.texts if text.strip()]
+
+
+def test_the_chinese_report_shows_no_english_domain_or_scenario_word(
+    chinese: tuple[Path, list[str]],
+) -> None:
+    page = (chinese[0] / "report.html").read_text(encoding="utf-8")
+    texts = _visible_text(page)
+    found = [(word, text) for text in texts for word in ENGLISH_WORDS if word in text]
+    assert not found
+    # The what-if panel names the scenario its download extends as the file must (base).
+    outside_whatif = re.sub(r'<section id="whatif".*?</section>', "", page, flags=re.S)
+    named = [
+        text
+        for text in _visible_text(outside_whatif)
+        if ENGLISH_SCENARIO_NAMES.search(text) and not text.endswith((".yaml", ".yml"))
+    ]
+    assert not named
+    shown = " ".join(texts)
+    assert "基准" in shown
+    assert "高增长" in shown
+    summary = (chinese[0] / "summary.md").read_text(encoding="utf-8")
+    assert not [word for word in ENGLISH_WORDS if word in summary]
+
+
+def test_the_english_report_gives_units_in_english(english: Path) -> None:
+    """Units in the tables come from the table's unit_en column (the frozen table's words)."""
+    page = (english / "report.html").read_text(encoding="utf-8")
+    before_sources = page.split('id="methodology"')[0]
+    for unit in ("亿元", "万人", "万吨", "亿美元", "公里"):
+        assert unit not in before_sources, unit
+    assert "1 Gross domestic product (CNY 100 million)" in page
+    assert "3 Resident population (10,000 people)" in page
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt install chromium)")
+def test_the_page_does_not_scroll_sideways_on_a_phone(
+    english: Path, chinese: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """At 400 CSS pixels (in a frame: a headless window is at least 500 wide), the page is
+    no wider than the screen; wide tables scroll inside their own box."""
+    for lang, report in (("en", english / "report.html"), ("zh", chinese[0] / "report.html")):
+        probe = tmp_path / f"phone-{lang}.html"
+        probe.write_text(
+            report.read_text(encoding="utf-8").replace("<head>", "<head>" + _WIDTH_PROBE, 1),
+            encoding="utf-8",
+        )
+        frame = tmp_path / f"frame-{lang}.html"
+        frame.write_text(_FRAME.format(src=probe.name), encoding="utf-8")
+        dom = _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", frame.as_uri())
+        found = re.search(r'<pre id="nscc-probe">(.*?)</pre>', dom.stdout)
+        assert found, dom.stderr[-2000:]
+        widths = json.loads(found.group(1).replace("&quot;", '"'))
+        assert widths["client"] == 400, lang
+        assert widths["scroll"] <= widths["client"], (lang, widths)
+
+
+_WIDTH_PROBE = """<script>
+window.addEventListener("load", () => {
+  const root = document.documentElement;
+  parent.postMessage(JSON.stringify({scroll: root.scrollWidth, client: root.clientWidth}), "*");
+});
+</script>"""
+_FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<iframe src="{src}" style="width:400px;height:900px;border:0"></iframe>
+<script>addEventListener("message", (e) => {{
+  const probe = document.createElement("pre");
+  probe.id = "nscc-probe";
+  probe.textContent = e.data;
+  document.body.appendChild(probe);
+}});</script></body></html>"""

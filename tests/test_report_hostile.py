@@ -29,6 +29,7 @@ from nscc_proj.inputs.scenario import Scenario, scenario_from_dict
 from nscc_proj.present import report as report_module
 from nscc_proj.present.charts import Chart, chart_name, render_charts
 from nscc_proj.present.export import neutralise_formula, table_to_csv
+from nscc_proj.present.labels import label
 from nscc_proj.present.render import Lang
 from nscc_proj.present.workbook import header
 
@@ -91,7 +92,7 @@ def _scenario(name: str, description: str) -> Scenario:
     return scenario_from_dict({"name": name, "description": description, "growth": GROWTH})
 
 
-def _stub_charts(projection: Projection, lang: Lang, bands: object = None) -> Any:
+def _stub_charts(projection: Projection, lang: Lang, bands: object = None, **_: object) -> Any:
     """Charts with the titles the real ones carry, and no drawing."""
     charts = [
         Chart("growth_required_vs_scenario", "growth", b"", b"", 10, 10),
@@ -212,11 +213,11 @@ def test_hostile_text_stays_text_in_every_writer(
     book = load_workbook(io.BytesIO(report.files["report.xlsx"]))
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert not [cell for cell in cells if cell.data_type == "f"]
-    indicators = list(book["Indicators"].iter_rows(values_only=True))
+    indicators = list(book[label("sheet.indicators", lang)].iter_rows(values_only=True))
     first = dict(zip(indicators[0], map(_excel_decoded, indicators[1]), strict=True))
     names = [first[header(code, lang)] for code in ("name_en", "name_zh", "unit")]
     assert names == [name_en, name_zh, unit]
-    assessment = list(book["Assessment"].iter_rows(values_only=True))
+    assessment = list(book[label("sheet.assessment", lang)].iter_rows(values_only=True))
     assert _excel_decoded(assessment[1][0]) == scenario
     starts_like_formula = [
         cell for cell in cells if isinstance(cell.value, str) and cell.value[:1] in "=+-@"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nscc_proj.analysis.standing import Standing, period_start, stand
+from nscc_proj.analysis.standing import Standing, period_start, remaining_rate, stand
 from nscc_proj.core.assess import required_rate
 from nscc_proj.inputs.catalog import Catalog, Indicator, Kind
 from nscc_proj.inputs.observed import Observations
@@ -228,16 +228,16 @@ def _need_note(
 
 def _remaining(catalog: Catalog, observed: Observations, i: int, m: int) -> float:
     """For a growth-rate target: the rate the rest of its period must average so the
-    whole period averages the target, given its own rates observed so far."""
+    whole period averages the target, given its own rates observed so far (in any years:
+    the yardstick keeps each observed year's rate and sets the others)."""
     indicator, milestone = catalog.indicators[i], catalog.milestones[m]
-    target = catalog.target_value[i, m]
+    target = float(catalog.target_value[i, m])
     start = period_start(catalog, i, m)
     seen = [r for r in observed.of(indicator.key) if start < r.year <= milestone]
-    left = milestone - start - len(seen)
-    if not seen or left <= 0:
-        return float(target / 100.0)
+    if not seen or milestone - start - len(seen) <= 0:
+        return target / 100.0
     achieved = math.prod(1 + r.value / 100.0 for r in seen)
-    return float(((1 + target / 100.0) ** (milestone - start) / achieved) ** (1 / left) - 1)
+    return remaining_rate(target, milestone - start, len(seen), achieved)
 
 
 def yardstick_scenario(catalog: Catalog, observed: Observations | None = None) -> str:
@@ -291,10 +291,8 @@ def _growth_rate_periods(
     the period's average to the target, written as spans of unobserved years.
     """
     indicator, milestone = catalog.indicators[i], catalog.milestones[m]
-    start = indicator.base_year if m == 0 else max(indicator.base_year, catalog.milestones[m - 1])
-    seen = (
-        set() if observed is None else {r.year for r in observed.records if r.key == indicator.key}
-    )
+    start = period_start(catalog, i, m)
+    seen = set() if observed is None else {r.year for r in observed.of(indicator.key)}
     free = [year for year in range(start + 1, milestone + 1) if year not in seen]
     if not free:
         return []

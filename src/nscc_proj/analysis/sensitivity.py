@@ -199,6 +199,7 @@ def sobol(
     *,
     samples: int = 1024,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Table, dict[Target, float]]:
     """Sobol indices of each target's gap over the assumptions that move it; the shares met.
 
@@ -210,13 +211,15 @@ def sobol(
     may never vary) carries the variance, so the indices say which
     assumptions decide how close the target comes, and so its probability.
     Each target has a sample of its own, so its indices are the same whatever
-    other targets are analysed beside it.
+    other targets are analysed beside it. ``progress(done, total)`` hears of
+    each target analysed.
     """
     setup = _setup(catalog, scenario, observed)
     sigma = setup.volatility[0].sigma
     rows: list[tuple[Cell, ...]] = []
     shares: dict[Target, float] = {}
-    for target in dict.fromkeys(targets):
+    chosen = list(dict.fromkeys(targets))
+    for done, target in enumerate(chosen, 1):
         probe = _tornado(setup, target)
         names = [
             str(name) for name in probe.column("assumption") if sigma[catalog.index[str(name)]] > 0
@@ -225,6 +228,8 @@ def sobol(
             raise InputError(f"no uncertain assumption moves {target.key} {target.milestone}")
         found, shares[target] = _sobol_one(setup, scenario, target, names, samples, seed)
         rows += found
+        if progress is not None:
+            progress(done, len(chosen))
     return Table(SOBOL_COLUMNS, tuple(rows)), shares
 
 

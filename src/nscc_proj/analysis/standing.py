@@ -301,12 +301,18 @@ def _need(
 
 def _rate_needed(reading: _Reading, milestone: int, target: float) -> float:
     """The average rate the years left in the period need for the period to average ``target``."""
-    span = milestone - reading.start_year
     if not reading.observed:
         return target / 100.0
     done = reading.year - reading.start_year
-    wanted = (1 + target / 100.0) ** span
     achieved = (1 + reading.value / 100.0) ** done
+    return remaining_rate(target, milestone - reading.start_year, done, achieved)
+
+
+def remaining_rate(target: float, span: int, done: int, achieved: float) -> float:
+    """The average rate (a fraction) the ``span - done`` years left must take for a period of
+    ``span`` years to average ``target`` (in %), ``done`` years having grown by ``achieved``
+    (a factor): ``((1 + target)^span / achieved)^(1 / (span - done)) - 1``."""
+    wanted = (1 + target / 100.0) ** span
     return float((wanted / achieved) ** (1.0 / (span - done)) - 1.0)
 
 

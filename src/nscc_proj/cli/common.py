@@ -148,6 +148,15 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+class SeriesFormat(StrEnum):
+    """Formats of a command that also gives yearly series: the IAMC layout besides."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    IAMC = "iamc"
+
+
 class Language(StrEnum):
     EN = "en"
     ZH = "zh"
@@ -177,6 +186,24 @@ FormatOption = Annotated[
         "--format",
         "-f",
         help="table, csv or json [default: the --output suffix, else table].",
+    ),
+]
+SeriesFormatOption = Annotated[
+    SeriesFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, csv, json, or iamc (the yearly series in the IAMC layout pyam reads) "
+        "[default: the --output suffix, else table].",
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="The region column of --format iamc [default: the shipped table's city, else the "
+        "table's file name].",
+        show_default=False,
     ),
 ]
 OutputOption = Annotated[
@@ -520,7 +547,28 @@ def console() -> Console:
     return Console(markup=False, emoji=False)
 
 
-def resolve_format(fmt: OutputFormat | None, output: Path | None) -> Format:
+def check_region(region: str | None, fmt: Format) -> None:
+    """--region names the IAMC layout's region: an error with any other format, or empty."""
+    from nscc_proj.errors import InputError
+    from nscc_proj.present.export import Format
+
+    if region is None:
+        return
+    if fmt is not Format.IAMC:
+        raise InputError("--region is the region column of --format iamc: add --format iamc")
+    if not region.strip() or any(ch in region for ch in "\r\n"):
+        raise InputError(f"--region must be one line of text, got {region!r}")
+
+
+def iamc_labels(catalog: Catalog, region: str | None) -> dict[str, str]:
+    """The IAMC layout's model (nscc and its version) and region columns."""
+    from nscc_proj import __version__
+    from nscc_proj.present.iamc import default_region
+
+    return {"model": f"nscc {__version__}", "region": region or default_region(catalog)}
+
+
+def resolve_format(fmt: OutputFormat | SeriesFormat | None, output: Path | None) -> Format:
     from nscc_proj.present.export import Format, format_for_output
 
     return format_for_output(None if fmt is None else Format(fmt.value), output)

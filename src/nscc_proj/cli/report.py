@@ -6,7 +6,12 @@ matplotlib and openpyxl load only when the command runs.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +32,10 @@ from nscc_proj.cli.common import (
     load_scenarios,
     reports_errors,
 )
+from nscc_proj.errors import InputError
+
+# The last second a date of year 9999 can hold.
+MAX_EPOCH = 253_402_300_799
 
 
 @app.command()
@@ -57,19 +66,42 @@ def report(
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
     strict: StrictOption = False,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            help="Title of the report (default: the plan by name for the shipped table, "
+            "else the table's file, with the as-of year).",
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also print report.pdf (A4) with headless Chromium; skipped with a note "
+            "when no Chromium is found.",
+        ),
+    ] = False,
 ) -> None:
     """Write report.html, charts (PNG and SVG), report.xlsx and summary.md into a folder.
 
     report.html is one self-contained file with its charts embedded; it opens
     without a network.
 
+    The date under each chart is today's, or SOURCE_DATE_EPOCH's where set (the
+    reproducible-builds convention), so a rerun can give the same files.
+
     Example: nscc report --scenario base --scenario high --out report/ --lang zh
     """
     from nscc_proj.analysis.projection import project as run_projection
+    from nscc_proj.present.charts import chart_count
     from nscc_proj.present.report import build_report, check_folder, write_report
 
     check_range("--simulate", simulate, 1, 10_000_000, "paths", zero=True)
     check_range("--seed", seed, 0, MAX_SEED)
+    if title is not None and not title.strip():
+        raise InputError("give a title with some text, or leave --title out", field="title")
+    run_time = _run_time()
     started = time.perf_counter()
     check_folder(out)
     catalog, observations = load_inputs(data, observed, no_observed)
@@ -85,20 +117,54 @@ def report(
         )
         bands, probabilities = bands_from_table(simulation.bands_table()), simulation.table()
         used_seed = seed
-    rendered = build_report(
-        result,
-        scenarios,
-        lang.value,
-        bands=bands,
-        seed=used_seed,
-        probabilities=probabilities,
-        paths=simulate or None,
-    )
+    with chart_progress(chart_count(result)) as advance:
+        rendered = build_report(
+            result,
+            scenarios,
+            lang.value,
+            bands=bands,
+            seed=used_seed,
+            probabilities=probabilities,
+            paths=simulate or None,
+            run_time=run_time,
+            title=title.strip() if title else None,
+            pdf=pdf,
+            progress=advance,
+        )
     for warning in rendered.warnings:
         typer.echo(f"Warning: {warning}", err=True)
     write_report(rendered, out)
+    pages = "report.html, report.pdf" if "report.pdf" in rendered.files else "report.html"
     typer.echo(
-        f"Wrote report.html, report.xlsx, summary.md and {2 * len(rendered.charts)} chart files "
+        f"Wrote {pages}, report.xlsx, summary.md and {2 * len(rendered.charts)} chart files "
         f"(charts/) to {out} in {time.perf_counter() - started:.1f} s",
         err=True,
     )
+
+
+def _run_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH (seconds since 1970, UTC) where set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return datetime.now(UTC)
+    if not epoch.strip().isdigit() or int(epoch) > MAX_EPOCH:
+        raise InputError(
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}",
+            source="environment",
+        )
+    return datetime.fromtimestamp(int(epoch), UTC)
+
+
+@contextmanager
+def chart_progress(total: int) -> Iterator[Callable[[], None] | None]:
+    """A progress bar of the charts on stderr when it is a terminal; else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = ("Drawing charts", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("charts", total=total)
+        yield lambda: bar.advance(task)

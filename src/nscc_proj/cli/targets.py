@@ -18,9 +18,14 @@ from nscc_proj.cli.common import (
     NoObservedOption,
     ObservedOption,
     OutputOption,
+    RegionOption,
     ScenarioOption,
+    SeriesFormatOption,
     StrictOption,
     app,
+    check_region,
+    emit,
+    iamc_labels,
     load_inputs,
     load_scenarios,
     load_table,
@@ -37,7 +42,7 @@ if TYPE_CHECKING:
 @reports_errors
 def project(
     scenario: ScenarioOption = ["base"],  # noqa: B006 - typer reads the default from here
-    fmt: FormatOption = None,
+    fmt: SeriesFormatOption = None,
     output: OutputOption = None,
     paths: Annotated[
         bool,
@@ -51,20 +56,34 @@ def project(
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
     strict: StrictOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Project every indicator under the scenarios and assess each target.
+
+    With --format iamc, the yearly paths in the IAMC layout (pyam.IamDataFrame reads it).
 
     Example: nscc project --scenario base --scenario high --format csv -o assessment.csv
     """
     from nscc_proj.analysis.projection import project as run_projection
     from nscc_proj.analysis.projection import resolve_as_of
+    from nscc_proj.present.export import Format
 
     out_format = resolve_format(fmt, output)
+    check_region(region, out_format)
     catalog, observations = load_inputs(data, observed, no_observed)
     year = resolve_as_of(catalog, as_of)  # checked before the scenarios are read
     result = run_projection(
         catalog, load_scenarios(scenario, catalog, observations, strict), observations, year
     )
+    if out_format is Format.IAMC:
+        from nscc_proj.present.iamc import paths_iamc
+
+        emit(
+            paths_iamc(catalog, result.path_table, **iamc_labels(catalog, region)),
+            out_format,
+            output,
+        )
+        return
     if paths:
         present(result.path_table, out_format, output, None)
         return

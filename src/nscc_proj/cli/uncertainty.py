@@ -27,12 +27,16 @@ from nscc_proj.cli.common import (
     NoObservedOption,
     ObservedOption,
     OutputOption,
+    RegionOption,
     ScenarioOption,
+    SeriesFormatOption,
     StrictOption,
     app,
     check_range,
+    check_region,
     console,
     emit,
+    iamc_labels,
     load_inputs,
     load_scenarios,
     present,
@@ -124,7 +128,7 @@ def simulate(
             "[default: the cores, up to 4].",
         ),
     ] = None,
-    fmt: FormatOption = None,
+    fmt: SeriesFormatOption = None,
     output: OutputOption = None,
     lang: LangOption = Language.EN,
     data: DataOption = None,
@@ -132,13 +136,17 @@ def simulate(
     no_observed: NoObservedOption = False,
     as_of: AsOfOption = None,
     strict: StrictOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Simulate growth shocks: the probability of meeting each target, and percentiles.
+
+    With --bands --format iamc, the bands in the IAMC layout (pyam.IamDataFrame reads it).
 
     Example: nscc simulate --scenario base --paths 100000 --seed 42
     """
     from nscc_proj.analysis.simulation import simulate as run_simulation
     from nscc_proj.errors import InputError
+    from nscc_proj.present.export import Format
     from nscc_proj.present.render_uncertainty import simulation_view
 
     check_range("--paths", paths, 1, MAX_PATHS, "paths")
@@ -146,6 +154,9 @@ def simulate(
     if workers is not None:
         check_range("--workers", workers, 1, 256)
     out_format = resolve_format(fmt, output)
+    check_region(region, out_format)
+    if out_format is Format.IAMC and not bands:
+        raise InputError("--format iamc holds yearly series: add --bands")
     if engine is Engine.NUMPY and scheduler is not None:
         raise InputError("--scheduler needs --engine dask")
     if scheduler is not None and workers is not None:
@@ -173,7 +184,12 @@ def simulate(
             as_of=as_of,
         )
     _volatility_header(result, strict)
-    if bands:
+    if out_format is Format.IAMC:
+        from nscc_proj.present.iamc import bands_iamc
+
+        labels = iamc_labels(catalog, region)
+        emit(bands_iamc(catalog, result.bands_table(), **labels), out_format, output)
+    elif bands:
         present(result.bands_table(), out_format, output, None)
     else:
         present(
@@ -286,23 +302,34 @@ def sensitivity(
     loaded = load_scenario(scenario)
     chosen = list(dict.fromkeys(Target(*parse_target(text, catalog)) for text in target))
     if out_format is not Format.TABLE and table_choice is SensitivityTable.SOBOL:
-        indices, _ = run_sobol(
-            catalog, loaded, chosen, observations, samples=sobol or 1024, seed=seed
-        )
+        with _progress("Sobol indices") as progress:
+            indices, _ = run_sobol(
+                catalog,
+                loaded,
+                chosen,
+                observations,
+                samples=sobol or 1024,
+                seed=seed,
+                progress=progress,
+            )
         emit(indices, out_format, output)
         return
-    spreads = [
-        tornado(catalog, loaded, one, observations, delta=delta, paths=paths, seed=seed)
-        for one in chosen
-    ]
+    spreads = []
+    with _progress("one at a time") as progress:
+        for done, one in enumerate(chosen, 1):
+            spreads.append(
+                tornado(catalog, loaded, one, observations, delta=delta, paths=paths, seed=seed)
+            )
+            progress(done, len(chosen))
     spread = Table(TORNADO_COLUMNS, tuple(row for table in spreads for row in table.rows))
     if out_format is not Format.TABLE:
         emit(spread, out_format, output)
         return
-    found = (
-        run_sobol(catalog, loaded, chosen, observations, samples=sobol, seed=seed)
-        if sobol
-        else None
-    )
+    found = None
+    if sobol:
+        with _progress("Sobol indices") as progress:
+            found = run_sobol(
+                catalog, loaded, chosen, observations, samples=sobol, seed=seed, progress=progress
+            )
     terminal = console()
     show(sensitivity_view(spread, found, [one.label for one in chosen], terminal.width), terminal)

@@ -70,6 +70,8 @@ class Indicator(BaseModel):
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     unit: str
+    # The unit in English, for English reports (the table's ``unit`` is often Chinese: 亿元).
+    unit_en: str = ""
     kind: Kind
     direction: Direction
     base_year: int = Field(ge=1900, le=2200)

@@ -36,6 +36,8 @@ REQUIRED_COLUMNS = (
     "tolerance",
     "note",
 )
+# Columns a table may have; missing, they read as empty.
+OPTIONAL_COLUMNS = ("unit_en",)
 _TARGET_COLUMN = re.compile(r"^target_(\d{4})$")
 CONTEXT_FILE = "context.csv"
 SHIPPED_TABLE = "indicators_2020.csv"
@@ -109,6 +111,9 @@ def _parse_row(
         name: (cells[name] or None) for name in REQUIRED_COLUMNS if name != "note"
     }
     data["note"] = cells["note"] or ""
+    for name in OPTIONAL_COLUMNS:
+        if cells.get(name):
+            data[name] = cells[name]
     data["targets"] = {
         year: {"value": cells[f"target_{year}"] or None, "op": cells[f"op_{year}"] or None}
         for year in milestones

@@ -214,6 +214,8 @@ class Scenario(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
+    # The description in Chinese, for Chinese reports (``description`` otherwise).
+    description_zh: str = ""
     extends: str | None = None
     deflator: RatePath | None = None
     growth: Annotated[dict[str, GrowthSpec], BeforeValidator(_empty_is_none)] = Field(

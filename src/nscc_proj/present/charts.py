@@ -12,44 +12,54 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
-import textwrap
 import unicodedata
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
+from rich.cells import cell_len
 
 from nscc_proj.core.assess import OUTCOMES
 from nscc_proj.inputs.catalog import Indicator, Kind, Op
 from nscc_proj.present.fonts import MISSING_FONT_WARNING, chart_style, cjk_font, strip_cjk
-from nscc_proj.present.render import _STATUS_STYLE, Lang, label, target_text
+from nscc_proj.present.labels import (
+    STATUS_COLOURS,
+    Lang,
+    label,
+    scenario_label,
+    source_text,
+    status_label,
+)
+from nscc_proj.present.render import target_text, unit_text, wrap_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
     from nscc_proj.analysis.projection import Projection
     from nscc_proj.table import Table
 
 DPI = 100
-INDICATOR_SIZE = (640, 360)
+# PNGs are drawn at twice their size on the page, sharp on a high-density screen and on paper.
+PNG_SCALE = 2
+INDICATOR_SIZE = (640, 400)
 OVERVIEW_WIDTH = 960
-# Colour-blind-safe scenario colours (Okabe-Ito), then matplotlib's cycle.
-SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+# A scenario keeps its colour from chart to chart and run to run, whatever the order of
+# --scenario: the shipped ones have theirs (Okabe-Ito, colour-blind safe); any other name
+# takes the next free colour of OTHER_COLOURS in the order of the names.
+BASE = "base"
+SCENARIO_COLOURS = {BASE: "#0072B2", "high": "#009E73", "low": "#E69F00", "shock": "#CC79A7"}
+OTHER_COLOURS = ("#56B4E9", "#D55E00", "#7F3C8D", "#8C6D31", "#000000", "#999999")
 TARGET_COLOUR = "#C0392B"
-# Shared by charts, HTML and workbook, so a status reads the same everywhere.
-# Only a met target is green: every shade of a miss is warm.
-STATUS_COLOURS = {
-    "met": "#1A9641",
-    "missed": "#FEE08B",
-    "far_off": "#FDAE61",
-    "moving_away": "#D7191C",
-    "not_assessable": "#D9D9D9",
-}
+PROJECTED_SHADE = "#EEF1F4"
+FOOTER_COLOUR = "#5F6B7A"
+FOOTER_HEIGHT = 16  # pixels at 1x
 _DARK_STATUSES = ("met", "moving_away")
 
 # (years, p5, p25, p50, p75, p95) of one scenario's simulated path of one indicator.
@@ -89,120 +99,45 @@ class Chart:
 
 
 def overview_height(rows: int) -> int:
-    """Pixel height of the growth chart and heatmap: they grow with the number of indicators."""
-    return 120 + 20 * rows
+    """Pixel height of the growth chart and heatmap: they grow with the number of
+    indicators, each row room for a name on two lines."""
+    return 140 + 26 * rows
 
 
-def light_colour(status: str) -> str:
-    """The status colour mixed halfway with white, for table cells: dark fills hide text."""
-    colour = STATUS_COLOURS[status].lstrip("#")
-    channels = (int(colour[k : k + 2], 16) for k in (0, 2, 4))
-    return "#" + "".join(f"{(value + 255) // 2:02X}" for value in channels)
+def scenario_colours(names: Sequence[str]) -> dict[str, str]:
+    """Each scenario's colour, by its name alone (see ``SCENARIO_COLOURS``)."""
+    colours = {name: SCENARIO_COLOURS[name] for name in names if name in SCENARIO_COLOURS}
+    others = sorted(name for name in names if name not in SCENARIO_COLOURS)
+    for k, name in enumerate(others):
+        colours[name] = OTHER_COLOURS[k % len(OTHER_COLOURS)]
+    return colours
 
 
-def scenario_colour(position: int) -> str:
-    return SCENARIO_COLOURS[position % len(SCENARIO_COLOURS)]
+def drawing_order(names: Sequence[str]) -> list[int]:
+    """Scenario positions in the order to draw them: base last, on top of the others
+    (a path that equals base's must not hide it)."""
+    return sorted(range(len(names)), key=lambda s: names[s] == BASE)
 
 
-def status_label(status: str, lang: Lang) -> str:
-    english, chinese, _ = _STATUS_STYLE[status]
-    return chinese if lang == "zh" else english
+def lead_scenario(names: Sequence[str]) -> str:
+    """The one scenario whose inner band is filled: base if drawn, else the first."""
+    return BASE if BASE in names else names[0]
 
 
-# Labels of the report (HTML, summary.md, charts) in both languages, kept here until they
-# join render's ``_LABELS``; ``report_label`` falls back to those.
-REPORT_LABELS: dict[str, tuple[str, str]] = {
-    "growth_from_base": (
-        "Average annual growth from the base year",
-        "自基期起年均增速",
-    ),
-    "data_to": ("data to {year} · projected →", "数据至 {year} 年 · 其后为预测 →"),
-    "obs": ("obs", "观测"),
-    "est": ("est", "估计"),
-    "nowcast": ("now", "估计"),
-    "latest": ("Latest (year, grade)", "最新值(年份,等级)"),
-    "need_now": ("Need/yr from now", "自今年均所需"),
-    "pace_now": ("{scenario}/yr", "{scenario} 年均"),
-    "value_at": ("{scenario}: value", "{scenario}:数值"),
-    "outcome_at": ("{scenario}: outcome", "{scenario}:情景结果"),
-    "probability_at": ("{scenario}: P(met)", "{scenario}:达标概率"),
-    "title_shipped": (
-        "Shenyang, National Central City plan: the targets as of {as_of}",
-        "《沈阳建设国家中心城市行动纲要》指标:截至 {as_of} 年的评估与情景预测",
-    ),
-    "title_table": (
-        "The targets of {table} as of {as_of}",
-        "{table} 指标:截至 {as_of} 年的评估与情景预测",
-    ),
-    "headline_title": ("The verdict", "结论"),
-    "passed_sentence": (
-        "{milestone} targets (passed): {met} met and {missed} missed on the data (observed); "
-        "{estimated} without a {milestone} figure yet are estimated from the scenarios{split}.",
-        "{milestone} 年目标(已到期):按实际数据(观测){met} 项达标、{missed} 项未达标;"
-        "{estimated} 项尚无 {milestone} 年数据,按情景估计{split}。",
-    ),
-    "passed_split": (" ({parts} of them met)", "(其中达标:{parts})"),
-    "future_sentence": (
-        "{milestone} targets on each path: {parts}.",
-        "{milestone} 年目标按各情景:{parts}。",
-    ),
-    "meets_of": ("{scenario} meets {met} of {assessable}", "{scenario} 达标 {met}/{assessable}"),
-    "list_sep": (", ", ","),
-    "shortfall_sentence": (
-        "Largest shortfalls on the {scenario} path: {parts}.",
-        "{scenario} 情景下差距最大:{parts}。",
-    ),
-    "need_sentence": ("From now they need: {parts}.", "自今起年均所需:{parts}。"),
-    "blind_sentence": (
-        "{count} of the {met} targets the {scenario} path meets rest on no observation since "
-        "the base year (†).",
-        "{scenario} 情景下达标的 {met} 项目标中,{count} 项自基期以来无观测值(†)。",
-    ),
-    "no_data_yet": ("none", "无"),
-    "key_note": (
-        "obs: the milestone's value is an observation, and the verdict is on the data. est: a "
-        "passed milestone without data, estimated from the scenario. †: no observation since "
-        "the base year. To date: completion against time elapsed (完成进度/时序进度), ahead or "
-        "behind schedule. Need/yr from now: from the latest value, % a year for levels and "
-        "counts, points (pt) for shares and rates, places (pl) for ranks, and for growth-rate "
-        "targets the rate the rest of the period needs. Outcome of a path: met; missed; far off "
-        "(its pace under {far_off:.0%} of the pace needed); moving away (the wrong way).",
-        "观测:该年数值为实际观测,按数据判定。估计:已到期但无数据,按情景值估计。†:自基期以来无观测值。"
-        "进度:完成进度对时序进度,超前或滞后。自今年均所需:自最新值起,水平值与数量为年均增速,"
-        "比重与比率为年均百分点,排名为年均位次,增速目标为剩余年份所需平均增速。"
-        "情景结果:达标;未达标;差距较大(情景速度不足所需的 {far_off:.0%});背离目标(方向相反)。",
-    ),
-    "passed_note": (
-        "Milestones up to {as_of} have passed: their verdicts are in the tables above.",
-        "{as_of} 年及以前的目标已到期:其判定见上表。",
-    ),
-    "probabilities_title": (
-        "Probability of meeting every target of a domain (Monte Carlo)",
-        "各领域目标同时达标的概率(蒙特卡洛)",
-    ),
-    "all_targets": ("All targets", "全部目标"),
-    "target_probabilities": ("Probability of each target", "各目标达标概率"),
-    "all_milestones": ("all", "全部"),
-    "probability_note": (
-        "P(met): share of {paths} simulated paths that meet the target; obs: settled by the "
-        "observation; now: a passed milestone without data (a nowcast).",
-        "达标概率:{paths} 条模拟路径中达标的比例;观测:已由实际数据判定;"
-        "估计:已到期但无数据(即时估计)。",
-    ),
-    "glyph_note": (
-        "{count} characters of the names have no glyph in the chart fonts ({chars}): "
-        "the charts show them as boxes",
-        "名称中有 {count} 个字符在图表字体中没有字形({chars}):图中显示为方框",
-    ),
-}
-
-
-def report_label(name: str, lang: Lang) -> str:
-    """A label of the report: its own (``REPORT_LABELS``), else render's."""
-    if name in REPORT_LABELS:
-        english, chinese = REPORT_LABELS[name]
-        return chinese if lang == "zh" else english
-    return label(name, lang)
+def chart_footer(projection: Projection, lang: Lang, date: str | None) -> str:
+    """The line under every chart: where the numbers come from, as of when, and the date
+    of the run (given by the caller, so a rerun with the same date draws the same chart)."""
+    observed = projection.observed
+    source = label("chart_source", lang).format(
+        table=source_text(os.path.basename(projection.catalog.source), lang),
+        observed=label("none", lang)
+        if observed is None
+        else source_text(os.path.basename(observed.source), lang),
+    )
+    footer = label("chart_footer", lang).format(
+        source=source, as_of=projection.as_of, date=date or ""
+    )
+    return footer if date else footer.rsplit(" · ", 1)[0]
 
 
 def chart_text(text: str) -> str:
@@ -221,12 +156,18 @@ _GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from")
 
 
 def render_charts(
-    projection: Projection, lang: Lang, bands: Bands | None = None
+    projection: Projection,
+    lang: Lang,
+    bands: Bands | None = None,
+    *,
+    date: str | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> tuple[list[Chart], list[str]]:
     """Every chart of the report, and the warnings to show (at most one line).
 
     ``bands`` maps (scenario, indicator key) to simulated percentiles; where
     present, the indicator's chart draws them as a fan around the path.
+    ``date`` goes into each chart's footer; ``progress`` is called once per chart drawn.
     """
     import matplotlib
 
@@ -244,14 +185,25 @@ def render_charts(
         observed = (
             None if projection.observed is None else projection.observed.array(projection.catalog)
         )
-        charts = [
-            _growth_chart(projection, text_lang, clean),
-            _heatmap_chart(projection, text_lang, clean),
+        style = _Style(
+            text_lang,
+            clean,
+            scenario_colours(projection.scenario_names),
+            clean(chart_footer(projection, text_lang, date)),
+        )
+        drawers: list[Callable[[], Chart]] = [
+            lambda: _growth_chart(projection, style),
+            lambda: _heatmap_chart(projection, style),
         ]
-        for i, indicator in enumerate(projection.catalog.indicators):
-            charts.append(
-                _indicator_chart(projection, i, indicator, observed, text_lang, clean, bands or {})
-            )
+        drawers += [
+            partial(_indicator_chart, projection, i, indicator, observed, style, bands or {})
+            for i, indicator in enumerate(projection.catalog.indicators)
+        ]
+        charts = []
+        for draw in drawers:
+            charts.append(draw())
+            if progress is not None:
+                progress()
     missing: set[int] = set()
     for warning in caught:
         found = _GLYPH_MISSING.search(str(warning.message))
@@ -265,24 +217,58 @@ def render_charts(
     if missing and font is not None:
         chars = ", ".join(f"U+{code:04X}" for code in sorted(missing)[:5])
         chars += ", …" if len(missing) > 5 else ""
-        notes.append(report_label("glyph_note", lang).format(count=len(missing), chars=chars))
+        notes.append(label("glyph_note", lang).format(count=len(missing), chars=chars))
     return charts, notes
 
 
-def _figure(width: int, height: int, columns: int = 1) -> tuple[Figure, list[Axes]]:
+@dataclass(frozen=True)
+class _Style:
+    """What every chart of one report shares: its language, how user text is cleaned,
+    the scenario colours and the footer line."""
+
+    lang: Lang
+    clean: Callable[[str], str]
+    colours: Mapping[str, str]
+    footer: str
+
+    def scenario(self, name: str) -> str:
+        """A scenario's name as the legend shows it."""
+        return legend_text(self.clean(scenario_label(name, self.lang)))
+
+
+def chart_count(projection: Projection) -> int:
+    """How many charts ``render_charts`` draws (for a progress bar)."""
+    return 2 + len(projection.catalog.indicators)
+
+
+def _figure(
+    width: int, height: int, style: _Style, columns: int = 1
+) -> tuple[Figure, SubFigure, list[Axes]]:
+    """A figure of ``width`` x ``height`` pixels: the chart's body (axes, title, legend,
+    laid out together) over a strip holding the footer line, so nothing covers it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.subplots(1, columns, sharey=columns > 1, squeeze=False)
-    return figure, list(axes[0])
+    parts = figure.subfigures(2, 1, height_ratios=[height - FOOTER_HEIGHT, FOOTER_HEIGHT])
+    body, strip = np.asarray(parts).ravel()
+    strip.text(0.008, 0.5, style.footer, va="center", fontsize=6.5, color=FOOTER_COLOUR)
+    axes = body.subplots(1, columns, sharey=columns > 1, squeeze=False)
+    return figure, body, list(axes[0])
+
+
+def _legend(body: SubFigure, handles: Sequence[Any], names: Sequence[str], ncols: int) -> None:
+    """The legend under the plot, above the footer: never on the data."""
+    body.legend(
+        handles, names, loc="outside lower center", ncols=ncols, frameon=False, fontsize=7.5
+    )
 
 
 def _encode(figure: Figure, name: str, title: str, key: str | None = None) -> Chart:
     png, svg = io.BytesIO(), io.BytesIO()
     # No software version or date inside the files: a rerun gives the same bytes.
-    figure.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
+    figure.savefig(png, format="png", dpi=PNG_SCALE * DPI, metadata={"Software": None})
     # The layout is settled by the first drawing; solving it again for the SVG costs as
     # much as the drawing itself and would place nothing differently.
     figure.set_layout_engine("none")
@@ -297,10 +283,23 @@ def chart_name(indicator: Indicator) -> str:
     return f"indicator_{indicator.id:02d}_{indicator.key}"
 
 
-def row_label(indicator: Indicator, lang: Lang, width: int = 30) -> str:
-    """'1 Gross domestic product' shortened to ``width`` characters for an axis."""
+def _lines(clean: Callable[[str], str], text: str) -> str:
+    """``clean`` applied line by line: it turns line breaks into spaces."""
+    return "\n".join(clean(line) for line in text.split("\n"))
+
+
+def row_label(indicator: Indicator, lang: Lang, width: int = 34) -> str:
+    """'4 Average annual growth of urban / and rural disposable income': the id and the
+    name on at most two lines of ``width`` cells, cut with … only after the second, so
+    two names that begin alike still read apart."""
     name = indicator.name_zh if lang == "zh" else indicator.name_en
-    return textwrap.shorten(f"{indicator.id} {name}", width, placeholder="…")
+    lines = wrap_name(f"{indicator.id} {name}", width).split("\n")
+    if len(lines) > 2:
+        second = " ".join(lines[1:])
+        while cell_len(second) > width - 1:
+            second = second[:-1]
+        lines = [lines[0], second.rstrip() + "…"]
+    return "\n".join(lines)
 
 
 def _indicator_chart(
@@ -308,58 +307,72 @@ def _indicator_chart(
     i: int,
     indicator: Indicator,
     observed: np.ndarray | None,
-    lang: Lang,
-    clean: Callable[[str], str],
+    style: _Style,
     bands: Bands,
 ) -> Chart:
-    """Each scenario's path, observations as points, targets as stars (or the
-    averaged rate as a dashed segment), and simulated fans where given."""
+    """Each scenario's path (base on top), observations as points, targets as stars (or
+    the averaged rate as a dashed segment), simulated bands where given, the projected
+    years shaded; every label in the legend under the plot, none on the data."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    lang, clean, names = style.lang, style.clean, projection.scenario_names
     years = projection.years.astype(float)
-    figure, (axes,) = _figure(*INDICATOR_SIZE)
-    drawn = False
-    for s, scenario in enumerate(projection.scenario_names):
+    figure, body, (axes,) = _figure(*INDICATOR_SIZE, style)
+    lead = lead_scenario(names)
+    drawn: dict[int, Any] = {}
+    for s in drawing_order(names):
+        scenario, colour = names[s], style.colours[names[s]]
         band = bands.get((scenario, indicator.key))
         if band is not None:
-            _draw_band(axes, band, scenario_colour(s), first=s == 0)
+            _draw_band(axes, band, colour, filled=scenario == lead)
         path = projection.paths[s, i]
         if np.isfinite(path).any():
-            shown = legend_text(clean(scenario))
-            axes.plot(years, path, color=scenario_colour(s), lw=1.8, label=shown)
-            drawn = True
+            on_top = scenario == BASE
+            (drawn[s],) = axes.plot(
+                years,
+                path,
+                color=colour,
+                lw=2.4 if on_top else 1.6,
+                zorder=4 if on_top else 3,
+                label=style.scenario(scenario),
+            )
+    handles = [drawn[s] for s in sorted(drawn)]  # the legend in the order of --scenario
     if observed is not None and np.isfinite(observed[i]).any():
         mask = np.isfinite(observed[i])
-        axes.scatter(
-            years[mask],
-            observed[i][mask],
-            s=22,
-            color="black",
-            zorder=5,
-            label=label("observed", lang),
+        handles.append(
+            axes.scatter(
+                years[mask],
+                observed[i][mask],
+                s=22,
+                color="black",
+                zorder=5,
+                label=label("observed", lang),
+            )
         )
-    _draw_targets(axes, projection, i, indicator, lang)
+    handles += _draw_targets(axes, projection, i, indicator, lang)
+    if any(band is not None for band in (bands.get((n, indicator.key)) for n in names)):
+        handles += _band_handles(style.colours, lead, lang, clean)
     if drawn:
-        _mark_data_end(axes, data_end(projection, indicator), years[-1] + 0.9, lang)
-    if not drawn:
+        handles.append(_mark_data_end(axes, data_end(projection, indicator), years[-1] + 0.9, lang))
+    else:
         axes.text(
             0.5, 0.5, label("no_path", lang), transform=axes.transAxes, ha="center", color="grey"
         )
     name = indicator.name_zh if lang == "zh" else indicator.name_en
-    title = clean(f"{indicator.id} {name} ({indicator.unit})")
-    axes.set_title(textwrap.fill(title, 70), loc="left", fontsize=10)
+    title = clean(f"{indicator.id} {name} ({unit_text(indicator, lang)})")
+    axes.set_title(wrap_name(title, 84), loc="left", fontsize=10)
     axes.set_xlim(years[0] - 0.5, years[-1] + 0.9)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(_tick))
-    axes.margins(y=0.12)  # room for the target labels above the highest star
+    axes.margins(y=0.08)
     axes.grid(alpha=0.3)
     if indicator.kind is Kind.RANK:
         axes.invert_yaxis()
         axes.set_ylabel(label("lower_is_better", lang), fontsize=8)
     else:
-        axes.set_ylabel(clean(indicator.unit), fontsize=8)
-    if axes.get_legend_handles_labels()[0]:
-        axes.legend(fontsize=8, frameon=False, loc="best")
+        axes.set_ylabel(clean(unit_text(indicator, lang)), fontsize=8)
+    if handles:
+        _legend(body, handles, [str(h.get_label()) for h in handles], min(4, len(handles)))
     return _encode(figure, chart_name(indicator), title, indicator.key)
 
 
@@ -376,83 +389,90 @@ def data_end(projection: Projection, indicator: Indicator) -> int:
     return max(years)
 
 
-def _mark_data_end(axes: Axes, year: int, right: float, lang: Lang) -> None:
-    """A dotted line where the data end and a light shade over the projected years."""
-    axes.axvspan(year, right, color="#EEF1F4", lw=0, zorder=0)
-    axes.axvline(year, color="#7F8C99", lw=0.9, ls=":", zorder=1)
-    axes.text(
-        year + 0.15,
-        0.015,
-        report_label("data_to", lang).format(year=year),
-        transform=axes.get_xaxis_transform(),
-        ha="left",
-        va="bottom",
-        fontsize=7,
-        color="#5F6B7A",
+def _mark_data_end(axes: Axes, year: int, right: float, lang: Lang) -> Any:
+    """A dotted line where the data end and a light shade over the projected years;
+    returns the shade, whose legend entry says so (no text on the plot)."""
+    shade = axes.axvspan(
+        year,
+        right,
+        color=PROJECTED_SHADE,
+        lw=0,
+        zorder=0,
+        label=label("data_to", lang).format(year=year),
     )
+    axes.axvline(year, color="#7F8C99", lw=0.9, ls=":", zorder=1)
+    return shade
 
 
 def _tick(value: float, _position: object) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
 
 
-def _draw_band(axes: Axes, band: BandArrays, colour: str, first: bool) -> None:
-    years, p5, p25, p50, p75, p95 = (np.asarray(part, dtype=float) for part in band)
-    axes.fill_between(
-        years, p5, p95, color=colour, alpha=0.12, lw=0, label="5–95%" if first else None
-    )
-    axes.fill_between(
-        years, p25, p75, color=colour, alpha=0.25, lw=0, label="25–75%" if first else None
-    )
-    axes.plot(years, p50, color=colour, lw=1, ls=":")
+def _draw_band(axes: Axes, band: BandArrays, colour: str, filled: bool) -> None:
+    """The 5–95 % band as a dashed outline, so bands of several scenarios all stay visible;
+    the 25–75 % band filled lightly for one scenario only (``lead_scenario``)."""
+    years, p5, p25, _, p75, p95 = (np.asarray(part, dtype=float) for part in band)
+    for edge in (p5, p95):
+        axes.plot(years, edge, color=colour, lw=0.9, ls=(0, (4, 2)), alpha=0.9, zorder=2)
+    if filled:
+        axes.fill_between(years, p25, p75, color=colour, alpha=0.18, lw=0, zorder=1)
+
+
+def _band_handles(
+    colours: Mapping[str, str], lead: str, lang: Lang, clean: Callable[[str], str]
+) -> list[Any]:
+    """Legend entries of the bands, in grey: a dashed line (5–95 %), a patch (25–75 %)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    shown = clean(scenario_label(lead, lang))
+    return [
+        Line2D([], [], color="#555555", lw=0.9, ls=(0, (4, 2)), label="5–95%"),
+        Patch(
+            color=colours[lead], alpha=0.18, label=label("band_inner", lang).format(scenario=shown)
+        ),
+    ]
 
 
 def _draw_targets(
     axes: Axes, projection: Projection, i: int, indicator: Indicator, lang: Lang
-) -> None:
-    """Stars at the milestones; a growth-rate target is an average over its
-    period, so it is drawn as a dashed level across that period."""
+) -> list[Any]:
+    """Stars at the milestones; a growth-rate target is an average over its period, so
+    it is drawn as a dashed level across that period. Their values go into the legend
+    entry ("Target 2025 ≥ 10,000 · 2035 ≥ 20,000"), not onto the plot."""
+    from matplotlib.lines import Line2D
+
     milestones = projection.catalog.milestones
-    labelled = False
+    given = []
     for m, milestone in enumerate(milestones):
         target = indicator.targets[milestone]
         if target.value is None:
             continue
-        legend = "_nolegend_" if labelled else label("target", lang)
-        labelled = True
+        given.append(f"{milestone} {target_text(indicator, milestone)}")
         if indicator.kind is Kind.GROWTH_RATE:
             start = max(indicator.base_year, milestones[m - 1] if m else indicator.base_year)
-            axes.hlines(
-                target.value,
-                start + 1,
-                milestone,
-                colors=TARGET_COLOUR,
-                linestyles="--",
-                label=legend,
-            )
+            axes.hlines(target.value, start + 1, milestone, colors=TARGET_COLOUR, linestyles="--")
         else:
-            axes.scatter(
-                milestone,
-                target.value,
-                marker="*",
-                s=120,
-                color=TARGET_COLOUR,
-                zorder=6,
-                label=legend,
-            )
+            axes.scatter(milestone, target.value, marker="*", s=120, color=TARGET_COLOUR, zorder=6)
         if target.op is Op.ABOUT and indicator.tolerance:
             axes.errorbar(
                 milestone, target.value, yerr=indicator.tolerance, color=TARGET_COLOUR, capsize=3
             )
-        axes.annotate(
-            target_text(indicator, milestone),
-            (milestone, target.value),
-            xytext=(-6, 7),
-            textcoords="offset points",
-            ha="right",
-            fontsize=8,
+    if not given:
+        return []
+    growth = indicator.kind is Kind.GROWTH_RATE
+    entry = f"{label('target', lang)} {' · '.join(given)}"
+    return [
+        Line2D(
+            [],
+            [],
             color=TARGET_COLOUR,
+            ls="--" if growth else "",
+            marker="" if growth else "*",
+            markersize=10,
+            label=entry,
         )
+    ]
 
 
 def _assessable_rows(projection: Projection) -> list[int]:
@@ -460,15 +480,20 @@ def _assessable_rows(projection: Projection) -> list[int]:
     return [i for i in range(required.shape[1]) if np.isfinite(required[:, i, :]).any()]
 
 
-def _growth_chart(projection: Projection, lang: Lang, clean: Callable[[str], str]) -> Chart:
-    """Per milestone, the rate each target needs (a bar) beside each scenario's rate (dots)."""
+def _growth_chart(projection: Projection, style: _Style) -> Chart:
+    """Per milestone, the rate each target needs (a bar) beside each scenario's rate (dots,
+    base on top)."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    lang, clean = style.lang, style.clean
     catalog, result = projection.catalog, projection.assessment
+    scenarios = projection.scenario_names
     rows = _assessable_rows(projection)
     positions = np.arange(len(rows))
     milestones = catalog.milestones
-    figure, panels = _figure(OVERVIEW_WIDTH, overview_height(len(rows)), len(milestones))
+    figure, body, panels = _figure(
+        OVERVIEW_WIDTH, overview_height(len(rows)), style, len(milestones)
+    )
     for m, (axes, milestone) in enumerate(zip(panels, milestones, strict=True)):
         required = 100 * result.required_cagr[0, rows, m]
         rates = 100 * result.scenario_cagr[:, rows, m]
@@ -486,45 +511,49 @@ def _growth_chart(projection: Projection, lang: Lang, clean: Callable[[str], str
             zorder=4,
             label=label("required_marker", lang),
         )
-        for s, scenario in enumerate(projection.scenario_names):
+        for s in drawing_order(scenarios):
             axes.scatter(
                 rates[s],
                 positions,
-                s=24,
-                color=scenario_colour(s),
-                zorder=5,
-                label=legend_text(clean(scenario)),
+                s=30 if scenarios[s] == BASE else 22,
+                color=style.colours[scenarios[s]],
+                zorder=6 if scenarios[s] == BASE else 5,
+                label=style.scenario(scenarios[s]),
             )
         axes.axvline(0, color="grey", lw=0.8)
         axes.set_title(label("milestone_targets", lang).format(milestone=milestone), fontsize=10)
         # Steps of 1, 2 or 5 (never 2.5), each tick with the decimals it needs.
         axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value + 0.0:.6g}%"))
-        axes.set_xlabel(report_label("growth_from_base", lang), fontsize=8)
+        axes.set_xlabel(label("growth_from_base", lang), fontsize=8)
         axes.grid(axis="x", alpha=0.3)
     panels[0].set_yticks(
-        positions, [clean(row_label(catalog.indicators[i], lang)) for i in rows], fontsize=8
+        positions,
+        [_lines(clean, row_label(catalog.indicators[i], lang, 40)) for i in rows],
+        fontsize=8,
+        linespacing=0.95,
     )
     panels[0].set_ylim(len(rows) - 0.5, -0.5)
     handles, names = panels[0].get_legend_handles_labels()
-    figure.legend(
-        handles, names, loc="outside lower center", ncols=len(names), frameon=False, fontsize=8
-    )
+    drawn = drawing_order(scenarios)  # the legend in the order of --scenario
+    order = [0, *(1 + drawn.index(s) for s in range(len(scenarios)))]
+    _legend(body, [handles[k] for k in order], [names[k] for k in order], len(names))
     title = label("growth_title", lang)
-    figure.suptitle(title, fontsize=11)
+    body.suptitle(title, fontsize=11)
     return _encode(figure, "growth_required_vs_scenario", title)
 
 
-def _heatmap_chart(projection: Projection, lang: Lang, clean: Callable[[str], str]) -> Chart:
+def _heatmap_chart(projection: Projection, style: _Style) -> Chart:
     """Indicators down, scenario x milestone across; colour is the status, text the gap."""
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
+    lang, clean = style.lang, style.clean
     catalog, result = projection.catalog, projection.assessment
     scenarios, milestones = projection.scenario_names, catalog.milestones
     statuses = result.outcome.transpose(1, 0, 2).reshape(len(catalog), -1)
     gaps = result.gap_rel.transpose(1, 0, 2).reshape(len(catalog), -1)
-    figure, (axes,) = _figure(OVERVIEW_WIDTH, overview_height(len(catalog)))
+    figure, body, (axes,) = _figure(OVERVIEW_WIDTH, overview_height(len(catalog)), style)
     colours = ListedColormap([STATUS_COLOURS[name] for name in OUTCOMES])
     axes.imshow(
         statuses,
@@ -546,12 +575,13 @@ def _heatmap_chart(projection: Projection, lang: Lang, clean: Callable[[str], st
             axes.axhline(row - 0.5, color="white", lw=2.5)
     axes.set_yticks(
         range(len(catalog)),
-        [clean(row_label(ind, lang, 40)) for ind in catalog.indicators],
+        [_lines(clean, row_label(ind, lang, 44)) for ind in catalog.indicators],
+        linespacing=0.95,
         fontsize=8,
     )
     axes.set_xticks(
         range(statuses.shape[1]),
-        [f"{clean(s)}\n{m}" for s in scenarios for m in milestones],
+        [f"{clean(scenario_label(s, lang))}\n{m}" for s in scenarios for m in milestones],
         fontsize=8,
     )
     axes.xaxis.tick_top()
@@ -559,9 +589,7 @@ def _heatmap_chart(projection: Projection, lang: Lang, clean: Callable[[str], st
     handles = [
         Patch(color=STATUS_COLOURS[name], label=status_label(name, lang)) for name in OUTCOMES
     ]
-    figure.legend(
-        handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8
-    )
+    _legend(body, handles, [str(h.get_label()) for h in handles], len(handles))
     title = label("heatmap_title", lang)
-    figure.suptitle(title, fontsize=11)
+    body.suptitle(title, fontsize=11)
     return _encode(figure, "status_heatmap", title)

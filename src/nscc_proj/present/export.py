@@ -25,6 +25,7 @@ class Format(StrEnum):
     TABLE = "table"
     CSV = "csv"
     JSON = "json"
+    IAMC = "iamc"  # CSV in the IAMC layout (``present/iamc.py``)
 
 
 def neutralise_formula(text: str) -> str:
@@ -79,7 +80,7 @@ def table_to_json(table: Table) -> str:
 
 
 def render_text(table: Table, fmt: Format) -> str:
-    if fmt is Format.CSV:
+    if fmt in (Format.CSV, Format.IAMC):
         return table_to_csv(table)
     if fmt is Format.JSON:
         return table_to_json(table)

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
@@ -17,177 +17,31 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from nscc_proj.inputs.catalog import Catalog, Indicator, Kind, Op
+from nscc_proj.present.labels import Lang, label
 from nscc_proj.table import Cell, Table
 
 if TYPE_CHECKING:
     from nscc_proj.analysis.expectations import Difference
 
-Lang = Literal["en", "zh"]
 _Row = dict[str, Cell]
 
-_LABELS: dict[str, tuple[str, str]] = {
-    "id": ("#", "#"),
-    "indicator": ("Indicator", "指标"),
-    "milestone": ("Year", "年份"),
-    "target": ("Target", "目标"),
-    "projected": ("Projected", "预测值"),
-    "value": ("Value", "数值"),
-    "outcome": ("Path", "情景结果"),
-    "schedule": ("To date", "进度"),
-    "sdg": ("Open SDG", "Open SDG 进展"),
-    "need": ("Need/yr now", "当前所需年均"),
-    "evidence": ("Data", "数据"),
-    "met": ("Met", "达标"),
-    "gap": ("Gap", "差距"),
-    "gap_rel": ("Gap %", "差距%"),
-    "gap_bar": ("", ""),
-    "required": ("Need/yr", "所需年均"),
-    "scenario_rate": ("Path/yr", "情景年均"),
-    "status": ("Status", "状态"),
-    "first_met": ("Met in", "达标年"),
-    "from": ("From", "起始年"),
-    "to": ("To", "目标年"),
-    "from_value": ("From value", "起始值"),
-    "change": ("Change /yr", "年均增量"),
-    "key": ("Key", "代码"),
-    "unit": ("Unit", "单位"),
-    "kind": ("Kind", "类型"),
-    "direction": ("Dir.", "方向"),
-    "base": ("Base", "基期"),
-    "scenario": ("Scenario", "情景"),
-    "catalog_title": ("{count} indicators ({source})", "{count} 项指标({source})"),
-    "required_title": ("Required growth", "目标所需增速"),
-    "required_latest_title": (
-        "Required growth from the latest observation",
-        "自最新观测值起的目标所需增速",
-    ),
-    "from_base": ("From base/yr", "自基期"),
-    "harder_by": ("Harder by", "难度增加"),
-    "grade": ("Grade", "来源等级"),
-    "targets_met": (
-        "{met} of {assessable} assessable targets met",
-        "{assessable} 项可评估目标中 {met} 项达标",
-    ),
-    "as_of_title": ("Scenario: {scenario} · as of {as_of}", "情景:{scenario} · 截至 {as_of} 年"),
-    "rest_on_nothing": (
-        "{count} of {met} met targets rest on no observation since the base year (†)",
-        "{met} 项达标目标中 {count} 项自基期以来无观测值(†)",
-    ),
-    "dashboard_key": (
-        "obs = observed, est = estimated (a passed milestone without data: the scenario's "
-        "value). To date: completion / time elapsed (ahead or behind schedule). Need/yr now: "
-        "from the latest value, % a year for levels, pt for shares, places for ranks, the "
-        "rate the rest of the period needs for growth-rate targets.",
-        "obs = 观测值,est = 估计值(已过期但无数据:情景值)。进度:完成进度/时序进度(超前或滞后)。"
-        "当前所需年均:自最新值起,水平值为年均增速,比重为年均百分点,排名为年均位次,"
-        "增速目标为剩余年份所需平均增速。",
-    ),
-    "not_assessable_note": (
-        "{count} targets not assessable (no base value)",
-        "{count} 项目标无法评估(缺少基期值)",
-    ),
-    # Column headers of the report's workbook and tables (``nscc report``).
-    "as_of": ("As of", "截至年份"),
-    "evidence_long": ("Evidence", "依据"),
-    "latest_year": ("Latest year", "最新数据年份"),
-    "latest_value": ("Latest value", "最新值"),
-    "latest_grade": ("Latest grade", "最新数据等级"),
-    "progress_status": ("Progress (Open SDG)", "进展(Open SDG 方法)"),
-    "completion_progress": ("Completion", "完成进度"),
-    "time_progress": ("Time elapsed", "时序进度"),
-    "schedule_long": ("Schedule", "进度判断"),
-    "need_per_year": ("Need a year", "每年所需"),
-    "need_unit": ("Need unit", "所需单位"),
-    "already_met": ("Met on the data", "已按数据达标"),
-    "outcome_long": ("Scenario outcome", "情景结果"),
-    "base_year": ("Base year", "基期年份"),
-    "base_value": ("Base value", "基期值"),
-    "target_op": ("Op", "比较"),
-    "growth_basis": ("Growth basis", "增长设定"),
-    "year": ("Year", "年份"),
-    "observed": ("Observed", "观测值"),
-    "source": ("Source", "来源"),
-    "note": ("Note", "备注"),
-    "domain": ("Domain", "领域"),
-    "name_zh": ("Name (Chinese)", "中文名称"),
-    "name_en": ("Name (English)", "英文名称"),
-    "domain_zh": ("Domain (Chinese)", "领域(中文)"),
-    "domain_en": ("Domain (English)", "领域(英文)"),
-    "tolerance": ("Tolerance", "容差"),
-    "targets": ("Targets", "目标数"),
-    "missed": ("Missed", "未达标"),
-    "not_assessable": ("Not assessable", "无法评估"),
-    "met_share": ("Share met", "达标比例"),
-    "field": ("Field", "项目"),
-    "description": ("Description", "说明"),
-    "file": ("File", "文件"),
-    "code": ("Column", "列代码"),
-    "english": ("English", "英文"),
-    "chinese": ("Chinese", "中文"),
-    "grade_share": ("Values", "观测值个数"),
-    # Headings and chart labels of the report.
-    "report_title": ("Scenario projections of the plan's targets", "规划目标情景预测报告"),
-    "summary_title": ("Executive summary", "摘要"),
-    "met_by_scenario": ("Targets met", "目标达成情况"),
-    "met_by_domain": ("Targets met per domain", "各领域目标达成情况"),
-    "largest_gaps": ("Five largest gaps", "差距最大的五项目标"),
-    "growth_title": ("Required vs. scenario growth", "所需增速与情景增速"),
-    "heatmap_title": ("Status of every target", "各目标状态"),
-    "domains_title": ("Domains", "分领域结果"),
-    "methodology": ("Methodology", "方法说明"),
-    "sources_title": ("Data sources and grades", "数据来源与等级"),
-    "scenarios_title": ("Scenarios", "情景"),
-    "all_domains": ("All domains", "全部领域"),
-    "no_path": ("no base value: not projected", "无基期值,无法预测"),
-    "milestone_targets": ("{milestone} targets", "{milestone}年目标"),
-    "annual_growth": ("Average annual growth", "年均增速"),
-    "required_marker": ("required", "所需"),
-    "lower_is_better": ("lower is better", "越低越好"),
-    "met_missed_cell": ("{met} of {assessable}", "{met}/{assessable}"),
-    "inputs_line": (
-        "As of {as_of}: milestones up to {as_of} are judged on the data (observed) or, without "
-        "data, on the scenario (estimated). Scenarios: {scenarios}. Indicator table: {table}. "
-        "Observed values: {observed}.",
-        "截至 {as_of} 年:{as_of} 年及以前的目标按数据判定(观测),无数据的按情景值估计(估计)。"
-        "情景:{scenarios}。指标表:{table}。观测值:{observed}。",
-    ),
-    "none": ("none", "无"),
-    "observed_count": ("{source}, {count} values", "{source},{count} 个"),
-}
-# Short labels keep the table within 100 columns; CSV and JSON carry the full codes.
+# Styles of the words (``labels``) in the terminal.
 _STATUS_STYLE = {
-    "met": ("met", "达标", "green"),
-    "missed": ("missed", "未达标", "yellow"),
-    "far_off": ("far off", "差距较大", "dark_orange"),
-    "moving_away": ("moving away", "背离目标", "red"),
-    "not_assessable": ("n/a", "无法评估", "dim"),
+    "met": "green",
+    "missed": "yellow",
+    "far_off": "dark_orange",
+    "moving_away": "red",
+    "not_assessable": "dim",
 }
-_EVIDENCE_MARK = {"observed": ("obs", "观测"), "estimated": ("est", "估计"), "projected": ("", "")}
-_SCHEDULE_STYLE = {
-    "achieved": ("achieved", "已实现", "green"),
-    "ahead": ("ahead", "超前", "green"),
-    "behind": ("behind", "滞后", "red"),
-}
-# Open SDG's progress names, shown only for milestones still ahead.
+_SCHEDULE_STYLE = {"achieved": "green", "ahead": "green", "behind": "red"}
 _SDG_STYLE = {
-    "target_achieved": ("achieved", "已实现", "green"),
-    "on_track": ("on track", "按期可达", "green"),
-    "progress_needs_acceleration": ("accelerate", "需加速", "yellow"),
-    "limited_progress": ("limited", "进展有限", "dark_orange"),
-    "deterioration": ("worsening", "恶化", "red"),
-}
-_NEED_UNIT = {
-    "rate": ("%", "%"),
-    "rate_remaining": ("% left", "%(余下)"),
-    "points": (" pt", "个百分点"),
-    "places": (" pl", "位"),
+    "target_achieved": "green",
+    "on_track": "green",
+    "progress_needs_acceleration": "yellow",
+    "limited_progress": "dark_orange",
+    "deterioration": "red",
 }
 _OP_SYMBOL = {Op.AT_LEAST: "≥", Op.AT_MOST: "≤", Op.ABOUT: "≈"}
-
-
-def label(name: str, lang: Lang) -> str:
-    english, chinese = _LABELS[name]
-    return chinese if lang == "zh" else english
 
 
 def percent(rate: Cell, signed: bool = False) -> str:
@@ -228,7 +82,17 @@ def short_name(indicator: Indicator, lang: Lang) -> str:
 
 def indicator_name(indicator: Indicator, lang: Lang) -> str:
     name = indicator.name_zh if lang == "zh" else indicator.name_en
-    return f"{name} ({indicator.unit})"
+    return f"{name} ({unit_text(indicator, lang)})"
+
+
+def unit_text(indicator: Indicator, lang: Lang) -> str:
+    """The unit in ``lang``: the table's ``unit_en`` in English where it gives one (亿元
+    reads "100 million yuan"), else its ``unit``; a rank's unit in Chinese reads 位次."""
+    if lang == "en":
+        return indicator.unit_en or indicator.unit
+    if indicator.kind is Kind.RANK and indicator.unit == label("rank_unit", "en"):
+        return label("rank_unit", "zh")
+    return indicator.unit
 
 
 def domain_name(indicator: Indicator, lang: Lang) -> str:
@@ -236,20 +100,20 @@ def domain_name(indicator: Indicator, lang: Lang) -> str:
 
 
 def status_text(status: Cell, lang: Lang) -> Text:
-    english, chinese, style = _STATUS_STYLE[str(status)]
-    return Text(chinese if lang == "zh" else english, style=style)
+    return Text(label(f"status.{status}", lang), style=_STATUS_STYLE[str(status)])
 
 
 def value_text(row: _Row, lang: Lang) -> Text:
     """The milestone's value, marked ``obs`` or ``est`` where it is not a projection."""
-    english, chinese = _EVIDENCE_MARK[str(row["evidence"])]
-    mark = chinese if lang == "zh" else english
+    mark = {"observed": "obs", "estimated": "est"}.get(str(row["evidence"]))
     value = row["projected_value"]
     whole = row["_whole"] and isinstance(value, float)
     shown = f"{value:,.0f}" if whole else compact_number(value)
     text = Text(shown if row["met"] is not None else "–")
     if mark and value is not None:
-        text.append(" " + mark, style="bold" if row["evidence"] == "observed" else "italic")
+        text.append(
+            " " + label(mark, lang), style="bold" if row["evidence"] == "observed" else "italic"
+        )
     return text
 
 
@@ -267,8 +131,7 @@ def schedule_text(row: _Row, lang: Lang) -> Text:
     schedule = row["schedule"]
     if schedule is None:
         return Text("†" if row["latest_grade"] is None else "–", style="dim")
-    english, chinese, style = _SCHEDULE_STYLE[str(schedule)]
-    text = Text(chinese if lang == "zh" else english, style=style)
+    text = Text(label(f"schedule.{schedule}", lang), style=_SCHEDULE_STYLE[str(schedule)])
     done, elapsed = row["completion_progress"], row["time_progress"]
     if schedule != "achieved" and isinstance(done, float) and isinstance(elapsed, float):
         text.append(f" {100 * done:.0f}/{100 * elapsed:.0f}")
@@ -280,8 +143,7 @@ def sdg_text(row: _Row, lang: Lang) -> Text:
     status = str(row["progress_status"])
     if row["evidence"] != "projected" or status not in _SDG_STYLE:
         return Text("–", style="dim")
-    english, chinese, style = _SDG_STYLE[status]
-    return Text(chinese if lang == "zh" else english, style=style)
+    return Text(label(f"sdg.{status}", lang), style=_SDG_STYLE[status])
 
 
 def need_text(row: _Row, lang: Lang) -> Text:
@@ -289,12 +151,12 @@ def need_text(row: _Row, lang: Lang) -> Text:
     need, unit = row["need_per_year"], row["need_unit"]
     if not isinstance(need, float) or unit is None:
         return Text("–", style="dim")
-    suffix = _NEED_UNIT[str(unit)][1 if lang == "zh" else 0]
+    suffix = label(f"need_unit.{unit}", lang)
     amount = (
         f"{100 * need:+.2f}{suffix}" if str(unit).startswith("rate") else f"{need:+.2f}{suffix}"
     )
     if row["already_met"]:
-        return Text(("met " if lang == "en" else "已达 ") + amount, style="green")
+        return Text(f"{label('met_prefix', lang)} {amount}", style="green")
     return Text(amount)
 
 
@@ -921,7 +783,7 @@ def catalog_view(catalog: Catalog, lang: Lang, width: int = 100) -> RichTable:
             *(target_text(indicator, milestone) for milestone in catalog.milestones),
         )
     view.caption = Text(
-        "↑ higher is better, ↓ lower is better" if lang == "en" else "↑ 越高越好, ↓ 越低越好",
+        label("direction_key", lang),
         style="table.caption",
     )
     fit(view, width)

@@ -9,7 +9,8 @@ from rich.text import Text
 
 from nscc_proj.analysis.solve import GoalSeek
 from nscc_proj.inputs.catalog import Catalog, Kind
-from nscc_proj.present.render import Lang, Name, Pair, _table, fit, percent, user_text
+from nscc_proj.present.labels import Lang, label
+from nscc_proj.present.render import Name, Pair, _table, fit, percent, user_text
 from nscc_proj.table import Cell, Table
 
 
@@ -17,14 +18,14 @@ def consistency_view(
     table: Table, milestones: tuple[int, ...], lang: Lang, width: int = 100
 ) -> RenderableType:
     """Ratios with their base, latest observed and implied values; flags below the table."""
-    view = _table("Ratios the targets imply" if lang == "en" else "目标隐含的比率")
-    view.add_column("Ratio" if lang == "en" else "比率", min_width=14)
-    view.add_column("Base" if lang == "en" else "基期", justify="right", no_wrap=True)
-    view.add_column("Latest" if lang == "en" else "最新观测", justify="right")
+    view = _table(label("ratios_title", lang))
+    view.add_column(label("ratio", lang), min_width=14)
+    view.add_column(label("base", lang), justify="right", no_wrap=True)
+    view.add_column(label("latest_observed", lang), justify="right")
     for milestone in milestones:
         view.add_column(str(milestone), justify="right", no_wrap=True)
-    view.add_column("Trend/yr" if lang == "en" else "观测趋势", justify="right", no_wrap=True)
-    view.add_column("Implied/yr" if lang == "en" else "目标隐含", justify="right", no_wrap=True)
+    view.add_column(label("trend_year", lang), justify="right", no_wrap=True)
+    view.add_column(label("implied_year", lang), justify="right", no_wrap=True)
     flags = []
     for row in table:
         name = str(row["name_zh"] if lang == "zh" else row["ratio"])

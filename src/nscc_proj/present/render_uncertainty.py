@@ -11,10 +11,11 @@ from rich.text import Text
 
 from nscc_proj.analysis.simulation import Simulation
 from nscc_proj.inputs.catalog import Catalog
+from nscc_proj.present.labels import Lang, label
 from nscc_proj.present.render import (
-    Lang,
     Name,
     _table,
+    domain_name,
     fit,
     layout,
     number,
@@ -38,11 +39,10 @@ def _probability(value: Cell, error: Cell = None) -> str:
 
 
 # A passed milestone's probability is either settled by its observation or a nowcast.
-_EVIDENCE_NOTE = {
-    "observed": (" obs", " 观测"),
-    "estimated": (" now", " 现估"),
-    "projected": ("", ""),
-}
+def _evidence_note(evidence: str, lang: Lang) -> str:
+    """' obs' where the data settle the target, ' now' for a nowcast, else nothing."""
+    name = {"observed": "sim_obs", "estimated": "sim_now"}.get(evidence)
+    return "" if name is None else " " + label(name, lang)
 
 
 def simulation_view(
@@ -75,26 +75,20 @@ def _targets_table(
     *,
     wide: bool,
 ) -> RichTable:
-    zh = lang == "zh"
-    as_of = result.deterministic.as_of
     targets = _table(
-        f"{'情景' if zh else 'Scenario'} {scenario}: {result.paths:,} "
-        f"{'条路径' if zh else 'paths'}, seed {result.seed}, "
-        + (f"截至 {as_of} 年" if zh else f"as of {as_of}"),
-        "观测 = 按观测值判定(概率为 0 或 1);现估 = 已过期但无数据,概率为现时估计(nowcast)。"
-        if zh
-        else "obs = judged on the observation (a probability of 0 or 1); now = a passed "
-        "milestone without data: the probability is a nowcast.",
+        label("simulation_title", lang).format(
+            scenario=scenario,
+            paths=f"{result.paths:,}",
+            seed=result.seed,
+            as_of=result.deterministic.as_of,
+        ),
+        label("simulation_key", lang),
     )
-    targets.add_column("指标" if zh else "Indicator", min_width=14)
-    for header in (
-        "年份" if zh else "Year",
-        "目标" if zh else "Target",
-        "达标概率" if zh else "P(met)",
-    ):
-        targets.add_column(header, justify="right", no_wrap=True)
+    targets.add_column(label("indicator", lang), min_width=14)
+    for header in ("milestone", "target", "p_met"):
+        targets.add_column(label(header, lang), justify="right", no_wrap=True)
     percentiles = ("p5", "p50", "p95") if wide else ("p50",)
-    for header in ("解析值" if zh else "Exact", *percentiles):
+    for header in (label("exact", lang), *percentiles):
         targets.add_column(header, justify="right", no_wrap=True)
     previous = None
     for row in rows:
@@ -108,7 +102,7 @@ def _targets_table(
             str(row["milestone"]),
             target_text(indicator, int(str(row["milestone"]))),
             _probability(row["probability"], row["probability_se"])
-            + _EVIDENCE_NOTE[str(row["evidence"])][1 if zh else 0],
+            + _evidence_note(str(row["evidence"]), lang),
             _probability(row["probability_analytic"]),
             *(number(row[p]) for p in percentiles),
         )
@@ -119,21 +113,23 @@ def _targets_table(
 def _joint_table(
     catalog: Catalog, rows: list[dict[str, Cell]], scenario: str, lang: Lang
 ) -> RichTable:
-    zh = lang == "zh"
-    joint = _table("所有目标同时达标的概率" if zh else "Joint probability of meeting every target")
-    joint.add_column("领域" if zh else "Domain")
-    milestones = [*map(str, catalog.milestones), "全部" if zh else "all"]
+    joint = _table(label("joint_title", lang))
+    joint.add_column(label("domain", lang))
+    milestones = [*map(str, catalog.milestones), label("all_milestones", lang)]
     for milestone in milestones:
         joint.add_column(milestone, justify="right", no_wrap=True)
+    everything = label("all_targets", lang)
+    domains = {ind.domain_en: domain_name(ind, lang) for ind in catalog.indicators}
     scopes: dict[str, dict[str, str]] = {}
     for row in rows:
         if row["scenario"] == scenario and row["scope"] != "target":
-            name = str(row["domain"] or ("全部目标" if zh else "All targets"))
+            name = everything if row["domain"] is None else domains.get(str(row["domain"]), "")
+            name = name or str(row["domain"])
             column = str(row["milestone"]) if row["milestone"] is not None else milestones[-1]
             scopes.setdefault(name, {})[column] = _probability(row["probability"])
     for name, values in scopes.items():
         joint.add_row(
-            Name(name, style="bold" if name in ("All targets", "全部目标") else ""),
+            Name(name, style="bold" if name == everything else ""),
             *(values.get(m, "–") for m in milestones),
         )
     return joint
@@ -147,15 +143,13 @@ def sensitivity_view(
 ) -> RenderableType:
     """For each target: the tornado with a bar per swing of the gap, then its Sobol indices."""
     views: list[RenderableType] = []
-    for label in targets:
-        rows = [row for row in tornado if row["target"] == label]
-        views.append(_tornado_view(rows, label.replace(":", " "), width))
+    for name in targets:
+        rows = [row for row in tornado if row["target"] == name]
+        views.append(_tornado_view(rows, name.replace(":", " "), width))
         if sobol is not None:
             table, shares = sobol
-            share = next(value for target, value in shares.items() if target.label == label)
-            views.append(
-                _sobol_view([row for row in table if row["target"] == label], share, width)
-            )
+            share = next(value for target, value in shares.items() if target.label == name)
+            views.append(_sobol_view([row for row in table if row["target"] == name], share, width))
     return Group(*views)
 
 

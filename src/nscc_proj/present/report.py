@@ -17,7 +17,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +25,8 @@ from pathlib import Path
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.errors import InputError
 from nscc_proj.inputs.scenario import Scenario
-from nscc_proj.present.charts import Bands, Chart, render_charts, report_label
-from nscc_proj.present.render import Lang, label
+from nscc_proj.present.charts import Bands, Chart, render_charts
+from nscc_proj.present.labels import Lang, label, scenario_label
 from nscc_proj.present.report_facts import (
     gap_cells,
     gap_header,
@@ -75,19 +75,26 @@ def build_report(
     paths: int | None = None,
     run_time: datetime | None = None,
     title: str | None = None,
+    pdf: bool = False,
+    progress: Callable[[], None] | None = None,
 ) -> Report:
-    """Render every file of the report; nothing touches the disk here.
+    """Render every file of the report; nothing touches the disk here (but Chromium's
+    temporary folder for the PDF).
 
     ``bands`` maps (scenario, indicator key) to simulated percentiles
     (years, p5, p25, p50, p75, p95), drawn as fans where present. ``title``
     names the plan (default: ``plan_title``, the shipped plan by name, else the
-    table's file), with the as-of year.
+    table's file), with the as-of year. ``run_time`` is the time of the run the files
+    state; its date is printed under every chart only when given, so charts drawn
+    without one are the same on any day. ``pdf`` adds report.pdf where Chromium is
+    found (else a note says why not); ``progress`` is called once per chart drawn.
     """
     from nscc_proj import __version__
 
     title = title or plan_title(projection, lang)
     when = (run_time or datetime.now(UTC)).isoformat(timespec="seconds")
-    charts, notes = render_charts(projection, lang, bands)
+    date = None if run_time is None else run_time.date().isoformat()
+    charts, notes = render_charts(projection, lang, bands, date=date, progress=progress)
     metadata = run_metadata(projection, scenarios, lang, seed, when, paths)
     metadata = {"title / 标题": title, **metadata}
     sheets = sheets_for(projection, lang, metadata)
@@ -113,11 +120,32 @@ def build_report(
         paths=paths,
     )
     files["report.html"] = page.encode()
+    if pdf:
+        printed = _pdf(files["report.html"], lang)
+        if isinstance(printed, bytes):
+            files["report.pdf"] = printed
+        else:
+            notes.append(printed)
     return Report(files, tuple(charts), tuple(notes))
 
 
+def _pdf(page: bytes, lang: Lang) -> bytes | str:
+    """report.pdf's bytes, or the one-line note saying why there is none."""
+    import subprocess
+
+    from nscc_proj.present.pdf import find_chromium, print_pdf
+
+    chromium = find_chromium()
+    if chromium is None:
+        return label("pdf_skipped", lang)
+    try:
+        return print_pdf(page, chromium)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return label("pdf_failed", lang).format(reason=str(exc)[:300])
+
+
 # What an nscc report folder holds: only these may be replaced along with it.
-REPORT_ENTRIES = ("report.html", "report.xlsx", "summary.md", "charts")
+REPORT_ENTRIES = ("report.html", "report.pdf", "report.xlsx", "summary.md", "charts")
 _CHART_SUFFIXES = (".png", ".svg")
 # Siblings of the folder ``NAME``: ``.NAME.new-<pid>-<random>`` is a report being written by
 # process <pid>, ``.NAME.old-<pid>-<random>`` the previous report between the two renames of a swap
@@ -331,7 +359,7 @@ def summary_markdown(
     deterministic. Every piece of user text goes through ``markdown_text``."""
     title = title or plan_title(projection, lang)
     out = [f"# {markdown_text(title)}", "", markdown_text(inputs_line(projection, lang)), ""]
-    out += [f"## {report_label('headline_title', lang)}", ""]
+    out += [f"## {label('headline_title', lang)}", ""]
     out += [f"- {markdown_text(sentence)}" for sentence in headline(projection, rows, lang)]
     out += ["", markdown_text(key_note(lang)), ""]
     out += [f"## {label('met_by_scenario', lang)}", ""]
@@ -343,7 +371,7 @@ def summary_markdown(
     for scenario in projection.scenario_names:
         gaps = [gap_cells(projection, row, lang) for row in largest_gaps(rows, scenario)]
         out += [
-            f"### {markdown_text(scenario)}",
+            f"### {markdown_text(scenario_label(scenario, lang))}",
             "",
             *_md_table(gap_header(lang), gaps, text=1, last_text=True),
         ]
@@ -351,8 +379,9 @@ def summary_markdown(
     out += _md_table(growth_header(projection, lang), growth_rows(projection, rows, lang), text=1)
     chances = probability_lookup(probabilities)
     if chances:
-        out += [f"## {report_label('target_probabilities', lang)}", ""]
-        header = [label("indicator", lang), label("milestone", lang), *projection.scenario_names]
+        out += [f"## {label('target_probabilities', lang)}", ""]
+        header = [label("indicator", lang), label("milestone", lang)]
+        header += [scenario_label(scenario, lang) for scenario in projection.scenario_names]
         lines = [
             [
                 short_indicator(projection.catalog[key], lang),

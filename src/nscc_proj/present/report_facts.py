@@ -18,13 +18,10 @@ from nscc_proj.analysis.standing import period_start
 from nscc_proj.core.assess import FAR_OFF_RATIO
 from nscc_proj.inputs.catalog import Indicator, Kind
 from nscc_proj.inputs.catalog_io import SHIPPED_TABLE
-from nscc_proj.present.charts import report_label, status_label
+from nscc_proj.present.labels import Lang, label, scenario_label, source_text, status_label
 from nscc_proj.present.render import (
-    _NEED_UNIT,
-    Lang,
     gap_text,
     indicator_name,
-    label,
     need_text,
     number,
     percent,
@@ -42,27 +39,35 @@ HEADLINE_SHORTFALLS = 3
 
 def key_note(lang: Lang) -> str:
     """What the marks and words of the tables mean, said once above them."""
-    return report_label("key_note", lang).format(far_off=FAR_OFF_RATIO)
+    return label("key_note", lang).format(far_off=FAR_OFF_RATIO)
 
 
 def plan_title(projection: Projection, lang: Lang) -> str:
     """The title: the plan by name for the shipped table, else the table's file, as of when."""
     source = projection.catalog.source
     if source == f"{SHIPPED_TABLE} (shipped)":
-        return report_label("title_shipped", lang).format(as_of=projection.as_of)
-    return report_label("title_table", lang).format(table=source, as_of=projection.as_of)
+        return label("title_shipped", lang).format(as_of=projection.as_of)
+    return label("title_table", lang).format(
+        table=source_text(source, lang), as_of=projection.as_of
+    )
+
+
+def scenario_names(projection: Projection, lang: Lang) -> list[str]:
+    """The projection's scenarios as a reader sees them (``labels.scenario_label``)."""
+    return [scenario_label(name, lang) for name in projection.scenario_names]
 
 
 def inputs_line(projection: Projection, lang: Lang) -> str:
     observed = projection.observed
     return label("inputs_line", lang).format(
         as_of=projection.as_of,
-        scenarios=", ".join(projection.scenario_names),
-        table=projection.catalog.source,
+        scenarios=label("list_sep", lang).join(scenario_names(projection, lang)),
+        table=source_text(projection.catalog.source, lang),
         observed=label("none", lang)
         if observed is None
         else label("observed_count", lang).format(
-            source=observed.source, count=len(observed.records) + len(observed.growth)
+            source=source_text(observed.source, lang),
+            count=len(observed.records) + len(observed.growth),
         ),
     )
 
@@ -79,7 +84,14 @@ def met_rows(projection: Projection, lang: Lang) -> tuple[list[str], list[list[s
     """Header and rows of the targets met per scenario and milestone, all domains together."""
     names = ["scenario", "milestone", "met", "missed", "not_assessable", "met_share"]
     rows = [
-        [percent(row[name]) if name == "met_share" else str(row[name]) for name in names]
+        [
+            percent(row[name])
+            if name == "met_share"
+            else scenario_label(str(row[name]), lang)
+            if name == "scenario"
+            else str(row[name])
+            for name in names
+        ]
         for row in summary_table(projection, lang)
         if row["domain"] == label("all_domains", lang)
     ]
@@ -101,9 +113,9 @@ def evidence_mark(row: _Row, lang: Lang) -> str:
     without one (the scenario's value), nothing for a milestone still ahead."""
     evidence = row["evidence"]
     if evidence == "observed":
-        return report_label("obs", lang)
+        return label("obs", lang)
     if evidence == "estimated":
-        return report_label("est", lang)
+        return label("est", lang)
     return ""
 
 
@@ -173,7 +185,7 @@ def motion_text(rate: float, unit: Cell, lang: Lang) -> str:
     """A yearly motion in the unit of a need: '+7.50%', '+1.60 pt', '-0.40 pl'."""
     if math.isnan(rate) or unit is None:
         return "–"
-    suffix = _NEED_UNIT[str(unit)][1 if lang == "zh" else 0]
+    suffix = label(f"need_unit.{unit}", lang)
     if str(unit).startswith("rate"):
         return f"{100 * rate:+.2f}{suffix}"
     return f"{rate:+.2f}{suffix}"
@@ -204,12 +216,12 @@ def gap_cells(projection: Projection, row: _Row, lang: Lang) -> list[str]:
 
 def gap_header(lang: Lang) -> list[str]:
     names = ("indicator", "milestone", "target", "value", "gap", "outcome_long")
-    return [report_label(name, lang) for name in names]
+    return [label(name, lang) for name in names]
 
 
 def growth_header(projection: Projection, lang: Lang) -> list[str]:
-    names = [report_label(name, lang) for name in ("indicator", "milestone", "latest", "need_now")]
-    paces = [report_label("pace_now", lang).format(scenario=s) for s in projection.scenario_names]
+    names = [label(name, lang) for name in ("indicator", "milestone", "latest", "need_now")]
+    paces = [label("pace_now", lang).format(scenario=s) for s in scenario_names(projection, lang)]
     return [*names, *paces]
 
 
@@ -259,9 +271,9 @@ def probability_cell(entry: tuple[float | None, str | None] | None, lang: Lang) 
         return "–"
     text = f"{100 * value:.1f}%"
     if evidence == "observed":
-        text += " " + report_label("obs", lang)
+        text += " " + label("obs", lang)
     elif evidence == "estimated":
-        text += " " + report_label("nowcast", lang)
+        text += " " + label("nowcast", lang)
     return text
 
 
@@ -277,7 +289,8 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
     how many of its met targets rest on no observation since the base year.
     """
     catalog, names = projection.catalog, projection.scenario_names
-    sep = report_label("list_sep", lang)
+    shown = dict(zip(names, scenario_names(projection, lang), strict=True))
+    sep = label("list_sep", lang)
     sentences = []
     for milestone in catalog.milestones:
         mine = [row for row in rows if row["milestone"] == milestone and row["met"] is not None]
@@ -297,10 +310,10 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
                     )
                     for scenario in names
                 }
-                parts = sep.join(f"{scenario} {count}" for scenario, count in met.items())
-                split = report_label("passed_split", lang).format(parts=parts)
+                parts = sep.join(f"{shown[scenario]} {count}" for scenario, count in met.items())
+                split = label("passed_split", lang).format(parts=parts)
             sentences.append(
-                report_label("passed_sentence", lang).format(
+                label("passed_sentence", lang).format(
                     milestone=milestone,
                     met=sum(1 for row in observed if row["met"]),
                     missed=sum(1 for row in observed if not row["met"]),
@@ -310,15 +323,15 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
             )
         else:
             parts = sep.join(
-                report_label("meets_of", lang).format(
-                    scenario=scenario,
+                label("meets_of", lang).format(
+                    scenario=shown[scenario],
                     met=sum(1 for row in mine if row["scenario"] == scenario and row["met"]),
                     assessable=sum(1 for row in mine if row["scenario"] == scenario),
                 )
                 for scenario in names
             )
             sentences.append(
-                report_label("future_sentence", lang).format(milestone=milestone, parts=parts)
+                label("future_sentence", lang).format(milestone=milestone, parts=parts)
             )
     gaps = largest_gaps(rows, names[0], HEADLINE_SHORTFALLS)
     if gaps:
@@ -328,7 +341,7 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
             for row in gaps
         )
         sentences.append(
-            report_label("shortfall_sentence", lang).format(scenario=names[0], parts=shortfalls)
+            label("shortfall_sentence", lang).format(scenario=shown[names[0]], parts=shortfalls)
         )
         needs = [
             f"{short_indicator(catalog[str(row['indicator_key'])], lang)} {need_cell(row, lang)}"
@@ -336,13 +349,13 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
             if isinstance(row["need_per_year"], float)
         ]
         if needs:
-            sentences.append(report_label("need_sentence", lang).format(parts=sep.join(needs)))
+            sentences.append(label("need_sentence", lang).format(parts=sep.join(needs)))
     first = [row for row in rows if row["scenario"] == names[0] and row["met"]]
     blind = sum(1 for row in first if row["latest_grade"] is None)
     if blind:
         sentences.append(
-            report_label("blind_sentence", lang).format(
-                count=blind, met=len(first), scenario=names[0]
+            label("blind_sentence", lang).format(
+                count=blind, met=len(first), scenario=shown[names[0]]
             )
         )
     return sentences

@@ -11,14 +11,9 @@ from string import Template
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.core.assess import FAR_OFF_RATIO, OUTCOMES
 from nscc_proj.inputs.scenario import Scenario
-from nscc_proj.present.charts import Chart, light_colour, report_label, status_label
-from nscc_proj.present.render import (
-    Lang,
-    domain_name,
-    indicator_name,
-    label,
-    target_text,
-)
+from nscc_proj.present.charts import Chart
+from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
+from nscc_proj.present.render import domain_name, indicator_name, target_text
 from nscc_proj.present.report_facts import (
     Probabilities,
     by_target,
@@ -36,8 +31,10 @@ from nscc_proj.present.report_facts import (
     probability_cell,
     probability_lookup,
     schedule_cell,
+    short_indicator,
     value_parts,
 )
+from nscc_proj.present.whatif import whatif_panel
 from nscc_proj.present.workbook import (
     domain_counts,
     largest_gaps,
@@ -66,14 +63,16 @@ def report_html(
     """
     by_name = {chart.name: chart for chart in charts}
     title = title or plan_title(projection, lang)
+    whatif = whatif_panel(projection, scenarios, rows, lang)  # the live what-if section
     sections = [
-        ("verdict", report_label("headline_title", lang)),
+        ("verdict", label("headline_title", lang)),
         ("summary", label("summary_title", lang)),
         ("domains", label("domains_title", lang)),
+        (whatif.anchor, whatif.title),
         ("methodology", label("methodology", lang)),
     ]
     if probabilities is not None:
-        sections.insert(2, ("probabilities", report_label("probabilities_title", lang)))
+        sections.insert(2, ("probabilities", label("probabilities_title", lang)))
     headings = dict(sections)
     chances = probability_lookup(probabilities)
     body = [
@@ -95,7 +94,10 @@ def report_html(
     ]
     for scenario in projection.scenario_names:
         gaps = [_gap_row(projection, row, lang) for row in largest_gaps(rows, scenario)]
-        body += [f"<h4>{_e(scenario)}</h4>", _html_table(gap_header(lang), gaps, numeric=(2, 3, 4))]
+        body += [
+            f"<h4>{_e(scenario_label(scenario, lang))}</h4>",
+            _html_table(gap_header(lang), gaps, numeric=(2, 3, 4)),
+        ]
     growth = growth_rows(projection, rows, lang)
     body += [
         f"<h3>{_e(label('growth_title', lang))}</h3>",
@@ -116,18 +118,13 @@ def report_html(
     body += [
         f'<section id="domains"><h2>{_e(headings["domains"])}</h2>',
         *(
-            [
-                _note(
-                    report_label("probability_note", lang).format(
-                        paths=f"{paths:,}" if paths else "–"
-                    )
-                )
-            ]
+            [_note(label("probability_note", lang).format(paths=f"{paths:,}" if paths else "–"))]
             if chances
             else []
         ),
         *_domain_sections(projection, rows, by_name, lang, chances),
         "</section>",
+        whatif.html,
         f'<section id="methodology"><h2>{_e(headings["methodology"])}</h2>',
         _methodology_html(projection, scenarios, lang),
         "</section>",
@@ -136,7 +133,11 @@ def report_html(
     from nscc_proj import __version__
 
     return template.substitute(
-        lang=lang, title=_e(title), body="\n".join(body), version=__version__
+        lang=lang,
+        title=_e(title),
+        body="\n".join(body),
+        version=__version__,
+        script_src=f"; script-src {whatif.script_source}",
     )
 
 
@@ -174,7 +175,7 @@ def _probability_html(projection: Projection, probabilities: Table, lang: Lang) 
     header = [
         label("domain", lang),
         *map(str, milestones),
-        report_label("all_milestones", lang),
+        label("all_milestones", lang),
     ]
     out = []
     for scenario in dict.fromkeys(str(row["scenario"]) for row in rows):
@@ -185,7 +186,7 @@ def _probability_html(projection: Projection, probabilities: Table, lang: Lang) 
                 name = (
                     domains.get(str(domain), str(domain))
                     if domain is not None
-                    else report_label("all_targets", lang)
+                    else label("all_targets", lang)
                 )
                 value = row["probability"]
                 shown = "–" if not isinstance(value, float) else f"{100 * value:.1f}%"
@@ -195,7 +196,7 @@ def _probability_html(projection: Projection, probabilities: Table, lang: Lang) 
             for name, values in cells.items()
         ]
         out += [
-            f"<h3>{_e(scenario)}</h3>",
+            f"<h3>{_e(scenario_label(scenario, lang))}</h3>",
             _html_table(header, table, numeric=tuple(range(1, len(header)))),
         ]
     return out
@@ -266,12 +267,13 @@ def _domain_sections(
     for a passed milestone) and outcome, its probability with a simulation; then charts."""
     catalog, names = projection.catalog, projection.scenario_names
     header = [
-        report_label(n, lang)
+        label(n, lang)
         for n in ("indicator", "milestone", "target", "latest", "schedule", "need_now")
     ]
     per_scenario = ["value_at", "outcome_at"] + (["probability_at"] if chances else [])
     for scenario in names:
-        header += [report_label(n, lang).format(scenario=scenario) for n in per_scenario]
+        shown = scenario_label(scenario, lang)
+        header += [label(n, lang).format(scenario=shown) for n in per_scenario]
     grouped = by_target(rows)
     width = len(per_scenario)
     html_parts: list[str] = []
@@ -329,7 +331,14 @@ def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lan
     }
     statuses = [[status_label(name, lang), rules[name]] for name in OUTCOMES]
     colours = {(r, 0): light_colour(name) for r, name in enumerate(OUTCOMES)}
-    scenario_rows = [[s.name, s.description.strip(), s.source or ""] for s in scenarios]
+    scenario_rows = [
+        [
+            scenario_label(s.name, lang),
+            ((s.description_zh if lang == "zh" else "") or s.description).strip(),
+            s.source or "",
+        ]
+        for s in scenarios
+    ]
     observed = projection.observed
     source_rows = [
         [_series_name(projection, o.key, lang), str(o.year), f"{o.value:,g}", o.grade, o.source]
@@ -353,4 +362,4 @@ def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lan
 
 def _series_name(projection: Projection, key: str, lang: Lang) -> str:
     series = projection.catalog[key]
-    return f"{series.id} {series.name_zh if lang == 'zh' else series.name_en}"
+    return short_indicator(series, lang)

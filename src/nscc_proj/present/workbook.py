@@ -25,8 +25,8 @@ from nscc_proj.core.assess import OUTCOMES
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.observed import Observations
 from nscc_proj.inputs.scenario import Scenario
-from nscc_proj.present.charts import light_colour, status_label
-from nscc_proj.present.render import Lang, domain_name, label
+from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
+from nscc_proj.present.render import domain_name, unit_text
 from nscc_proj.table import Cell, Table
 
 PERCENT, NUMBER, COUNT, YEAR = "0.00%", "#,##0.00", "#,##0", "0"
@@ -135,7 +135,9 @@ def with_domain_and_unit(table: Table, catalog: Catalog, lang: Lang) -> Table:
     rows = []
     for row in table.rows:
         series = None if row[key] is None else catalog[str(row[key])]
-        extra = (None, None) if series is None else (domain_name(series, lang), series.unit)
+        extra = (
+            (None, None) if series is None else (domain_name(series, lang), unit_text(series, lang))
+        )
         rows.append((*row[:at], *extra, *row[at:]))
     return Table((*table.columns[:at], "domain", "unit", *table.columns[at:]), tuple(rows))
 
@@ -165,8 +167,8 @@ def probability_sheets(probabilities: Table, catalog: Catalog, lang: Lang) -> li
         with_names(pick(targets, target_codes), catalog, lang), catalog, lang
     )
     return [
-        Sheet("Target probabilities", by_target),
-        Sheet("Domain probabilities", pick(joint, joint_codes)),
+        Sheet(label("sheet.target_probabilities", lang), by_target),
+        Sheet(label("sheet.domain_probabilities", lang), pick(joint, joint_codes)),
     ]
 
 
@@ -222,7 +224,11 @@ def largest_gaps(rows: Sequence[_Row], scenario: str, count: int = GAPS_SHOWN) -
 def domain_counts(projection: Projection, lang: Lang) -> tuple[list[str], dict[str, list[str]]]:
     """Column names 'scenario milestone' and, per domain, 'met of assessable' in each."""
     summary = summary_table(projection, lang)
-    columns = list(dict.fromkeys(f"{row['scenario']} {row['milestone']}" for row in summary))
+    columns = list(
+        dict.fromkeys(
+            f"{scenario_label(str(row['scenario']), lang)} {row['milestone']}" for row in summary
+        )
+    )
     cells: dict[str, list[str]] = {}
     for row in summary:
         assessable = int(row["met"] or 0) + int(row["missed"] or 0)
@@ -244,7 +250,7 @@ def observed_table(observations: Observations | None, catalog: Catalog, lang: La
                 record.key,
                 record.year,
                 record.value,
-                series.unit,
+                unit_text(series, lang),
                 record.source,
                 record.grade,
                 record.note or None,
@@ -455,13 +461,24 @@ def sheets_for(projection: Projection, lang: Lang, metadata: Mapping[str, Cell])
     named = with_names(projection.assessment_table, catalog, lang)
     assessment = with_status_labels(with_domain_and_unit(named, catalog, lang), lang)
     sheets = [
-        Sheet("Summary", summary_table(projection, lang), share_columns=("met_share",)),
-        Sheet("Assessment", assessment, met_columns=("met",), status_columns=("outcome",)),
-        Sheet("Required growth", with_names(required, catalog, lang)),
-        Sheet("Paths", with_names(projection.path_table, catalog, lang)),
-        Sheet("Observed", observed_table(projection.observed, catalog, lang)),
-        Sheet("Indicators", catalog_table(catalog)),
+        Sheet(
+            label("sheet.summary", lang),
+            summary_table(projection, lang),
+            share_columns=("met_share",),
+        ),
+        Sheet(
+            label("sheet.assessment", lang),
+            assessment,
+            met_columns=("met",),
+            status_columns=("outcome",),
+        ),
+        Sheet(label("sheet.required", lang), with_names(required, catalog, lang)),
+        Sheet(label("sheet.paths", lang), with_names(projection.path_table, catalog, lang)),
+        Sheet(label("sheet.observed", lang), observed_table(projection.observed, catalog, lang)),
+        Sheet(label("sheet.indicators", lang), catalog_table(catalog)),
     ]
     codes = list(dict.fromkeys(code for sheet in sheets for code in sheet.table.columns))
-    sheets.append(Sheet("Metadata", metadata_table(list(metadata.items()), codes)))
+    sheets.append(
+        Sheet(label("sheet.metadata", lang), metadata_table(list(metadata.items()), codes))
+    )
     return sheets

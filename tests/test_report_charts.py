@@ -1,0 +1,127 @@
+"""Charts that stand alone, and the report's options: colours fixed by scenario name, base
+on top, a footer with source and date, names that fit; --title, --pdf, SOURCE_DATE_EPOCH."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+import nscc_proj.cli.report  # noqa: F401 - registers `nscc report` on the app
+from cli_helpers import assert_input_error, run
+from nscc_proj.analysis.projection import Projection, project
+from nscc_proj.inputs.catalog import Catalog
+from nscc_proj.inputs.scenario import scenario_from_dict
+from nscc_proj.present.charts import (
+    SCENARIO_COLOURS,
+    chart_footer,
+    drawing_order,
+    render_charts,
+    row_label,
+    scenario_colours,
+)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TINY = "name: tiny\ngrowth:\n  gdp: 0.1\n  share: {change: 1}\n"
+
+
+def test_a_scenario_keeps_its_colour_whatever_the_order_of_the_others() -> None:
+    first = scenario_colours(["low", "base", "mine", "yours"])
+    second = scenario_colours(["yours", "mine", "base", "low"])
+    assert first == second
+    assert first["base"] == SCENARIO_COLOURS["base"] == scenario_colours(["base"])["base"]
+    assert len(set(first.values())) == 4
+
+
+def test_base_is_drawn_last_on_top_of_the_others() -> None:
+    assert drawing_order(["base", "high", "shock"]) == [1, 2, 0]
+    assert drawing_order(["low", "high"]) == [0, 1]
+
+
+def test_names_that_begin_alike_still_read_apart(catalog: Catalog) -> None:
+    """Rows 4 and 13 both begin "Average annual growth of": cut to one line they were equal."""
+    income, spending = (
+        row_label(catalog[key], "en", 34) for key in ("income_growth", "rd_spending_growth")
+    )
+    assert income.split("\n")[0] == "4 Average annual growth of urban"
+    assert spending.split("\n")[0] == "13 Average annual growth of total"
+    for text in (income, spending, row_label(catalog["high_end_equipment_share"], "zh", 34)):
+        lines = text.split("\n")
+        assert len(lines) <= 2
+        assert all(cell_len(line) <= 34 for line in lines), lines
+
+
+@pytest.fixture
+def tiny(tiny_catalog: Catalog) -> Projection:
+    return project(tiny_catalog, [scenario_from_dict({"name": "tiny", "growth": {"gdp": 0.1}})])
+
+
+def test_every_chart_says_its_source_as_of_and_date(tiny: Projection) -> None:
+    footer = chart_footer(tiny, "en", "2026-11-15")
+    assert footer.startswith("Source: tiny.csv; observed values: none")
+    assert footer.endswith(" · as of 2025 · 2026-11-15")
+    assert chart_footer(tiny, "en", None).endswith(" · as of 2025")
+    assert "截至 2025 年" in chart_footer(tiny, "zh", "2026-11-15")
+    dated, _ = render_charts(tiny, "en", date="2026-11-15")
+    undated, _ = render_charts(tiny, "en")
+    again, _ = render_charts(tiny, "en", date="2026-11-15")
+    assert [c.png for c in dated] == [c.png for c in again]  # the date is an input
+    assert all(a.png != b.png for a, b in zip(dated, undated, strict=True))
+
+
+@pytest.fixture
+def inputs(workdir: Path, tiny_table: Path, write_file: Callable[[str, str], Path]) -> Path:
+    write_file("tiny.yaml", TINY)
+    return tiny_table
+
+
+def test_title_names_the_report(workdir: Path, inputs: Path) -> None:
+    result = run("report", "--data", inputs, "-s", workdir / "tiny.yaml", "--title", "A & B <plan>")
+    assert result.exit_code == 0, result.stderr
+    page = (workdir / "report" / "report.html").read_text(encoding="utf-8")
+    assert "<h1>A &amp; B &lt;plan&gt;</h1>" in page
+    assert "<title>A &amp; B &lt;plan&gt;</title>" in page
+    summary = (workdir / "report" / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("# A & B \\<plan\\>\n")
+
+
+def test_a_blank_title_is_refused(workdir: Path, inputs: Path) -> None:
+    result = run("report", "--data", inputs, "-s", workdir / "tiny.yaml", "--title", " ")
+    assert_input_error(result, "--title")
+
+
+def test_a_bad_source_date_epoch_is_refused(
+    workdir: Path, inputs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = run("report", "--data", inputs, "-s", workdir / "tiny.yaml")
+    assert_input_error(result, "SOURCE_DATE_EPOCH")
+
+
+def test_without_chromium_the_report_has_no_pdf_and_says_so(
+    workdir: Path, inputs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("nscc_proj.present.pdf.find_chromium", lambda: None)
+    result = run("report", "--data", inputs, "-s", workdir / "tiny.yaml", "--pdf")
+    assert result.exit_code == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("Warning")]
+    assert notes == [
+        "Warning: report.pdf not written: no Chromium found (install chromium to print one)"
+    ]
+    assert not (workdir / "report" / "report.pdf").exists()
+    assert (workdir / "report" / "report.html").is_file()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt install chromium)")
+def test_pdf_is_printed_beside_the_html(workdir: Path, inputs: Path) -> None:
+    result = run("report", "--data", inputs, "-s", workdir / "tiny.yaml", "--pdf", "--lang", "zh")
+    assert result.exit_code == 0, result.stderr
+    assert "report.pdf" in result.stderr
+    pdf = (workdir / "report" / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    rerun = run("report", "--data", inputs, "-s", workdir / "tiny.yaml", "--out", "report")
+    assert rerun.exit_code == 0, rerun.stderr  # a folder with a PDF is still a report folder
