@@ -125,3 +125,21 @@ def test_pdf_is_printed_beside_the_html(workdir: Path, inputs: Path) -> None:
     assert pdf.startswith(b"%PDF-")
     rerun = run("report", "--data", inputs, "-s", workdir / "tiny.yaml", "--out", "report")
     assert rerun.exit_code == 0, rerun.stderr  # a folder with a PDF is still a report folder
+
+
+def test_row_labels_keep_the_id_with_the_name(catalog: Catalog) -> None:
+    """A Chinese name keeps one line, cut with … (two lines of CJK glyphs touch the next row
+    of the growth chart); an English name wraps onto two lines; the id always starts it."""
+    from nscc_proj.present.charts import row_label
+
+    for indicator in catalog.indicators:
+        chinese = row_label(indicator, "zh", 42)
+        assert "\n" not in chinese
+        assert cell_len(chinese) <= 42
+        assert chinese.startswith(f"{indicator.id} {indicator.name_zh[:5]}")
+        english = row_label(indicator, "en", 40).split("\n")
+        assert len(english) <= 2
+        assert english[0].startswith(f"{indicator.id} ")
+        assert english[0] != str(indicator.id)
+    long_one = next(i for i in catalog.indicators if i.key == "high_end_equipment_share")
+    assert row_label(long_one, "zh", 42).endswith("…")

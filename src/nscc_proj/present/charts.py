@@ -291,9 +291,27 @@ def _lines(clean: Callable[[str], str], text: str) -> str:
 def row_label(indicator: Indicator, lang: Lang, width: int = 34) -> str:
     """'4 Average annual growth of urban / and rural disposable income': the id and the
     name on at most two lines of ``width`` cells, cut with … only after the second, so
-    two names that begin alike still read apart."""
+    two names that begin alike still read apart; the id always starts the first line. A
+    Chinese name keeps to one line (cut with … after ``width`` cells)."""
     name = indicator.name_zh if lang == "zh" else indicator.name_en
-    lines = wrap_name(f"{indicator.id} {name}", width).split("\n")
+    prefix = f"{indicator.id} "
+    if lang == "zh":
+        # Chinese glyphs are taller than Latin ones: two lines of them would touch the next
+        # row, so a Chinese name keeps one line, cut with … where it is too long.
+        text = prefix + name
+        if cell_len(text) > width:
+            while cell_len(text) > width - 2:
+                text = text[:-1]
+            text += "…"
+        return text
+    lines = wrap_name(prefix + name, width).split("\n")
+    if len(lines) > 1 and lines[0] == str(indicator.id):
+        # The name is one run that fits a line but not beside its id: break it between
+        # characters, as evenly as two lines allow, so the id starts it.
+        head = name[: max(1, -(-len(name) // 2))]
+        while cell_len(prefix + head) > width:
+            head = head[:-1]
+        lines = [prefix + head, *wrap_name(name[len(head) :], width).split("\n")]
     if len(lines) > 2:
         second = " ".join(lines[1:])
         while cell_len(second) > width - 1:
@@ -529,7 +547,10 @@ def _growth_chart(projection: Projection, style: _Style) -> Chart:
         axes.grid(axis="x", alpha=0.3)
     panels[0].set_yticks(
         positions,
-        [_lines(clean, row_label(catalog.indicators[i], lang, 40)) for i in rows],
+        [
+            _lines(clean, row_label(catalog.indicators[i], lang, 42 if lang == "zh" else 40))
+            for i in rows
+        ],
         fontsize=8,
         linespacing=0.95,
     )

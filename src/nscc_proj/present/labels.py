@@ -192,6 +192,41 @@ LABELS: dict[str, tuple[str, str]] = {
         "{scenario} 情景下达标的 {met} 项目标中,{count} 项自基期以来无观测值(†)。",
     ),
     "no_data_yet": ("none", "无"),
+    # The verdict table (present/verdict.py): one row per indicator, its legend under it.
+    "verdict_table_title": ("Every target at a glance", "各项指标一览"),
+    "target_in": ("{milestone} target", "{milestone} 年目标"),
+    "verdict_in": ("{milestone} verdict", "{milestone} 年判定"),
+    "projected_in": ("{scenario} {milestone}", "{scenario} {milestone} 年"),
+    "need_to": ("Need/yr to {milestone}", "至 {milestone} 年年均所需"),
+    "pace_to": ("{scenario}/yr to {milestone}", "{scenario}至 {milestone} 年年均"),
+    "probability_in": ("P(met) {milestone}: {scenarios}", "{milestone} 年达标概率:{scenarios}"),
+    "chance_in_cell": ("P {p}", "概率 {p}"),
+    "verdict_probability_note": (
+        "P: the probability that a path meets the target, the share of {paths} simulated paths "
+        "that do; obs: settled by the observation; now: a passed milestone without data (a "
+        "nowcast).",
+        "概率:情景路径达标的概率,即 {paths} 条模拟路径中达标的比例;观测:已由实际数据判定;"
+        "估计:已到期但无数据(即时估计)。",
+    ),
+    "icon_note": (
+        "First column: the {scenario} path's outcome for {milestone} (✓ {met}; ✗ {missed}, "
+        "yellow, or {far_off}, orange; ↘ {moving_away}; – {not_assessable}: no base value).",
+        "首列:{scenario}情景下 {milestone} 年目标的结果(✓ {met};✗ {missed}(黄)或"
+        "{far_off}(橙);↘ {moving_away};– {not_assessable}:无基期值)。",
+    ),
+    "verdict_note": (
+        "{milestones} verdict: on the data where the year is observed (obs); without a figure "
+        "for the year, the {scenario} path's estimate (est).",
+        "{milestones} 年判定:有当年数据的按数据判定(观测);"
+        "尚无当年数据的,按{scenario}情景估计(估计)。",
+    ),
+    "pace_note": (
+        "Need/yr: what the target needs a year from the latest value, in the indicator's own "
+        "unit; {scenario}/yr: the {scenario} path's own pace from the same value, in the same "
+        "unit.",
+        "年均所需:目标自最新值起每年所需,以指标自身单位计;{scenario}年均:{scenario}情景"
+        "自同一数值起的年均变化,单位相同。",
+    ),
     "key_note": (
         "obs: the milestone's value is an observation, and the verdict is on the data. est: a "
         "passed milestone without data, estimated from the scenario. †: no observation since "

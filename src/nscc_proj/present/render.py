@@ -16,8 +16,17 @@ from rich.table import Column
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from nscc_proj.inputs.catalog import Catalog, Indicator, Kind, Op
+from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.present.labels import Lang, label
+from nscc_proj.present.wording import compact_number as compact_number
+from nscc_proj.present.wording import domain_name as domain_name
+from nscc_proj.present.wording import evidence_words, gap_words, need_words, schedule_words
+from nscc_proj.present.wording import indicator_name as indicator_name
+from nscc_proj.present.wording import number as number
+from nscc_proj.present.wording import percent as percent
+from nscc_proj.present.wording import short_name as short_name
+from nscc_proj.present.wording import target_text as target_text
+from nscc_proj.present.wording import unit_text as unit_text
 from nscc_proj.table import Cell, Table
 
 if TYPE_CHECKING:
@@ -41,62 +50,6 @@ _SDG_STYLE = {
     "limited_progress": "dark_orange",
     "deterioration": "red",
 }
-_OP_SYMBOL = {Op.AT_LEAST: "≥", Op.AT_MOST: "≤", Op.ABOUT: "≈"}
-
-
-def percent(rate: Cell, signed: bool = False) -> str:
-    """A fraction as a percentage with two decimals: 0.08759 -> '8.76%'."""
-    if not isinstance(rate, int | float) or isinstance(rate, bool) or math.isnan(rate):
-        return "–"
-    return f"{100 * rate:+.2f}%" if signed else f"{100 * rate:.2f}%"
-
-
-def number(value: Cell, signed: bool = False) -> str:
-    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
-        return "–"
-    return f"{value:+,.2f}" if signed else f"{value:,.2f}"
-
-
-def compact_number(value: Cell) -> str:
-    """Digits a reader needs: 9,433 and 794.2 and 4.34 (terminal only; files keep all)."""
-    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
-        return "–"
-    size = abs(value)
-    return f"{value:,.0f}" if size >= 1000 else f"{value:,.1f}" if size >= 100 else f"{value:,.2f}"
-
-
-def target_text(indicator: Indicator, milestone: int) -> str:
-    target = indicator.targets[milestone]
-    if target.value is None or target.op is None:
-        return "–"
-    text = f"{_OP_SYMBOL[target.op]} {target.value:,g}"
-    if target.op is Op.ABOUT:
-        text += f" ±{indicator.tolerance:g}"
-    return text
-
-
-def short_name(indicator: Indicator, lang: Lang) -> str:
-    """The key in English tables (compact, as scenario files write it); the name in Chinese."""
-    return f"{indicator.name_zh if lang == 'zh' else indicator.key} ({indicator.unit})"
-
-
-def indicator_name(indicator: Indicator, lang: Lang) -> str:
-    name = indicator.name_zh if lang == "zh" else indicator.name_en
-    return f"{name} ({unit_text(indicator, lang)})"
-
-
-def unit_text(indicator: Indicator, lang: Lang) -> str:
-    """The unit in ``lang``: the table's ``unit_en`` in English where it gives one (亿元
-    reads "100 million yuan"), else its ``unit``; a rank's unit in Chinese reads 位次."""
-    if lang == "en":
-        return indicator.unit_en or indicator.unit
-    if indicator.kind is Kind.RANK and indicator.unit == label("rank_unit", "en"):
-        return label("rank_unit", "zh")
-    return indicator.unit
-
-
-def domain_name(indicator: Indicator, lang: Lang) -> str:
-    return indicator.domain_zh if lang == "zh" else indicator.domain_en
 
 
 def status_text(status: Cell, lang: Lang) -> Text:
@@ -117,25 +70,11 @@ def value_text(row: _Row, lang: Lang) -> Text:
     return text
 
 
-def gap_text(row: _Row) -> str:
-    """Gap as % of the target; for a growth-rate target in points (negative: short)."""
-    if row["need_unit"] == "rate_remaining" or (
-        row["gap_rel"] is None and isinstance(row["gap"], float)
-    ):
-        return _points_value(row["gap"])
-    return percent(row["gap_rel"], signed=True)
-
-
 def schedule_text(row: _Row, lang: Lang) -> Text:
-    """ahead/behind with completion / time progress in %, or achieved; † without data."""
+    """``schedule_words``, coloured by the schedule; dim without one."""
     schedule = row["schedule"]
-    if schedule is None:
-        return Text("†" if row["latest_grade"] is None else "–", style="dim")
-    text = Text(label(f"schedule.{schedule}", lang), style=_SCHEDULE_STYLE[str(schedule)])
-    done, elapsed = row["completion_progress"], row["time_progress"]
-    if schedule != "achieved" and isinstance(done, float) and isinstance(elapsed, float):
-        text.append(f" {100 * done:.0f}/{100 * elapsed:.0f}")
-    return text
+    style = "dim" if schedule is None else _SCHEDULE_STYLE[str(schedule)]
+    return Text(schedule_words(row, lang), style=style)
 
 
 def sdg_text(row: _Row, lang: Lang) -> Text:
@@ -147,30 +86,10 @@ def sdg_text(row: _Row, lang: Lang) -> Text:
 
 
 def need_text(row: _Row, lang: Lang) -> Text:
-    """What the target needs a year from the latest value, in the indicator's own unit."""
-    need, unit = row["need_per_year"], row["need_unit"]
-    if not isinstance(need, float) or unit is None:
-        return Text("–", style="dim")
-    suffix = label(f"need_unit.{unit}", lang)
-    amount = (
-        f"{100 * need:+.2f}{suffix}" if str(unit).startswith("rate") else f"{need:+.2f}{suffix}"
-    )
-    if row["already_met"]:
-        return Text(f"{label('met_prefix', lang)} {amount}", style="green")
-    return Text(amount)
-
-
-def evidence_text(row: _Row) -> str:
-    """Grade and year of the latest value behind the row; † where none since the base year."""
-    if row["latest_grade"] is None:
-        return "†"
-    return f"{row['latest_grade']} {row['latest_year']}"
-
-
-def _points_value(value: Cell) -> str:
-    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
-        return "–"
-    return f"{value:+.2f} pt"
+    """``need_words``: green where the target is already met, dim where there is no need."""
+    words = need_words(row, lang)
+    style = "dim" if words == "–" else "green" if row["already_met"] else ""
+    return Text(words, style=style)
 
 
 def met_mark(met: Cell) -> Text:
@@ -196,12 +115,12 @@ _ASSESSMENT_CELLS: dict[str, Callable[[_Row, Lang], RenderableType]] = {
     "target": lambda row, lang: str(row["_target"]),
     "value": value_text,
     "outcome": lambda row, lang: met_mark(row["met"]) + " " + status_text(row["outcome"], lang),
-    "gap": lambda row, lang: gap_text(row),
+    "gap": lambda row, lang: gap_words(row),
     "gap_bar": lambda row, lang: gap_bar(row["gap_rel"], row["met"]),
     "schedule": schedule_text,
     "sdg": sdg_text,
     "need": need_text,
-    "evidence": lambda row, lang: evidence_text(row),
+    "evidence": lambda row, lang: evidence_words(row),
     "scenario_rate": lambda row, lang: percent(row["scenario_cagr"]),
     "first_met": lambda row, lang: (
         "–" if row["first_year_met"] is None else str(row["first_year_met"])
@@ -562,11 +481,13 @@ def _table_lines(table: RichTable) -> list[Text] | None:
                 for n, block in enumerate(blocks)
             ]
         lines = []
-        for number in range(height):
+        for line_number in range(height):
             line = Text(" ")
             for n, block in enumerate(blocks):
                 line.append(" " * pads[n][0])
-                line.append_text(block[number] if number < len(block) else Text(" " * widths[n]))
+                line.append_text(
+                    block[line_number] if line_number < len(block) else Text(" " * widths[n])
+                )
                 line.append(" " * pads[n][1] + " ")
             lines.append(line)
         return lines
@@ -580,9 +501,9 @@ def _table_lines(table: RichTable) -> list[Text] | None:
     lines += row([column.header for column in columns], str(table.header_style or ""), header=True)
     lines.append(Text(" " + "─" * (total - 2) + " "))
     cells = [list(column.cells) for column in columns]
-    for number, meta in enumerate(table.rows):
-        lines += row([column_cells[number] for column_cells in cells])
-        if meta.end_section and number < len(table.rows) - 1:
+    for index, meta in enumerate(table.rows):
+        lines += row([column_cells[index] for column_cells in cells])
+        if meta.end_section and index < len(table.rows) - 1:
             lines.append(Text(""))
     lines.append(Text(""))  # the bottom edge
     if table.caption:

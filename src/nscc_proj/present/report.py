@@ -26,25 +26,20 @@ from nscc_proj.analysis.projection import Projection
 from nscc_proj.errors import InputError
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.charts import Bands, Chart, render_charts
-from nscc_proj.present.labels import Lang, label, scenario_label
+from nscc_proj.present.labels import Lang, label
 from nscc_proj.present.report_facts import (
-    gap_cells,
-    gap_header,
     growth_header,
     growth_rows,
     headline,
     inputs_line,
-    key_note,
     met_rows,
     plan_title,
-    probability_cell,
     probability_lookup,
-    short_indicator,
 )
 from nscc_proj.present.report_html import report_html
+from nscc_proj.present.verdict import VerdictTable, verdict_table
 from nscc_proj.present.workbook import (
     domain_counts,
-    largest_gaps,
     probability_sheets,
     run_metadata,
     sheets_for,
@@ -106,7 +101,7 @@ def build_report(
     files |= {f"charts/{chart.name}.svg": chart.svg for chart in charts}
     files["report.xlsx"] = workbook_bytes(sheets, lang)
     files["summary.md"] = summary_markdown(
-        projection, rows, lang, title=title, probabilities=probabilities
+        projection, rows, lang, title=title, probabilities=probabilities, paths=paths
     ).encode()
     page = report_html(
         projection,
@@ -354,6 +349,7 @@ def summary_markdown(
     *,
     title: str | None = None,
     probabilities: Table | None = None,
+    paths: int | None = None,
 ) -> str:
     """The verdict and the executive summary as Markdown, for pasting into documents;
     deterministic. Every piece of user text goes through ``markdown_text``."""
@@ -361,40 +357,29 @@ def summary_markdown(
     out = [f"# {markdown_text(title)}", "", markdown_text(inputs_line(projection, lang)), ""]
     out += [f"## {label('headline_title', lang)}", ""]
     out += [f"- {markdown_text(sentence)}" for sentence in headline(projection, rows, lang)]
-    out += ["", markdown_text(key_note(lang)), ""]
+    out += [""]
+    chances = probability_lookup(probabilities)
+    out += _md_verdict(verdict_table(projection, rows, lang, chances, paths), lang)
     out += [f"## {label('met_by_scenario', lang)}", ""]
     out += _md_table(*met_rows(projection, lang), text=2)
     columns, cells = domain_counts(projection, lang)
     out += [f"## {label('met_by_domain', lang)}", ""]
     out += _md_table([label("domain", lang), *columns], [[d, *c] for d, c in cells.items()])
-    out += [f"## {label('largest_gaps', lang)}", ""]
-    for scenario in projection.scenario_names:
-        gaps = [gap_cells(projection, row, lang) for row in largest_gaps(rows, scenario)]
-        out += [
-            f"### {markdown_text(scenario_label(scenario, lang))}",
-            "",
-            *_md_table(gap_header(lang), gaps, text=1, last_text=True),
-        ]
     out += [f"## {label('growth_title', lang)}", ""]
     out += _md_table(growth_header(projection, lang), growth_rows(projection, rows, lang), text=1)
-    chances = probability_lookup(probabilities)
-    if chances:
-        out += [f"## {label('target_probabilities', lang)}", ""]
-        header = [label("indicator", lang), label("milestone", lang)]
-        header += [scenario_label(scenario, lang) for scenario in projection.scenario_names]
-        lines = [
-            [
-                short_indicator(projection.catalog[key], lang),
-                str(milestone),
-                *(
-                    probability_cell(chances.get((scenario, key, milestone)), lang)
-                    for scenario in projection.scenario_names
-                ),
-            ]
-            for key, milestone in dict.fromkeys((k, m) for _, k, m in chances)
-        ]
-        out += _md_table(header, lines, text=1)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_verdict(table: VerdictTable, lang: Lang) -> list[str]:
+    """The verdict table in Markdown: a bold row per domain above its indicators (the
+    domain's name escaped like any user text), then the legend."""
+    width = len(table.header)
+    lines = _md_table(table.header, [], text=2)[:2]
+    for domain, rows in table.groups:
+        lines.append("| | **" + markdown_text(domain) + "** |" + " |" * (width - 2))
+        lines += _md_table(table.header, [[c.plain() for c in row] for row in rows], text=2)[2:-1]
+    heading = [f"### {markdown_text(label('verdict_table_title', lang))}", ""]
+    return [*heading, *lines, "", *(markdown_text(line) + "\n" for line in table.legend)]
 
 
 # Every character some reader takes for the end of a line (CommonMark: LF and CR; Python's

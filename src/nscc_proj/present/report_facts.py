@@ -18,9 +18,9 @@ from nscc_proj.analysis.standing import period_start
 from nscc_proj.core.assess import FAR_OFF_RATIO
 from nscc_proj.inputs.catalog import Indicator, Kind
 from nscc_proj.inputs.catalog_io import SHIPPED_TABLE
+from nscc_proj.present.charts import lead_scenario
 from nscc_proj.present.labels import Lang, label, scenario_label, source_text, status_label
 from nscc_proj.present.render import (
-    gap_text,
     indicator_name,
     need_text,
     number,
@@ -28,6 +28,7 @@ from nscc_proj.present.render import (
     schedule_text,
     target_text,
 )
+from nscc_proj.present.wording import gap_words
 from nscc_proj.present.workbook import largest_gaps, summary_table
 from nscc_proj.table import Cell, Table
 
@@ -209,7 +210,7 @@ def gap_cells(projection: Projection, row: _Row, lang: Lang) -> list[str]:
         str(row["milestone"]),
         target_text(indicator, int(str(row["milestone"]))),
         value_cell(projection, row, lang),
-        gap_text(row),
+        gap_words(row),
         status_label(str(row["outcome"]), lang),
     ]
 
@@ -285,17 +286,19 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
 
     Passed milestones: met and missed on the data, and how many are only estimated (with
     what each scenario makes of them); milestones ahead: how many targets each path
-    meets; the largest shortfalls of the first scenario and what they need from now;
-    how many of its met targets rest on no observation since the base year.
+    meets; the largest shortfalls of the lead scenario (base where it runs, else the
+    first) and what they need from now; how many of its met targets rest on no
+    observation since the base year.
     """
     catalog, names = projection.catalog, projection.scenario_names
+    lead = lead_scenario(names)  # base where it runs, else the first
     shown = dict(zip(names, scenario_names(projection, lang), strict=True))
     sep = label("list_sep", lang)
     sentences = []
     for milestone in catalog.milestones:
         mine = [row for row in rows if row["milestone"] == milestone and row["met"] is not None]
         if milestone <= projection.as_of:
-            first = [row for row in mine if row["scenario"] == names[0]]
+            first = [row for row in mine if row["scenario"] == lead]
             observed = [row for row in first if row["evidence"] == "observed"]
             estimated = {row["indicator_key"] for row in first if row["evidence"] == "estimated"}
             split = ""
@@ -333,15 +336,15 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
             sentences.append(
                 label("future_sentence", lang).format(milestone=milestone, parts=parts)
             )
-    gaps = largest_gaps(rows, names[0], HEADLINE_SHORTFALLS)
+    gaps = largest_gaps(rows, lead, HEADLINE_SHORTFALLS)
     if gaps:
         shortfalls = sep.join(
             f"{short_indicator(catalog[str(row['indicator_key'])], lang)} "
-            f"{row['milestone']} {gap_text(row)}"
+            f"{row['milestone']} {gap_words(row)}"
             for row in gaps
         )
         sentences.append(
-            label("shortfall_sentence", lang).format(scenario=shown[names[0]], parts=shortfalls)
+            label("shortfall_sentence", lang).format(scenario=shown[lead], parts=shortfalls)
         )
         needs = [
             f"{short_indicator(catalog[str(row['indicator_key'])], lang)} {need_cell(row, lang)}"
@@ -350,12 +353,10 @@ def headline(projection: Projection, rows: Sequence[_Row], lang: Lang) -> list[s
         ]
         if needs:
             sentences.append(label("need_sentence", lang).format(parts=sep.join(needs)))
-    first = [row for row in rows if row["scenario"] == names[0] and row["met"]]
+    first = [row for row in rows if row["scenario"] == lead and row["met"]]
     blind = sum(1 for row in first if row["latest_grade"] is None)
     if blind:
         sentences.append(
-            label("blind_sentence", lang).format(
-                count=blind, met=len(first), scenario=shown[names[0]]
-            )
+            label("blind_sentence", lang).format(count=blind, met=len(first), scenario=shown[lead])
         )
     return sentences

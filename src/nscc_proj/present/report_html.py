@@ -17,13 +17,10 @@ from nscc_proj.present.render import domain_name, indicator_name, target_text
 from nscc_proj.present.report_facts import (
     Probabilities,
     by_target,
-    gap_cells,
-    gap_header,
     growth_header,
     growth_rows,
     headline,
     inputs_line,
-    key_note,
     latest_cell,
     met_rows,
     need_cell,
@@ -34,10 +31,10 @@ from nscc_proj.present.report_facts import (
     short_indicator,
     value_parts,
 )
+from nscc_proj.present.verdict import VerdictTable, verdict_table
 from nscc_proj.present.whatif import whatif_panel
 from nscc_proj.present.workbook import (
     domain_counts,
-    largest_gaps,
 )
 from nscc_proj.table import Cell, Table
 
@@ -85,19 +82,12 @@ def report_html(
         '<ul class="headline">',
         *(f"<li>{_e(sentence)}</li>" for sentence in headline(projection, rows, lang)),
         "</ul>",
-        _note(key_note(lang)),
+        *_verdict_html(verdict_table(projection, rows, lang, chances, paths), lang),
         "</section>",
         f'<section id="summary"><h2>{_e(headings["summary"])}</h2>',
         f"<h3>{_e(label('met_by_scenario', lang))}</h3>",
         _summary_html(projection, lang),
-        f"<h3>{_e(label('largest_gaps', lang))}</h3>",
     ]
-    for scenario in projection.scenario_names:
-        gaps = [_gap_row(projection, row, lang) for row in largest_gaps(rows, scenario)]
-        body += [
-            f"<h4>{_e(scenario_label(scenario, lang))}</h4>",
-            _html_table(gap_header(lang), gaps, numeric=(2, 3, 4)),
-        ]
     growth = growth_rows(projection, rows, lang)
     body += [
         f"<h3>{_e(label('growth_title', lang))}</h3>",
@@ -159,10 +149,39 @@ def _valued(number: str, mark: str) -> str:
     return _Markup(f'{_e(number)} <span class="ev {css}">{_e(mark)}</span>')
 
 
-def _gap_row(projection: Projection, row: _Row, lang: Lang) -> list[str]:
-    cells = gap_cells(projection, row, lang)
-    cells[3] = _valued(*value_parts(projection, row, lang))
-    return cells
+def _verdict_html(table: VerdictTable, lang: Lang) -> list[str]:
+    """The verdict table: a row per indicator under a row per domain, outcome cells in
+    their status colour, evidence marks as badges; in a box that scrolls sideways on a
+    phone; its legend under it."""
+    head = "".join(f'<th scope="col">{_e(cell)}</th>' for cell in table.header)
+    body = []
+    for domain, rows in table.groups:
+        body.append(
+            f'<tr class="group"><th scope="colgroup" colspan="{len(table.header)}">'
+            f"{_e(domain)}</th></tr>"
+        )
+        for row in rows:
+            cells = []
+            for k, cell in enumerate(row):
+                css = ["icon"] if k == 0 else ["num"] if cell.numeric else []
+                style = f' style="background:{light_colour(cell.status)}"' if cell.status else ""
+                text = _valued(cell.text, cell.mark)
+                shown = text if isinstance(text, _Markup) else _e(text)
+                if cell.below:  # each part unbroken, the line broken between them
+                    parts = (p for p in (cell.word, cell.chance) if p)
+                    below = " · ".join(f"<span>{_e(part)}</span>" for part in parts)
+                    shown += f'<span class="word">{below}</span>'
+                attributes = f' class="{" ".join(css)}"' if css else ""
+                cells.append(f"<td{attributes}{style}>{shown}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+    return [
+        f"<h3>{_e(label('verdict_table_title', lang))}</h3>",
+        f'<div class="scroll"><table class="verdict"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>",
+        '<div class="legend">',
+        *(_note(line) for line in table.legend),
+        "</div>",
+    ]
 
 
 def _probability_html(projection: Projection, probabilities: Table, lang: Lang) -> list[str]:

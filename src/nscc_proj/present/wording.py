@@ -1,0 +1,130 @@
+"""Numbers and readings as plain words: the text every view shares.
+
+The terminal, the charts, the workbook, the what-if panel and the report
+each show the same numbers (a percentage, a target, a need per year); they
+take the words from here, so they never read differently, and none of them
+has to import another to borrow its formatting. Plain strings only: a view
+adds its own styling (rich colours, HTML classes) around them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from nscc_proj.inputs.catalog import Indicator, Kind, Op
+from nscc_proj.present.labels import Lang, label
+from nscc_proj.table import Cell
+
+Row = dict[str, Cell]
+
+OP_SYMBOL = {Op.AT_LEAST: "≥", Op.AT_MOST: "≤", Op.ABOUT: "≈"}
+
+
+def _finite(value: Cell) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def percent(rate: Cell, signed: bool = False) -> str:
+    """A fraction as a percentage with two decimals: 0.08759 -> '8.76%'."""
+    if not _finite(rate):
+        return "–"
+    assert isinstance(rate, int | float)
+    return f"{100 * rate:+.2f}%" if signed else f"{100 * rate:.2f}%"
+
+
+def number(value: Cell, signed: bool = False) -> str:
+    if not _finite(value):
+        return "–"
+    assert isinstance(value, int | float)
+    return f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
+def compact_number(value: Cell) -> str:
+    """Digits a reader needs: 9,433 and 794.2 and 4.34 (views only; files keep all)."""
+    if not _finite(value):
+        return "–"
+    assert isinstance(value, int | float)
+    size = abs(value)
+    return f"{value:,.0f}" if size >= 1000 else f"{value:,.1f}" if size >= 100 else f"{value:,.2f}"
+
+
+def points(value: Cell) -> str:
+    """A gap in percentage points: -1.20 pt."""
+    if not _finite(value):
+        return "–"
+    assert isinstance(value, int | float)
+    return f"{value:+.2f} pt"
+
+
+def target_text(indicator: Indicator, milestone: int) -> str:
+    target = indicator.targets[milestone]
+    if target.value is None or target.op is None:
+        return "–"
+    text = f"{OP_SYMBOL[target.op]} {target.value:,g}"
+    if target.op is Op.ABOUT:
+        text += f" ±{indicator.tolerance:g}"
+    return text
+
+
+def short_name(indicator: Indicator, lang: Lang) -> str:
+    """The key in English tables (compact, as scenario files write it); the name in Chinese."""
+    return f"{indicator.name_zh if lang == 'zh' else indicator.key} ({indicator.unit})"
+
+
+def indicator_name(indicator: Indicator, lang: Lang) -> str:
+    name = indicator.name_zh if lang == "zh" else indicator.name_en
+    return f"{name} ({unit_text(indicator, lang)})"
+
+
+def unit_text(indicator: Indicator, lang: Lang) -> str:
+    """The unit in ``lang``: the table's ``unit_en`` in English where it gives one (亿元
+    reads "100 million yuan"), else its ``unit``; a rank's unit in Chinese reads 位次."""
+    if lang == "en":
+        return indicator.unit_en or indicator.unit
+    if indicator.kind is Kind.RANK and indicator.unit == label("rank_unit", "en"):
+        return label("rank_unit", "zh")
+    return indicator.unit
+
+
+def domain_name(indicator: Indicator, lang: Lang) -> str:
+    return indicator.domain_zh if lang == "zh" else indicator.domain_en
+
+
+def gap_words(row: Row) -> str:
+    """Gap as % of the target; for a growth-rate target in points (negative: short)."""
+    if row["need_unit"] == "rate_remaining" or (
+        row["gap_rel"] is None and isinstance(row["gap"], float)
+    ):
+        return points(row["gap"])
+    return percent(row["gap_rel"], signed=True)
+
+
+def schedule_words(row: Row, lang: Lang) -> str:
+    """ahead/behind with completion / time progress in %, or achieved; † without data."""
+    schedule = row["schedule"]
+    if schedule is None:
+        return "†" if row["latest_grade"] is None else "–"
+    text = label(f"schedule.{schedule}", lang)
+    done, elapsed = row["completion_progress"], row["time_progress"]
+    if schedule != "achieved" and isinstance(done, float) and isinstance(elapsed, float):
+        text += f" {100 * done:.0f}/{100 * elapsed:.0f}"
+    return text
+
+
+def need_words(row: Row, lang: Lang) -> str:
+    """What the target needs a year from the latest value, in the indicator's own unit."""
+    need, unit = row["need_per_year"], row["need_unit"]
+    if not isinstance(need, float) or unit is None:
+        return "–"
+    suffix = label(f"need_unit.{unit}", lang)
+    amount = (
+        f"{100 * need:+.2f}{suffix}" if str(unit).startswith("rate") else f"{need:+.2f}{suffix}"
+    )
+    return f"{label('met_prefix', lang)} {amount}" if row["already_met"] else amount
+
+
+def evidence_words(row: Row) -> str:
+    """Grade and year of the latest value behind the row; † where none since the base year."""
+    if row["latest_grade"] is None:
+        return "†"
+    return f"{row['latest_grade']} {row['latest_year']}"
