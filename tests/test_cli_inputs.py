@@ -23,7 +23,8 @@ from cli_helpers import assert_input_error, csv_rows, run
 from conftest import FROZEN_DATA
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.scenario import shipped_scenario_dir
-from nscc_proj.present.render import printable, wrap_name
+from nscc_proj.present.terminal.render import printable
+from nscc_proj.present.wording import wrap_name
 
 WriteFile = Callable[[str, str], Path]
 

@@ -29,8 +29,7 @@ from nscc_proj.inputs.scenario import Scenario, scenario_from_dict
 from nscc_proj.present import report as report_module
 from nscc_proj.present.charts import Chart, chart_name, render_charts
 from nscc_proj.present.export import neutralise_formula, table_to_csv
-from nscc_proj.present.labels import label
-from nscc_proj.present.render import Lang
+from nscc_proj.present.labels import Lang, label
 from nscc_proj.present.workbook import header
 
 GROWTH = {

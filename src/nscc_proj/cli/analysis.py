@@ -51,7 +51,7 @@ def consistency(
     """
     from nscc_proj.analysis.consistency import companion_ratios_path, consistency_table, load_ratios
     from nscc_proj.errors import InputError
-    from nscc_proj.present.render_analysis import consistency_view
+    from nscc_proj.present.terminal.analysis import consistency_view
 
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)
@@ -101,7 +101,7 @@ def solve(
     from nscc_proj.analysis.solve import solve as run_solve
     from nscc_proj.inputs.scenario import load_scenario
     from nscc_proj.present.export import Format
-    from nscc_proj.present.render_analysis import solve_text
+    from nscc_proj.present.terminal.analysis import solve_text
 
     out_format = resolve_format(fmt, output)
     catalog, observations = load_inputs(data, observed, no_observed)

@@ -519,7 +519,7 @@ def show(renderable: RenderableType, terminal: Console | None = None) -> None:
     a value is printed wider rather than cut (the terminal then wraps its lines). Piped,
     it is plain text without rich's padding: no line ends in spaces.
     """
-    from nscc_proj.present.render import needed_width, view_lines
+    from nscc_proj.present.terminal.render import needed_width, view_lines
 
     terminal = terminal or console()
     terminal.width = max(terminal.width, needed_width(renderable))

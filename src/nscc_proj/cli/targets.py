@@ -89,7 +89,7 @@ def project(
         return
 
     def view(width: int) -> RenderableType:
-        from nscc_proj.present.render import assessment_view  # rich only for the terminal
+        from nscc_proj.present.terminal.render import assessment_view  # rich only for the terminal
 
         return assessment_view(catalog, result.assessment_table, lang.value, width)
 
@@ -152,7 +152,7 @@ def required(
     from nscc_proj.errors import InputError
     from nscc_proj.inputs.scenario import load_scenario
     from nscc_proj.present.export import write_atomic
-    from nscc_proj.present.render import required_view
+    from nscc_proj.present.terminal.render import required_view
 
     out_format = resolve_format(fmt, output)
     # Asking for --from latest without observations is an error, not a note.
@@ -212,7 +212,7 @@ def check(
     from nscc_proj.analysis.projection import project as run_projection
     from nscc_proj.errors import InputError
     from nscc_proj.present.export import write_atomic
-    from nscc_proj.present.render import differences_text
+    from nscc_proj.present.terminal.render import differences_text
 
     if (expect is None) == (write_expect is None):
         raise InputError("give exactly one of --expect FILE or --write-expect FILE")
@@ -261,7 +261,7 @@ def indicators(
     Example: nscc indicators --lang zh
     """
     from nscc_proj.inputs.catalog_io import catalog_table
-    from nscc_proj.present.render import catalog_view
+    from nscc_proj.present.terminal.render import catalog_view
 
     out_format = resolve_format(fmt, output)
     catalog = load_table(data)

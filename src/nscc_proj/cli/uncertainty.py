@@ -147,7 +147,7 @@ def simulate(
     from nscc_proj.analysis.simulation import simulate as run_simulation
     from nscc_proj.errors import InputError
     from nscc_proj.present.export import Format
-    from nscc_proj.present.render_uncertainty import simulation_view
+    from nscc_proj.present.terminal.uncertainty import simulation_view
 
     check_range("--paths", paths, 1, MAX_PATHS, "paths")
     check_range("--seed", seed, 0, MAX_SEED)
@@ -288,7 +288,7 @@ def sensitivity(
     from nscc_proj.errors import InputError
     from nscc_proj.inputs.scenario import load_scenario
     from nscc_proj.present.export import Format
-    from nscc_proj.present.render_uncertainty import sensitivity_view
+    from nscc_proj.present.terminal.uncertainty import sensitivity_view
     from nscc_proj.table import Table
 
     check_range("--delta", delta, 0.0001, 0.2, "a year")

@@ -36,7 +36,7 @@ from nscc_proj.present.labels import (
     source_text,
     status_label,
 )
-from nscc_proj.present.render import target_text, unit_text, wrap_name
+from nscc_proj.present.wording import target_text, unit_text, wrap_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -20,15 +20,15 @@ from nscc_proj.inputs.catalog import Indicator, Kind
 from nscc_proj.inputs.catalog_io import SHIPPED_TABLE
 from nscc_proj.present.charts import lead_scenario
 from nscc_proj.present.labels import Lang, label, scenario_label, source_text, status_label
-from nscc_proj.present.render import (
+from nscc_proj.present.wording import (
+    gap_words,
     indicator_name,
-    need_text,
+    need_words,
     number,
     percent,
-    schedule_text,
+    schedule_words,
     target_text,
 )
-from nscc_proj.present.wording import gap_words
 from nscc_proj.present.workbook import largest_gaps, summary_table
 from nscc_proj.table import Cell, Table
 
@@ -145,11 +145,11 @@ def latest_cell(projection: Projection, row: _Row) -> str:
 
 
 def schedule_cell(row: _Row, lang: Lang) -> str:
-    return schedule_text(row, lang).plain
+    return schedule_words(row, lang)
 
 
 def need_cell(row: _Row, lang: Lang) -> str:
-    return need_text(row, lang).plain
+    return need_words(row, lang)
 
 
 def pace_from_now(projection: Projection, row: _Row) -> float:

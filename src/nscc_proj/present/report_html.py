@@ -13,7 +13,6 @@ from nscc_proj.core.assess import FAR_OFF_RATIO, OUTCOMES
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.charts import Chart
 from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
-from nscc_proj.present.render import domain_name, indicator_name, target_text
 from nscc_proj.present.report_facts import (
     Probabilities,
     by_target,
@@ -33,6 +32,7 @@ from nscc_proj.present.report_facts import (
 )
 from nscc_proj.present.verdict import VerdictTable, verdict_table
 from nscc_proj.present.whatif import whatif_panel
+from nscc_proj.present.wording import domain_name, indicator_name, target_text
 from nscc_proj.present.workbook import (
     domain_counts,
 )

@@ -21,7 +21,6 @@ from nscc_proj.analysis.projection import Projection
 from nscc_proj.core.assess import FAR_OFF_RATIO
 from nscc_proj.present.charts import lead_scenario
 from nscc_proj.present.labels import Lang, label, scenario_label, status_label
-from nscc_proj.present.render import domain_name, indicator_name, target_text
 from nscc_proj.present.report_facts import (
     Probabilities,
     by_target,
@@ -32,6 +31,7 @@ from nscc_proj.present.report_facts import (
     probability_cell,
     value_parts,
 )
+from nscc_proj.present.wording import domain_name, indicator_name, target_text
 from nscc_proj.table import Cell
 
 _Row = dict[str, Cell]

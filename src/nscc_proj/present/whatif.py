@@ -38,10 +38,10 @@ from nscc_proj.core.engine import Link, Links, Mode, link_depth
 from nscc_proj.inputs.catalog import Indicator, Kind
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.labels import Lang, label, light_colour, status_label
-from nscc_proj.present.render import (
+from nscc_proj.present.wording import (
     domain_name,
     indicator_name,
-    need_text,
+    need_words,
     target_text,
     unit_text,
 )
@@ -446,7 +446,7 @@ def _rows_html(
 ) -> list[str]:
     catalog = projection.catalog
     need_by = {
-        (str(row["indicator_key"]), int(str(row["milestone"]))): need_text(row, lang).plain
+        (str(row["indicator_key"]), int(str(row["milestone"]))): need_words(row, lang)
         for row in rows
         if row["scenario"] == projection.scenario_names[0]
     }

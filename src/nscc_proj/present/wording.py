@@ -10,6 +10,9 @@ adds its own styling (rich colours, HTML classes) around them.
 from __future__ import annotations
 
 import math
+import re
+
+from rich.cells import cell_len
 
 from nscc_proj.inputs.catalog import Indicator, Kind, Op
 from nscc_proj.present.labels import Lang, label
@@ -128,3 +131,58 @@ def evidence_words(row: Row) -> str:
     if row["latest_grade"] is None:
         return "†"
     return f"{row['latest_grade']} {row['latest_year']}"
+
+
+def wrap_name(text: str, width: int) -> str:
+    """Break ``text`` into lines of at most ``width`` cells at spaces, after underscores,
+    hyphens and slashes, and between Chinese characters, so a key (``doctors_per_1000``) is
+    never cut inside a word; only a word wider than ``width`` itself is cut."""
+    width = max(1, width)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        pieces: list[str] = []
+        for piece in _BREAKS.split(paragraph):
+            # A word too wide for the column breaks between Chinese characters.
+            wide = cell_len(piece.rstrip()) > width
+            pieces += _CJK_GAPS.split(piece) if wide else [piece]
+        line = ""
+        for piece in filter(None, pieces):
+            if line.strip() and cell_len((line + piece).rstrip()) > width:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
+            while cell_len(line.rstrip()) > width:  # one word wider than the column: cut it
+                head = _head(line, width)
+                lines.append(head)
+                line = line[len(head) :]
+        lines.append(line.rstrip())
+    return "\n".join(part for part in lines if part)
+
+
+def _head(text: str, width: int) -> str:
+    """The longest start of ``text`` within ``width`` cells (one character at least)."""
+    cells = 0
+    for end, character in enumerate(text):
+        cells += cell_len(character)
+        if cells > width:
+            return text[: max(1, end)]
+    return text
+
+
+_BREAKS = re.compile(r"(?<=[ _/-])")
+_CJK_GAPS = re.compile(r"(?<=[^\x00-\xff])(?=[^\x00-\xff])")
+
+
+def narrowest(text: str) -> int:
+    """The cells of the widest piece ``wrap_name`` never breaks: the narrowest a column
+    holding ``text`` can be without cutting a word."""
+    return max(
+        (
+            cell_len(part)
+            for line in text.split("\n")
+            for piece in _BREAKS.split(line)
+            for part in _CJK_GAPS.split(piece.rstrip())
+        ),
+        default=0,
+    )

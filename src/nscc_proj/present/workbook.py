@@ -26,7 +26,7 @@ from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.observed import Observations
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
-from nscc_proj.present.render import domain_name, unit_text
+from nscc_proj.present.wording import domain_name, unit_text
 from nscc_proj.table import Cell, Table
 
 PERCENT, NUMBER, COUNT, YEAR = "0.00%", "#,##0.00", "#,##0", "0"

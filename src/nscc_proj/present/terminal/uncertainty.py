@@ -12,17 +12,8 @@ from rich.text import Text
 from nscc_proj.analysis.simulation import Simulation
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.present.labels import Lang, label
-from nscc_proj.present.render import (
-    Name,
-    _table,
-    domain_name,
-    fit,
-    layout,
-    number,
-    percent,
-    short_name,
-    target_text,
-)
+from nscc_proj.present.terminal.render import Name, _table, fit, layout
+from nscc_proj.present.wording import domain_name, number, percent, short_name, target_text
 from nscc_proj.table import Cell, Table
 
 if TYPE_CHECKING:

@@ -18,15 +18,21 @@ from rich.text import Text
 
 from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.present.labels import Lang, label
-from nscc_proj.present.wording import compact_number as compact_number
-from nscc_proj.present.wording import domain_name as domain_name
-from nscc_proj.present.wording import evidence_words, gap_words, need_words, schedule_words
-from nscc_proj.present.wording import indicator_name as indicator_name
-from nscc_proj.present.wording import number as number
-from nscc_proj.present.wording import percent as percent
-from nscc_proj.present.wording import short_name as short_name
-from nscc_proj.present.wording import target_text as target_text
-from nscc_proj.present.wording import unit_text as unit_text
+from nscc_proj.present.wording import (
+    compact_number,
+    domain_name,
+    evidence_words,
+    gap_words,
+    indicator_name,
+    narrowest,
+    need_words,
+    number,
+    percent,
+    schedule_words,
+    short_name,
+    target_text,
+    wrap_name,
+)
 from nscc_proj.table import Cell, Table
 
 if TYPE_CHECKING:
@@ -180,45 +186,6 @@ def _scenario_table(
 _NAME_WIDTH = (13, 22)  # narrowest and widest indicator column of the dashboard
 
 
-def wrap_name(text: str, width: int) -> str:
-    """Break ``text`` into lines of at most ``width`` cells at spaces, after underscores,
-    hyphens and slashes, and between Chinese characters, so a key (``doctors_per_1000``) is
-    never cut inside a word; only a word wider than ``width`` itself is cut."""
-    width = max(1, width)
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        pieces: list[str] = []
-        for piece in _BREAKS.split(paragraph):
-            # A word too wide for the column breaks between Chinese characters.
-            wide = cell_len(piece.rstrip()) > width
-            pieces += _CJK_GAPS.split(piece) if wide else [piece]
-        line = ""
-        for piece in filter(None, pieces):
-            if line.strip() and cell_len((line + piece).rstrip()) > width:
-                lines.append(line.rstrip())
-                line = piece.lstrip()
-            else:
-                line += piece
-            while cell_len(line.rstrip()) > width:  # one word wider than the column: cut it
-                head = _head(line, width)
-                lines.append(head)
-                line = line[len(head) :]
-        lines.append(line.rstrip())
-    return "\n".join(part for part in lines if part)
-
-
-def _head(text: str, width: int) -> str:
-    """The longest start of ``text`` within ``width`` cells (one character at least)."""
-    cells = 0
-    for end, character in enumerate(text):
-        cells += cell_len(character)
-        if cells > width:
-            return text[: max(1, end)]
-    return text
-
-
-_BREAKS = re.compile(r"(?<=[ _/-])")
-_CJK_GAPS = re.compile(r"(?<=[^\x00-\xff])(?=[^\x00-\xff])")
 # C0 and C1 control characters but a newline: shown escaped, never sent raw.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
@@ -251,15 +218,7 @@ class Name:
         self.mark = mark  # appended after a space (``⚠``), in its own style
         whole = self.text + (" " + mark.plain if mark is not None else "")
         self.widest = max((cell_len(line) for line in whole.split("\n")), default=0)
-        self.narrowest = max(
-            (
-                cell_len(part)
-                for line in whole.split("\n")
-                for piece in _BREAKS.split(line)
-                for part in _CJK_GAPS.split(piece.rstrip())
-            ),
-            default=0,
-        )
+        self.narrowest = narrowest(whole)
         if heading:  # a heading over the rows (a domain) never widens its column
             self.narrowest = 0
 

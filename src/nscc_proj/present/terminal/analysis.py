@@ -10,7 +10,8 @@ from rich.text import Text
 from nscc_proj.analysis.solve import GoalSeek
 from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.present.labels import Lang, label
-from nscc_proj.present.render import Name, Pair, _table, fit, percent, user_text
+from nscc_proj.present.terminal.render import Name, Pair, _table, fit, user_text
+from nscc_proj.present.wording import percent
 from nscc_proj.table import Cell, Table
 
 
