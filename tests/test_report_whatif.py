@@ -33,10 +33,10 @@ from nscc_proj.cli.common import load_inputs
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.observed import Observations
 from nscc_proj.inputs.scenario import Scenario, load_scenario, scenario_from_dict
+from nscc_proj.present.labels import label
 from nscc_proj.present.report import build_report
 from nscc_proj.present.report_facts import pace_from_now
 from nscc_proj.present.whatif import (
-    WHATIF_LABELS,
     json_block,
     script_hash,
     script_text,
@@ -134,13 +134,6 @@ def test_hostile_names_stay_data(inputs: tuple[Catalog, Observations | None]) ->
     data = json.loads(block.group(1))
     assert data["scenario"] == hostile.replace(" ", "")
     assert json_block({"a": "</script>&<"}) == '{"a":"\\u003c/script\\u003e\\u0026\\u003c"}'
-
-
-def test_labels_exist_in_both_languages_with_the_same_fields() -> None:
-    for name, (english, chinese) in WHATIF_LABELS.items():
-        assert english, name
-        assert chinese, name
-        assert set(re.findall(r"\{(\w+)\}", english)) == set(re.findall(r"\{(\w+)\}", chinese))
 
 
 # --- In the browser ---------------------------------------------------------------------------
@@ -343,7 +336,7 @@ def test_the_page_computes_what_nscc_project_computes(
     assert found["console"] == []
     assert found["resources"] == 0  # nothing fetched: the CSP allows no network
     assert found["lang"] == lang
-    assert found["title"] == WHATIF_LABELS["whatif.title"][lang == "zh"]
+    assert found["title"] == label("whatif.title", lang)
 
     report_scenarios = [frozen_scenario(n) for n in names]
     reference = _projection(inputs, report_scenarios)

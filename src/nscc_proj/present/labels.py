@@ -345,6 +345,69 @@ LABELS: dict[str, tuple[str, str]] = {
     "p50": ("Median", "中位数"),
     "p75": ("75th percentile", "75% 分位数"),
     "p95": ("95th percentile", "95% 分位数"),
+    # The what-if panel (``whatif.py``).
+    "whatif.title": ("What if: move the assumptions", "情景推演：调整增长假设"),
+    "whatif.intro": (
+        "Set the yearly growth of any series below (in the unit scenario {scenario} gives it, "
+        "from the year after its latest observation) and the targets are recomputed at once, "
+        "in this page, exactly as nscc projects them. Values after each box start at the "
+        "scenario's; ↑ and ↓ mark targets that flip against it. The download is a scenario "
+        "file that extends {scenario}: run it with nscc project --scenario FILE --as-of {as_of}.",
+        "在下方调整任一序列的年增长（单位与情景 {scenario} 相同，自最新观测值的次年起），"
+        "各项目标即在本页按 nscc 的同一算法重新计算。初始值为该情景的设定；↑ 与 ↓ 标出相对"
+        "该情景改变达标与否的目标。下载的是继承 {scenario} 的情景文件，可用 "
+        "nscc project --scenario 文件 --as-of {as_of} 运行。",
+    ),
+    "whatif.noscript": (
+        "The what-if panel needs JavaScript, which this viewer has turned off.",
+        "情景推演需要 JavaScript，当前浏览器已禁用。",
+    ),
+    "whatif.reset": ("Reset to the scenario", "恢复情景设定"),
+    "whatif.download": ("Download this scenario as YAML", "下载此情景（YAML）"),
+    "whatif.summary": (
+        "{year}: {met} of {of} met (scenario: {scenario})",
+        "{year}年：{of} 项中 {met} 项达标（原情景 {scenario} 项）",
+    ),
+    "whatif.now_met": ("now met (missed in the scenario)", "现已达标（原情景未达标）"),
+    "whatif.now_missed": ("now missed (met in the scenario)", "现未达标（原情景达标）"),
+    "whatif.context": ("Context series", "背景序列"),
+    "whatif.from": ("from {year}", "{year}年起"),
+    "whatif.scenario_steps": ("scenario: {steps}", "原情景：{steps}"),
+    "whatif.pace": ("Path/yr now", "情景年均"),
+    "whatif.need": ("Need/yr now", "所需年均"),
+    "whatif.value": ("Value", "数值"),
+    "whatif.outcome": ("Path", "情景结果"),
+    "whatif.year": ("Year", "年份"),
+    "whatif.target": ("Target", "目标"),
+    "whatif.unit.rate": ("% a year", "%/年"),
+    "whatif.unit.real": ("% a year, real", "%/年（实际）"),
+    "whatif.unit.growth_rate": ("% (the yearly rate itself)", "%（当年增速）"),
+    "whatif.unit.points": ("points a year", "个百分点/年"),
+    "whatif.unit.places": ("places a year (negative is better)", "位/年（负值为进位）"),
+    "whatif.unit.change": ("{unit} a year", "{unit}/年"),
+    "whatif.unit.ratio_rate": ("ratio to {driver}: % a year", "与{driver}之比：%/年"),
+    "whatif.unit.ratio_change": ("ratio to {driver}: points a year", "与{driver}之比：个百分点/年"),
+    "whatif.unit.per_rate": ("count (per {driver}): % a year", "总量（每{driver}）：%/年"),
+    "whatif.unit.per_change": (
+        "count (per {driver}): {unit} a year",
+        "总量（每{driver}）：{unit}/年",
+    ),
+    "whatif.fixed.rate_of": (
+        "Read off {driver}'s growth each year: set {driver} instead.",
+        "取{driver}的年增速：请调整{driver}。",
+    ),
+    "whatif.fixed.no_base": (
+        "No value to grow from (no base value nor observation): not projected.",
+        "无基期值或观测值，无法推算。",
+    ),
+    "whatif.fixed.observed": (
+        "Observed to the last year: nothing left to set.",
+        "已观测至末年，无可调整。",
+    ),
+    "whatif.fixed.deflator": (
+        "Real growth, but the scenario's deflator does not cover {years}: fixed here.",
+        "实际增长，但情景的价格指数未覆盖 {years}：此处不可调整。",
+    ),
 }
 
 # Colours of the statuses, shared by charts, HTML and workbook. Only a met target is

@@ -51,78 +51,6 @@ _Row = dict[str, Cell]
 SCRIPT = "whatif.js"
 ANCHOR = "whatif"
 
-# --- Labels of the panel (to be merged into present/labels.py) ------------------------------
-# name -> (English, Chinese); ``{fields}`` are the same in both.
-WHATIF_LABELS: dict[str, tuple[str, str]] = {
-    "whatif.title": ("What if: move the assumptions", "情景推演：调整增长假设"),
-    "whatif.intro": (
-        "Set the yearly growth of any series below (in the unit scenario {scenario} gives it, "
-        "from the year after its latest observation) and the targets are recomputed at once, "
-        "in this page, exactly as nscc projects them. Values after each box start at the "
-        "scenario's; ↑ and ↓ mark targets that flip against it. The download is a scenario "
-        "file that extends {scenario}: run it with nscc project --scenario FILE --as-of {as_of}.",
-        "在下方调整任一序列的年增长（单位与情景 {scenario} 相同，自最新观测值的次年起），"
-        "各项目标即在本页按 nscc 的同一算法重新计算。初始值为该情景的设定；↑ 与 ↓ 标出相对"
-        "该情景改变达标与否的目标。下载的是继承 {scenario} 的情景文件，可用 "
-        "nscc project --scenario 文件 --as-of {as_of} 运行。",
-    ),
-    "whatif.noscript": (
-        "The what-if panel needs JavaScript, which this viewer has turned off.",
-        "情景推演需要 JavaScript，当前浏览器已禁用。",
-    ),
-    "whatif.reset": ("Reset to the scenario", "恢复情景设定"),
-    "whatif.download": ("Download this scenario as YAML", "下载此情景（YAML）"),
-    "whatif.summary": (
-        "{year}: {met} of {of} met (scenario: {scenario})",
-        "{year}年：{of} 项中 {met} 项达标（原情景 {scenario} 项）",
-    ),
-    "whatif.now_met": ("now met (missed in the scenario)", "现已达标（原情景未达标）"),
-    "whatif.now_missed": ("now missed (met in the scenario)", "现未达标（原情景达标）"),
-    "whatif.context": ("Context series", "背景序列"),
-    "whatif.from": ("from {year}", "{year}年起"),
-    "whatif.scenario_steps": ("scenario: {steps}", "原情景：{steps}"),
-    "whatif.pace": ("Path/yr now", "情景年均"),
-    "whatif.need": ("Need/yr now", "所需年均"),
-    "whatif.value": ("Value", "数值"),
-    "whatif.outcome": ("Path", "情景结果"),
-    "whatif.year": ("Year", "年份"),
-    "whatif.target": ("Target", "目标"),
-    "whatif.unit.rate": ("% a year", "%/年"),
-    "whatif.unit.real": ("% a year, real", "%/年（实际）"),
-    "whatif.unit.growth_rate": ("% (the yearly rate itself)", "%（当年增速）"),
-    "whatif.unit.points": ("points a year", "个百分点/年"),
-    "whatif.unit.places": ("places a year (negative is better)", "位/年（负值为进位）"),
-    "whatif.unit.change": ("{unit} a year", "{unit}/年"),
-    "whatif.unit.ratio_rate": ("ratio to {driver}: % a year", "与{driver}之比：%/年"),
-    "whatif.unit.ratio_change": ("ratio to {driver}: points a year", "与{driver}之比：个百分点/年"),
-    "whatif.unit.per_rate": ("count (per {driver}): % a year", "总量（每{driver}）：%/年"),
-    "whatif.unit.per_change": (
-        "count (per {driver}): {unit} a year",
-        "总量（每{driver}）：{unit}/年",
-    ),
-    "whatif.fixed.rate_of": (
-        "Read off {driver}'s growth each year: set {driver} instead.",
-        "取{driver}的年增速：请调整{driver}。",
-    ),
-    "whatif.fixed.no_base": (
-        "No value to grow from (no base value nor observation): not projected.",
-        "无基期值或观测值，无法推算。",
-    ),
-    "whatif.fixed.observed": (
-        "Observed to the last year: nothing left to set.",
-        "已观测至末年，无可调整。",
-    ),
-    "whatif.fixed.deflator": (
-        "Real growth, but the scenario's deflator does not cover {years}: fixed here.",
-        "实际增长，但情景的价格指数未覆盖 {years}：此处不可调整。",
-    ),
-}
-
-
-def whatif_label(name: str, lang: Lang) -> str:
-    english, chinese = WHATIF_LABELS[f"whatif.{name}"]
-    return chinese if lang == "zh" else english
-
 
 @dataclass(frozen=True)
 class WhatIf:
@@ -163,14 +91,14 @@ def whatif_panel(
     scenario = scenarios[0]
     script = script_text()
     data, edits = panel_data(projection, scenario, rows, lang)
-    title = whatif_label("title", lang)
+    title = _word("title", lang)
     section = [
         f'<section id="{ANCHOR}" class="whatif"><h2>{_e(title)}</h2>',
-        _p(whatif_label("intro", lang).format(scenario=scenario.name, as_of=projection.as_of)),
-        f"<noscript>{_p(whatif_label('noscript', lang))}</noscript>",
+        _p(_word("intro", lang).format(scenario=scenario.name, as_of=projection.as_of)),
+        f"<noscript>{_p(_word('noscript', lang))}</noscript>",
         '<div class="wi-bar">',
-        f'<button type="button" id="wi-reset">{_e(whatif_label("reset", lang))}</button>',
-        f'<a id="wi-download" href="#">{_e(whatif_label("download", lang))}</a>',
+        f'<button type="button" id="wi-reset">{_e(_word("reset", lang))}</button>',
+        f'<a id="wi-download" href="#">{_e(_word("download", lang))}</a>',
         '<span id="wi-summary" aria-live="polite"></span>',
         "</div>",
         *_rows_html(projection, data, edits, rows, lang),
@@ -251,7 +179,7 @@ def panel_data(
     order = sorted(range(len(catalog.series)), key=lambda n: (int(depth[n]), n))
     words = {f"status.{name}": status_label(name, lang) for name in OUTCOMES}
     words |= {f"unit.{unit}": label(f"need_unit.{unit}", lang) for unit in _NEED_UNITS}
-    words |= {name: whatif_label(name, lang) for name in ("summary", "now_met", "now_missed")}
+    words |= {name: _word(name, lang) for name in ("summary", "now_met", "now_missed")}
     source = scenario.source
     parent = scenario.name
     if source is not None:
@@ -297,11 +225,11 @@ def _edit(
     """How a series is set in the panel, or why it cannot be (a sentence)."""
     driver_name = "" if driver is None else _short(driver, lang)
     if link == Link.RATE_OF:
-        return whatif_label("fixed.rate_of", lang).format(driver=driver_name)
+        return _word("fixed.rate_of", lang).format(driver=driver_name)
     if math.isnan(base):
-        return whatif_label("fixed.no_base", lang)
+        return _word("fixed.no_base", lang)
     if from_step >= len(steps):
-        return whatif_label("fixed.observed", lang)
+        return _word("fixed.observed", lang)
     form = basis.split(":", 1)[0]
     change = mode == Mode.ADDITIVE
     shown = np.array(steps[from_step:], dtype=float)
@@ -311,7 +239,7 @@ def _edit(
         if np.isnan(defl).any():
             missing = first_year + from_step + 1 + np.flatnonzero(np.isnan(defl))
             span = f"{missing[0]}" if missing.size == 1 else f"{missing[0]}-{missing[-1]}"
-            return whatif_label("fixed.deflator", lang).format(years=span)
+            return _word("fixed.deflator", lang).format(years=span)
         shown = ((1.0 + shown) / (1.0 + defl) - 1.0) * 100.0
     elif not change and mode != Mode.DIRECT:
         shown = shown * 100.0
@@ -326,7 +254,7 @@ def _edit(
             runs.append((year, year, value))
     hint = ""
     if len(runs) > 1:
-        hint = whatif_label("scenario_steps", lang).format(
+        hint = _word("scenario_steps", lang).format(
             steps=" · ".join(f"{a}{'' if a == b else f'–{b}'}: {v:g}" for a, b, v in runs)
         )
     initial = values[0]
@@ -373,7 +301,7 @@ def _unit_words(
         )
     else:
         name = "rate"
-    return whatif_label(f"unit.{name}", lang).format(driver=driver, unit=unit)
+    return _word(f"unit.{name}", lang).format(driver=driver, unit=unit)
 
 
 def _short(item: Indicator, lang: Lang) -> str:
@@ -454,7 +382,7 @@ def _rows_html(
     domain = None
     for n, edit in edits.items():
         item = catalog.series[n]
-        heading = domain_name(item, lang) if n < len(catalog) else whatif_label("context", lang)
+        heading = domain_name(item, lang) if n < len(catalog) else _word("context", lang)
         if heading != domain:
             out.append(f"<h3>{_e(heading)}</h3>")
             domain = heading
@@ -465,7 +393,7 @@ def _rows_html(
             label_id = f"wi-in-{n}"
             out += [
                 f'<label for="{label_id}">{_e(edit["words"])} · '
-                f"{_e(whatif_label('from', lang).format(year=edit['fromYear']))}</label>",
+                f"{_e(_word('from', lang).format(year=edit['fromYear']))}</label>",
                 f'<input class="wi-in" id="{label_id}" type="number" step="any" '
                 f'value="{edit["initial"]:.10g}" inputmode="decimal">',
                 f'<input class="wi-slide" type="range" min="{edit["min"]!r}" '
@@ -491,7 +419,7 @@ def _results_html(
     lang: Lang,
 ) -> str:
     names = ("year", "target", "value", "outcome", "need", "pace")
-    head = "".join(f"<th>{_e(whatif_label(name, lang))}</th>" for name in names)
+    head = "".join(f"<th>{_e(_word(name, lang))}</th>" for name in names)
     body = []
     for m, milestone in enumerate(milestones):
         body.append(
@@ -505,3 +433,8 @@ def _results_html(
         '<div class="wi-out"><table><thead><tr>'
         f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def _word(name: str, lang: Lang) -> str:
+    """The panel's word ``name`` (``whatif.<name>`` in the label catalogue)."""
+    return label(f"whatif.{name}", lang)
