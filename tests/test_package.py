@@ -170,3 +170,26 @@ def test_the_shipped_data_checks_against_itself(shipped_workdir: Path) -> None:
     checked = run("check", "--expect", "e.yaml")
     _no_error(checked)
     assert checked.stdout.startswith("OK: ")
+
+
+def test_the_shipped_base_simulates_on_calibrated_volatilities(shipped_workdir: Path) -> None:
+    # Structure, not values: the shipped scenarios' volatilities are calibrated (no default),
+    # a slow stock never falls below its base value, and a target judged on an observation
+    # that is not grade A final is a probability with the stated value inside its band.
+    result = run("simulate", "-s", "base", "--paths", "2000", "--as-of", "2025", "-f", "csv")
+    _no_error(result)
+    assert "Warning:" not in result.stderr
+    assert result.stderr.startswith("Volatility: base: ")
+    rows = [r for r in csv_rows(result.stdout) if r["scope"] == "target"]
+    assert {r["volatility_source"] for r in rows} <= {"calibrated", "linked"}
+    catalog = load_catalog()
+    for key in ("education_years", "doctors_per_1000", "road_density"):
+        indicator = catalog[key]
+        first = next(r for r in rows if r["indicator_key"] == key and r["milestone"] == "2025")
+        assert indicator.base_value is not None
+        assert float(first["p5"]) >= indicator.base_value
+    uncertain = [
+        r for r in rows if r["evidence"] == "observed" and float(r["anchor_error"] or 0) > 0
+    ]
+    for row in uncertain:
+        assert float(row["p5"]) < float(row["deterministic"]) < float(row["p95"]), row
