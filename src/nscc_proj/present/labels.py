@@ -408,6 +408,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "Real growth, but the scenario's deflator does not cover {years}: fixed here.",
         "实际增长，但情景的价格指数未覆盖 {years}：此处不可调整。",
     ),
+    # The workbook for analysts: the simulation's columns, and the Metadata sheet's fields
+    # (shown as "English / 中文" whatever the report's language).
+    "volatility_source": ("Volatility source", "波动率来源"),
+    "volatility": ("Volatility a year", "年波动率"),
+    "anchor_error": ("Anchor error", "锚点测量误差"),
+    "meta.data_source": ("data source {number}", "数据来源 {number}"),
+    "meta.grade": ("observations of grade {grade}", "{grade} 级观测值个数"),
+    "meta.vintage": ("observations, {vintage}", "观测值个数（{vintage}）"),
+    "meta.volatility": ("volatility sources: {scenario}", "波动率来源：{scenario}"),
+    "vintage.estimate": ("estimate", "预计数"),
+    "vintage.preliminary": ("preliminary", "初步数"),
+    "vintage.final": ("final", "最终数"),
 }
 
 # Colours of the statuses, shared by charts, HTML and workbook. Only a met target is

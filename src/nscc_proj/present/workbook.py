@@ -15,21 +15,25 @@ import io
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.core.assess import OUTCOMES
-from nscc_proj.inputs.catalog import Catalog
-from nscc_proj.inputs.observed import Observations
+from nscc_proj.inputs.catalog import Catalog, Kind
+from nscc_proj.inputs.observed import GRADES, VINTAGES, Observations
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
 from nscc_proj.present.wording import domain_name, unit_text
 from nscc_proj.table import Cell, Table
 
-PERCENT, NUMBER, COUNT, YEAR = "0.00%", "#,##0.00", "#,##0", "0"
+PERCENT, NUMBER, COUNT, YEAR, POINTS = "0.00%", "#,##0.00", "#,##0", "0", "0.00"
+# Number format of a need a year, by its unit (``need_unit``): rates are fractions.
+NEED_FORMATS = {"rate": PERCENT, "rate_remaining": PERCENT, "points": POINTS, "places": POINTS}
+# The Monte Carlo results the Assessment sheet repeats beside each target's outcome.
+PROBABILITY_COLUMNS = ("probability", "probability_se", "probability_analytic")
 # Number format of a column, by its code in the CSV.
 FORMATS = {
     **dict.fromkeys(
@@ -50,7 +54,9 @@ FORMATS = {
             "required_change_per_year",
             "tolerance",
             "latest_value",
-            "need_per_year",
+            "need_per_year",  # its unit varies by row: ``Sheet.formats``
+            "volatility",  # likewise
+            "anchor_error",  # likewise
         ),
         NUMBER,
     ),
@@ -96,13 +102,78 @@ _HEADER_FILL = "DDE4EE"
 
 @dataclass(frozen=True)
 class Sheet:
-    """A sheet: its name and table, and the columns coloured by met/missed or status."""
+    """A sheet: its name and table, and the columns coloured by met/missed or status.
+
+    ``formats`` gives, for a column whose unit varies by row, each row's number format
+    (None: the column's own, ``column_format``). ``role`` names the sheets that
+    ``composed`` reads together (``assessment``, ``target_probabilities``, ``metadata``),
+    and ``catalog`` is the table their rows name.
+    """
 
     name: str
     table: Table
     met_columns: tuple[str, ...] = ()
     status_columns: tuple[str, ...] = ()
     share_columns: tuple[str, ...] = field(default=())
+    formats: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+    role: str = ""
+    catalog: Catalog | None = None
+
+
+def column_format(code: str) -> str | None:
+    """The number format of a column by its CSV code (a target of the indicator table's
+    wide ``target_<year>`` columns is a number), or None: as Excel shows it."""
+    name, _, year = code.rpartition("_")
+    if name == "target" and year.isdigit():
+        return NUMBER
+    return FORMATS.get(code)
+
+
+def need_formats(table: Table) -> dict[str, tuple[str | None, ...]]:
+    """Each row's format of the need a year: a percentage where it is a rate."""
+    if "need_per_year" not in table.columns:
+        return {}
+    unit = table.columns.index("need_unit")
+    return {"need_per_year": tuple(NEED_FORMATS.get(str(row[unit])) for row in table.rows)}
+
+
+# A linked series' volatility is its ratio's, in a unit the growth basis does not say (a
+# log fraction if the ratio grows by a rate, else the ratio's own units): shown as it is.
+RAW = "0.0000"
+_LINKS = ("ratio_to", "share_of", "per")
+
+
+def volatility_format(kind: Kind, basis: str | None) -> str:
+    """How a simulated series' volatility reads: a percentage where the scenario moves the
+    series by compound growth (a log-growth fraction), else a number in the series' units,
+    from its kind and how the scenario gives it (``growth_basis``; None: unknown, as a
+    scenario's default gives it, a rate for all but ranks). A linked series (``ratio_to``,
+    ``share_of``, ``per``) shows its value as it is (``RAW``)."""
+    form = (basis or "").partition(":")[0]
+    if form in _LINKS:
+        return RAW
+    if kind in (Kind.RANK, Kind.GROWTH_RATE) or form in ("change", "rate_of"):
+        return NUMBER
+    return PERCENT
+
+
+def volatility_formats(
+    table: Table, catalog: Catalog, basis: Mapping[tuple[str, str], str]
+) -> dict[str, tuple[str | None, ...]]:
+    """Each row's formats of the simulation's volatility (``volatility_format``, by the
+    row's growth basis in ``basis``) and anchor error (percent where relative: levels and
+    counts; else points or places)."""
+    from nscc_proj.analysis.measurement import unit_of
+
+    position = {code: k for k, code in enumerate(table.columns)}
+    volatility: list[str | None] = []
+    anchor: list[str | None] = []
+    for row in table.rows:
+        key = str(row[position["indicator_key"]])
+        kind = catalog[key].kind
+        volatility.append(volatility_format(kind, basis.get((str(row[position["scenario"]]), key))))
+        anchor.append(PERCENT if unit_of(kind) == "relative" else NUMBER)
+    return {"volatility": tuple(volatility), "anchor_error": tuple(anchor)}
 
 
 def header(code: str, lang: Lang) -> str:
@@ -167,9 +238,72 @@ def probability_sheets(probabilities: Table, catalog: Catalog, lang: Lang) -> li
         with_names(pick(targets, target_codes), catalog, lang), catalog, lang
     )
     return [
-        Sheet(label("sheet.target_probabilities", lang), by_target),
+        Sheet(
+            label("sheet.target_probabilities", lang),
+            by_target,
+            formats=volatility_formats(by_target, catalog, {}),
+            role="target_probabilities",
+            catalog=catalog,
+        ),
         Sheet(label("sheet.domain_probabilities", lang), pick(joint, joint_codes)),
     ]
+
+
+def with_probabilities(assessment: Table, by_target: Table) -> Table:
+    """The Assessment table with each target's probability, its standard error and the
+    exact probability (empty where the simulation has none) after its outcome."""
+    position = {code: k for k, code in enumerate(by_target.columns)}
+    found = {
+        (row[position["scenario"]], row[position["indicator_key"]], row[position["milestone"]]): [
+            row[position[code]] for code in PROBABILITY_COLUMNS
+        ]
+        for row in by_target.rows
+    }
+    scenario, key, milestone = (
+        assessment.columns.index(code) for code in ("scenario", "indicator_key", "milestone")
+    )
+    at = assessment.columns.index("outcome") + 1
+    empty = [None] * len(PROBABILITY_COLUMNS)
+    rows = tuple(
+        (*row[:at], *found.get((row[scenario], row[key], row[milestone]), empty), *row[at:])
+        for row in assessment.rows
+    )
+    return Table((*assessment.columns[:at], *PROBABILITY_COLUMNS, *assessment.columns[at:]), rows)
+
+
+def composed(sheets: Sequence[Sheet]) -> list[Sheet]:
+    """The sheets as the workbook holds them, with what one sheet takes from another.
+
+    Where the Monte Carlo results are among them (``probability_sheets``), the
+    Assessment sheet shows each target's probabilities, and the volatility of each
+    target is formatted by how its scenario moves the series (the Assessment sheet's
+    growth basis). The Metadata sheet ends with every column's code and headers.
+    """
+    out = list(sheets)
+    by_role = {sheet.role: k for k, sheet in enumerate(out) if sheet.role}
+    if "assessment" in by_role and "target_probabilities" in by_role:
+        assessment = out[by_role["assessment"]]
+        targets = out[by_role["target_probabilities"]]
+        out[by_role["assessment"]] = replace(
+            assessment, table=with_probabilities(assessment.table, targets.table)
+        )
+        if targets.catalog is not None:
+            table = assessment.table
+            scenario, key, basis = (
+                table.columns.index(code) for code in ("scenario", "indicator_key", "growth_basis")
+            )
+            bases = {(str(row[scenario]), str(row[key])): str(row[basis]) for row in table.rows}
+            formats = volatility_formats(targets.table, targets.catalog, bases)
+            out[by_role["target_probabilities"]] = replace(
+                targets, formats={**targets.formats, **formats}
+            )
+    if "metadata" in by_role:
+        metadata = out[by_role["metadata"]]
+        codes = [code for sheet in out if sheet.role != "metadata" for code in sheet.table.columns]
+        glossary = metadata_table((), list(dict.fromkeys(codes)))
+        table = Table(metadata.table.columns, metadata.table.rows + glossary.rows)
+        out[by_role["metadata"]] = replace(metadata, table=table)
+    return out
 
 
 def with_status_labels(table: Table, lang: Lang) -> Table:
@@ -267,14 +401,15 @@ def metadata_table(entries: Sequence[tuple[str, Cell]], codes: Sequence[str]) ->
 
 
 def workbook_bytes(sheets: Sequence[Sheet], lang: Lang) -> bytes:
-    """The workbook as XLSX bytes (written to disk by the caller, atomically)."""
+    """The workbook as XLSX bytes (written to disk by the caller, atomically): the
+    sheets as ``composed`` lays them out."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
-    for sheet in sheets:
+    for sheet in composed(sheets):
         ws = book.create_sheet(sheet.name)
         table = sheet.table
         ws.append([header(code, lang) for code in table.columns])
@@ -287,13 +422,14 @@ def workbook_bytes(sheets: Sequence[Sheet], lang: Lang) -> bytes:
                 if isinstance(cell.value, str):
                     _as_text(cell)
         for position, code in enumerate(table.columns, start=1):
-            number_format = FORMATS.get(code)
-            if number_format is not None:
-                for (cell,) in ws.iter_rows(min_row=2, min_col=position, max_col=position):
-                    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-                        cell.number_format = number_format
+            formats = _formats(sheet, code)
+            cells = ws.iter_rows(min_row=2, min_col=position, max_col=position)
+            for (cell,), number_format in zip(cells, formats, strict=True):
+                value = cell.value
+                if number_format and isinstance(value, int | float) and not isinstance(value, bool):
+                    cell.number_format = number_format
             ws.column_dimensions[get_column_letter(position)].width = _width(
-                table, position - 1, lang
+                table, position - 1, formats, lang
             )
         ws.freeze_panes = "A2"
         if table.rows:
@@ -387,24 +523,35 @@ def _colour(ws: object, sheet: Sheet, lang: Lang) -> None:
         ws.conditional_formatting.add(ref(code), scale)
 
 
-def _width(table: Table, position: int, lang: Lang) -> float:
+def _formats(sheet: Sheet, code: str) -> list[str | None]:
+    """Each row's number format in one column: the row's own where the unit varies."""
+    own = column_format(code)
+    by_row = sheet.formats.get(code)
+    if by_row is None:
+        return [own] * len(sheet.table.rows)
+    return [own if number_format is None else number_format for number_format in by_row]
+
+
+def _width(table: Table, position: int, formats: Sequence[str | None], lang: Lang) -> float:
     """Wide enough for the header and the widest shown value, within reason."""
     code = table.columns[position]
-    texts = [header(code, lang)] + [_shown(row[position], code) for row in table.rows]
+    shown = [_shown(row[position], fmt) for row, fmt in zip(table.rows, formats, strict=True)]
+    texts = [header(code, lang), *shown]
     return min(_MAX_WIDTH, max(_display_width(text) for text in texts) + 2)
 
 
-def _shown(value: Cell, code: str) -> str:
+def _shown(value: Cell, number_format: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "FALSE"
     if isinstance(value, int | float):
-        number_format = FORMATS.get(code)
         if number_format == PERCENT:
             return f"{value:.2%}"
         if number_format == NUMBER:
             return f"{value:,.2f}"
+        if number_format == POINTS:
+            return f"{value:.2f}"
         return f"{value:,}" if number_format == COUNT else str(value)
     return str(value)
 
@@ -448,7 +595,62 @@ def run_metadata(
     }
     for scenario in scenarios:
         metadata[f"scenario file / 情景文件: {scenario.name}"] = scenario.source or "(in memory)"
+    metadata |= observation_metadata(observed)
+    if paths is not None:
+        for name, sources in volatility_sources(projection.catalog, scenarios):
+            metadata[_both("meta.volatility", scenario=name)] = sources
     return metadata
+
+
+def _both(name: str, **fields: str | tuple[str, str]) -> str:
+    """A Metadata field's name in English and Chinese, as its other fields read; a field
+    given as a pair is its English and Chinese words."""
+
+    def said(lang: Lang) -> str:
+        words = {
+            key: value if isinstance(value, str) else value[lang == "zh"]
+            for key, value in fields.items()
+        }
+        return label(name, lang).format(**words)
+
+    return f"{said('en')} / {said('zh')}"
+
+
+def observation_metadata(observed: Observations | None) -> dict[str, Cell]:
+    """The observations the run stands on (those known as of its as-of year, levels and
+    growth facts): each source once, in the order of the file, then how many there are
+    of each grade and of each vintage (a count for every one, zero included)."""
+    records = () if observed is None else (*observed.records, *observed.growth)
+    metadata: dict[str, Cell] = {}
+    for number, source in enumerate(dict.fromkeys(r.source for r in records), start=1):
+        metadata[_both("meta.data_source", number=str(number))] = source
+    for grade in GRADES:
+        metadata[_both("meta.grade", grade=grade)] = sum(r.grade == grade for r in records)
+    for vintage in VINTAGES:
+        count = sum(r.vintage == vintage for r in records)
+        words = (label(f"vintage.{vintage}", "en"), label(f"vintage.{vintage}", "zh"))
+        metadata[_both("meta.vintage", vintage=words)] = count
+    return metadata
+
+
+def volatility_sources(catalog: Catalog, scenarios: Sequence[Scenario]) -> list[tuple[str, str]]:
+    """Where each scenario's volatilities come from, as ``nscc simulate`` says it
+    (``Simulation.volatility_notes``): the count of series of each source (calibrated,
+    scenario, default, linked), and the calibration's basis where there is one. The
+    volatilities are compiled again here (cheap, and the same as the simulation's: the
+    report receives its results, not the run)."""
+    from nscc_proj.analysis.rates import compile_scenarios
+    from nscc_proj.analysis.uncertainty import SOURCES, compile_volatility
+
+    arrays = compile_scenarios(catalog, scenarios)
+    lines = []
+    for s, scenario in enumerate(scenarios):
+        volatility = compile_volatility(catalog, scenario, arrays.mode[s], arrays.link[s])
+        counts = {source: volatility.source.count(source) for source in SOURCES}
+        parts = [f"{counts[source]} {source}" for source in SOURCES if counts[source]]
+        basis = f" ({volatility.calibrated_from})" if volatility.calibrated_from else ""
+        lines.append((scenario.name, f"{', '.join(parts)} series{basis}"))
+    return lines
 
 
 def sheets_for(projection: Projection, lang: Lang, metadata: Mapping[str, Cell]) -> list[Sheet]:
@@ -471,14 +673,22 @@ def sheets_for(projection: Projection, lang: Lang, metadata: Mapping[str, Cell])
             assessment,
             met_columns=("met",),
             status_columns=("outcome",),
+            formats=need_formats(assessment),
+            role="assessment",
+            catalog=catalog,
         ),
         Sheet(label("sheet.required", lang), with_names(required, catalog, lang)),
         Sheet(label("sheet.paths", lang), with_names(projection.path_table, catalog, lang)),
         Sheet(label("sheet.observed", lang), observed_table(projection.observed, catalog, lang)),
         Sheet(label("sheet.indicators", lang), catalog_table(catalog)),
     ]
-    codes = list(dict.fromkeys(code for sheet in sheets for code in sheet.table.columns))
+    # The glossary of every column's headers follows when the workbook is laid out
+    # (``composed``), with the columns of any sheet added after this one.
     sheets.append(
-        Sheet(label("sheet.metadata", lang), metadata_table(list(metadata.items()), codes))
+        Sheet(
+            label("sheet.metadata", lang),
+            metadata_table(list(metadata.items()), ()),
+            role="metadata",
+        )
     )
     return sheets
