@@ -3,6 +3,7 @@ on top, a footer with source and date, names that fit; --title, --pdf, SOURCE_DA
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +17,11 @@ from nscc_proj.analysis.projection import Projection, project
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.scenario import scenario_from_dict
 from nscc_proj.present.charts import (
+    CHARTS_PER_HELPER,
     SCENARIO_COLOURS,
+    chart_count,
     chart_footer,
+    chart_workers,
     drawing_order,
     render_charts,
     row_label,
@@ -76,6 +80,23 @@ def test_every_chart_says_its_source_as_of_and_date(tiny: Projection) -> None:
 def inputs(workdir: Path, tiny_table: Path, write_file: Callable[[str, str], Path]) -> Path:
     write_file("tiny.yaml", TINY)
     return tiny_table
+
+
+def test_charts_shared_with_a_helper_process_are_the_same_bytes(tiny: Projection) -> None:
+    """Drawn here and in a spawned helper, the charts, their order and the notes are those
+    one process draws; the progress still ticks once a chart."""
+    ticks: list[None] = []
+    alone = render_charts(tiny, "zh", date="2026-11-15")
+    shared = render_charts(
+        tiny, "zh", date="2026-11-15", workers=2, progress=lambda: ticks.append(None)
+    )
+    assert shared == alone
+    assert len(ticks) == chart_count(tiny)
+
+
+def test_a_helper_process_starts_only_with_charts_enough_to_pay_for_it() -> None:
+    assert chart_workers(CHARTS_PER_HELPER - 1) == 1
+    assert 1 <= chart_workers(1000) <= (os.cpu_count() or 1)
 
 
 def test_title_names_the_report(workdir: Path, inputs: Path) -> None:

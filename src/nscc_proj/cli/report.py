@@ -94,7 +94,7 @@ def report(
     Example: nscc report --scenario base --scenario high --out report/ --lang zh
     """
     from nscc_proj.analysis.projection import project as run_projection
-    from nscc_proj.present.charts import chart_count
+    from nscc_proj.present.charts import chart_count, chart_workers
     from nscc_proj.present.report import build_report, check_folder, write_report
 
     check_range("--simulate", simulate, 1, 10_000_000, "paths", zero=True)
@@ -117,7 +117,8 @@ def report(
         )
         bands, probabilities = bands_from_table(simulation.bands_table()), simulation.table()
         used_seed = seed
-    with chart_progress(chart_count(result)) as advance:
+    charts = chart_count(result)
+    with chart_progress(charts) as advance:
         rendered = build_report(
             result,
             scenarios,
@@ -130,6 +131,7 @@ def report(
             title=title.strip() if title else None,
             pdf=pdf,
             progress=advance,
+            workers=chart_workers(charts),
         )
     for warning in rendered.warnings:
         typer.echo(f"Warning: {warning}", err=True)

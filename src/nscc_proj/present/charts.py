@@ -18,7 +18,6 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -41,6 +40,7 @@ from nscc_proj.present.wording import target_text, unit_text, wrap_name
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
+    from matplotlib.typing import RcKeyType
 
     from nscc_proj.analysis.projection import Projection
     from nscc_proj.table import Table
@@ -162,55 +162,51 @@ def render_charts(
     *,
     date: str | None = None,
     progress: Callable[[], None] | None = None,
+    workers: int = 1,
 ) -> tuple[list[Chart], list[str]]:
     """Every chart of the report, and the warnings to show (at most one line).
 
     ``bands`` maps (scenario, indicator key) to simulated percentiles; where
     present, the indicator's chart draws them as a fan around the path.
     ``date`` goes into each chart's footer; ``progress`` is called once per chart drawn.
+    ``workers`` is how many processes draw (``chart_workers`` says how many pay); the
+    charts are the same bytes however many draw them. More than one spawns helpers,
+    which import the caller's main module: a script needs its ``if __name__ ==
+    "__main__"`` guard, so one (drawing here) is the default.
     """
-    import matplotlib
-
     font = cjk_font()
     notes = [] if font is not None else [MISSING_FONT_WARNING]
     text_lang: Lang = lang if font is not None else "en"
-    clean: Callable[[str], str] = (
-        chart_text if font is not None else (lambda text: strip_cjk(chart_text(text)))
-    )
-    with (
-        matplotlib.rc_context(chart_style(lang, font)),
-        warnings.catch_warnings(record=True) as caught,
-    ):
-        warnings.simplefilter("always")
-        observed = (
-            None if projection.observed is None else projection.observed.array(projection.catalog)
-        )
-        style = _Style(
+    clean = chart_text if font is not None else _latin_text
+    drawing = _Drawing(
+        projection,
+        bands or {},
+        None if projection.observed is None else projection.observed.array(projection.catalog),
+        _Style(
             text_lang,
             clean,
             scenario_colours(projection.scenario_names),
             clean(chart_footer(projection, text_lang, date)),
-        )
-        drawers: list[Callable[[], Chart]] = [
-            lambda: _growth_chart(projection, style),
-            lambda: _heatmap_chart(projection, style),
-        ]
-        drawers += [
-            partial(_indicator_chart, projection, i, indicator, observed, style, bands or {})
-            for i, indicator in enumerate(projection.catalog.indicators)
-        ]
-        charts = []
-        for draw in drawers:
-            charts.append(draw())
-            if progress is not None:
-                progress()
+        ),
+        chart_style(lang, font),
+        font,
+    )
+    count = chart_count(projection)
+    helpers = workers - 1
+    with matplotlib.rc_context(drawing.rc):
+        if helpers > 0:
+            drawn = _draw_shared(drawing, count, helpers, progress)
+        else:
+            drawn = []
+            for number in range(count):
+                drawn.append(drawing.chart(number))
+                if progress is not None:
+                    progress()
     missing: set[int] = set()
-    for warning in caught:
-        found = _GLYPH_MISSING.search(str(warning.message))
+    for message, category, filename, lineno in (w for _, caught in drawn for w in caught):
+        found = _GLYPH_MISSING.search(message)
         if found is None:
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
+            warnings.warn_explicit(message, category, filename, lineno)
         else:
             missing.add(int(found.group(1)))
     # Without a CJK font that is said once already; else one line, not one per glyph.
@@ -218,7 +214,31 @@ def render_charts(
         chars = ", ".join(f"U+{code:04X}" for code in sorted(missing)[:5])
         chars += ", …" if len(missing) > 5 else ""
         notes.append(label("glyph_note", lang).format(count=len(missing), chars=chars))
-    return charts, notes
+    return [chart for chart, _ in drawn], notes
+
+
+# A chart takes about a third of a second to draw; a helper process takes about as long as
+# two to start (Python, NumPy, matplotlib, the fonts), so it pays only with this many charts.
+CHARTS_PER_HELPER = 8
+
+
+def chart_workers(count: int) -> int:
+    """Processes to draw ``count`` charts: one per core this process may run on, as long as
+    each has ``CHARTS_PER_HELPER`` charts to draw; one (no helper) on one core."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, count // CHARTS_PER_HELPER))
+
+
+# A warning caught while drawing: message, category, file and line, as a process can pass them.
+_Caught = tuple[str, type[Warning], str, int]
+
+
+def _latin_text(text: str) -> str:
+    """``chart_text`` for charts drawn without a CJK font: without CJK characters."""
+    return strip_cjk(chart_text(text))
 
 
 @dataclass(frozen=True)
@@ -236,6 +256,80 @@ class _Style:
         return legend_text(self.clean(scenario_label(name, self.lang)))
 
 
+@dataclass(frozen=True)
+class _Drawing:
+    """Everything needed to draw any chart of one report by its number (0 the growth chart,
+    1 the heatmap, then the indicators): it pickles, so a helper process can draw some."""
+
+    projection: Projection
+    bands: Bands
+    observed: np.ndarray | None
+    style: _Style
+    rc: dict[RcKeyType, Any]
+    font: str | None
+
+    def chart(self, number: int) -> tuple[Chart, list[_Caught]]:
+        """Chart ``number`` (drawn with ``rc`` in force) and the warnings drawing it gave."""
+        projection, style = self.projection, self.style
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if number == 0:
+                chart = _growth_chart(projection, style)
+            elif number == 1:
+                chart = _heatmap_chart(projection, style)
+            else:
+                i = number - 2
+                indicator = projection.catalog.indicators[i]
+                chart = _indicator_chart(projection, i, indicator, self.observed, style, self.bands)
+        return chart, [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+
+
+def _draw_shared(
+    drawing: _Drawing, count: int, helpers: int, progress: Callable[[], None] | None
+) -> list[tuple[Chart, list[_Caught]]]:
+    """Charts 0 to ``count`` - 1, drawn here and in ``helpers`` processes at once. This
+    process draws from the front (the two overview charts, the costliest, first) while each
+    helper is kept two charts ahead from the back, so all finish at about the same time
+    however long the helpers take to start. Helpers are spawned, not forked: a fork copies
+    the threads' locks of a process that has run the Monte Carlo engine."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    queue = deque(range(count))
+    drawn: dict[int, tuple[Chart, list[_Caught]]] = {}
+    running: dict[Future[tuple[Chart, list[_Caught]]], int] = {}
+    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        while queue or running:
+            while queue and len(running) < 2 * helpers:
+                number = queue.pop()
+                running[pool.submit(_draw_in_helper, drawing, number)] = number
+            before = len(drawn)
+            if queue:
+                number = queue.popleft()
+                drawn[number] = drawing.chart(number)
+                finished = [future for future in running if future.done()]
+            else:
+                finished = list(wait(running, return_when=FIRST_COMPLETED).done)
+            for future in finished:
+                drawn[running.pop(future)] = future.result()
+            if progress is not None:
+                for _ in range(len(drawn) - before):
+                    progress()
+    finally:
+        pool.shutdown(cancel_futures=True)
+    return [drawn[number] for number in range(count)]
+
+
+def _draw_in_helper(drawing: _Drawing, number: int) -> tuple[Chart, list[_Caught]]:
+    """Chart ``number``, in a helper process: it draws nothing else, so ``rc`` stays set."""
+    if drawing.font is not None:
+        cjk_font()  # registers the font, as in the parent, when matplotlib's cache lacks it
+    matplotlib.rcParams.update(drawing.rc)
+    return drawing.chart(number)
+
+
 def chart_count(projection: Projection) -> int:
     """How many charts ``render_charts`` draws (for a progress bar)."""
     return 2 + len(projection.catalog.indicators)
@@ -249,7 +343,10 @@ def _figure(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
+    # White, as by default, but whatever a matplotlibrc says: the PNG keeps no alpha channel.
+    figure = Figure(
+        figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained", facecolor="white"
+    )
     FigureCanvasAgg(figure)
     parts = figure.subfigures(2, 1, height_ratios=[height - FOOTER_HEIGHT, FOOTER_HEIGHT])
     body, strip = np.asarray(parts).ravel()
@@ -266,15 +363,29 @@ def _legend(body: SubFigure, handles: Sequence[Any], names: Sequence[str], ncols
 
 
 def _encode(figure: Figure, name: str, title: str, key: str | None = None) -> Chart:
+    """The chart's PNG (at ``PNG_SCALE``) and SVG bytes. ``savefig`` would draw the figure
+    twice for the PNG (once to settle the layout, once to paint); one ``draw`` at the PNG's
+    resolution does both, and the PNG is encoded from the canvas's pixels. The SVG then
+    reuses the settled layout: solving it again would place nothing differently."""
+    from PIL import Image
+
     png, svg = io.BytesIO(), io.BytesIO()
-    # No software version or date inside the files: a rerun gives the same bytes.
-    figure.savefig(png, format="png", dpi=PNG_SCALE * DPI, metadata={"Software": None})
-    # The layout is settled by the first drawing; solving it again for the SVG costs as
-    # much as the drawing itself and would place nothing differently.
+    figure.set_dpi(PNG_SCALE * DPI)
+    figure.canvas.draw()
+    # The figure is opaque, so RGB, not RGBA (matplotlib's own writer always keeps alpha): a
+    # tenth fewer bytes. zlib's level 3 takes two thirds of the time of its default 6 and
+    # still gives a smaller file than RGBA at 6. No software version or date in the file.
+    pixels = np.asarray(figure.canvas.buffer_rgba())[..., :3]  # type: ignore[attr-defined]
+    Image.fromarray(pixels).save(
+        png, format="png", dpi=(PNG_SCALE * DPI, PNG_SCALE * DPI), compress_level=3
+    )
+    figure.set_dpi(DPI)
     figure.set_layout_engine("none")
     # Element ids come from a salt, random unless fixed: fixed, so reruns are byte-identical.
-    with matplotlib.rc_context({"svg.hashsalt": f"nscc-{name}"}):
-        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    # Set inside ``render_charts``'s rc context, which restores it; a context per chart
+    # would copy every rc setting each time.
+    matplotlib.rcParams["svg.hashsalt"] = f"nscc-{name}"
+    figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     width, height = (round(size * DPI) for size in figure.get_size_inches())
     return Chart(name, title, png.getvalue(), svg.getvalue(), width, height, key)
 
@@ -589,7 +700,10 @@ def _heatmap_chart(projection: Projection, style: _Style) -> Chart:
         gap = gaps[row, column]
         text = "✓" if name == "achieved" else ("–" if math.isnan(gap) else f"{gap:+.0%}")
         colour = "white" if name in _DARK_STATUSES else "black"
-        axes.text(column, row, text, ha="center", va="center", fontsize=7, color=colour)
+        # Inside its cell, so it cannot move the layout: left out of it, it is not measured.
+        axes.text(
+            column, row, text, ha="center", va="center", fontsize=7, color=colour, in_layout=False
+        )
     domains = [indicator.domain_en for indicator in catalog.indicators]
     for row in range(1, len(domains)):
         if domains[row] != domains[row - 1]:

@@ -72,6 +72,7 @@ def build_report(
     title: str | None = None,
     pdf: bool = False,
     progress: Callable[[], None] | None = None,
+    workers: int = 1,
 ) -> Report:
     """Render every file of the report; nothing touches the disk here (but Chromium's
     temporary folder for the PDF).
@@ -82,14 +83,17 @@ def build_report(
     table's file), with the as-of year. ``run_time`` is the time of the run the files
     state; its date is printed under every chart only when given, so charts drawn
     without one are the same on any day. ``pdf`` adds report.pdf where Chromium is
-    found (else a note says why not); ``progress`` is called once per chart drawn.
+    found (else a note says why not); ``progress`` is called once per chart drawn;
+    ``workers`` processes draw the charts (see ``render_charts``).
     """
     from nscc_proj import __version__
 
     title = title or plan_title(projection, lang)
     when = (run_time or datetime.now(UTC)).isoformat(timespec="seconds")
     date = None if run_time is None else run_time.date().isoformat()
-    charts, notes = render_charts(projection, lang, bands, date=date, progress=progress)
+    charts, notes = render_charts(
+        projection, lang, bands, date=date, progress=progress, workers=workers
+    )
     metadata = run_metadata(projection, scenarios, lang, seed, when, paths)
     metadata = {"title / 标题": title, **metadata}
     sheets = sheets_for(projection, lang, metadata)
