@@ -16,6 +16,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ settings.load_profile("nscc")
 
 FROZEN_DATA = Path(__file__).parent / "data"
 REPORT_EPOCH = 1_794_700_800  # 2026-11-15T00:00:00Z
+REPORT_TIME = datetime.fromtimestamp(REPORT_EPOCH, UTC)  # the same, for library calls
 FROZEN_TABLE = FROZEN_DATA / "indicators_2020.csv"
 FROZEN_SCENARIOS = FROZEN_DATA / "scenarios"
 # Where nscc looks for its shipped data and scenarios: the fixtures point these at the copies.
@@ -59,12 +61,15 @@ def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def _frozen_calendar() -> Iterator[None]:
     """The default as-of year follows the calendar: every test stands in late 2026, and
-    ``nscc report`` dates its charts 2026-11-15 (SOURCE_DATE_EPOCH), not today."""
-    monkeypatch.setattr("nscc_proj.analysis.standing.current_year", lambda: 2026)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(REPORT_EPOCH))
+    ``nscc report`` dates its files 2026-11-15 (SOURCE_DATE_EPOCH), not today. Session-wide,
+    so module-scoped fixtures (a report built once for several tests) stand there too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("nscc_proj.analysis.standing.current_year", lambda: 2026)
+        patch.setenv("SOURCE_DATE_EPOCH", str(REPORT_EPOCH))
+        yield
 
 
 def use_frozen_data(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -205,12 +205,12 @@ def test_template_needs_an_xlsx_name(workdir: Path) -> None:
 def test_a_workbook_is_the_same_bytes_whenever_it_is_written() -> None:
     from openpyxl import Workbook
 
-    from nscc_proj.inputs.workbook_file import workbook_bytes
+    from nscc_proj.inputs.workbook_file import xlsx_bytes
 
     book = Workbook()
     book.active["A1"] = "沈阳"
-    first = workbook_bytes(book, STAMP)
-    assert workbook_bytes(book, STAMP) == first
+    first = xlsx_bytes(book, STAMP)
+    assert xlsx_bytes(book, STAMP) == first
     with zipfile.ZipFile(io.BytesIO(first)) as package:
         core = package.read("docProps/core.xml").decode("utf-8")
         assert {entry.date_time for entry in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}

@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
 import nscc_proj.cli.report  # noqa: F401 - registers `nscc report` on the app
-from conftest import FROZEN_DATA, FROZEN_TABLE, frozen_data, frozen_scenario
+from conftest import FROZEN_DATA, FROZEN_TABLE, REPORT_TIME, frozen_data, frozen_scenario
 from nscc_proj.analysis.projection import Projection, project
 from nscc_proj.analysis.requirements import required_growth
 from nscc_proj.cli import app
@@ -113,7 +113,7 @@ def chinese(
     """The Chinese report through the library, with every warning raised while rendering."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = build_report(*frozen, "zh")
+        report = build_report(*frozen, "zh", run_time=REPORT_TIME)
     folder = tmp_path_factory.mktemp("zh") / "report"
     write_report(report, folder)
     # Missing glyphs come back as one note of the report, not as warnings.
@@ -129,6 +129,20 @@ def test_report_writes_the_four_artefacts(english: Path) -> None:
     assert "indicator_01_gdp.png" in names
     assert len(names) == 2 * (2 + 31)
     assert not [path for path in folder.rglob("*") if path.name.endswith(".tmp")]
+
+
+def test_a_rerun_writes_the_same_bytes(english: Path, tmp_path: Path) -> None:
+    # Same inputs, same command line, same SOURCE_DATE_EPOCH (conftest): every file of the
+    # report, the workbook's dates and the charts included, is the same byte for byte.
+    with frozen_data(), pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        result = invoke("report", "-s", "base", "-s", "high", "--out", "report")
+    assert result.exit_code == 0, result.stderr
+    first = {p.relative_to(english): p.read_bytes() for p in english.rglob("*") if p.is_file()}
+    again = tmp_path / "report"
+    second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -310,7 +324,7 @@ def test_xlsx_text_is_text_never_a_formula_and_shows_exactly(
     scenario = scenario_from_dict({"name": "@SUM(A1)", "growth": TINY_GROWTH})
     projection = project(catalog, [scenario])
     sheets = sheets_for(projection, "en", {})
-    book = load_workbook(io.BytesIO(workbook_bytes(sheets, "en")))
+    book = load_workbook(io.BytesIO(workbook_bytes(sheets, "en", REPORT_TIME)))
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert not [cell for cell in cells if cell.data_type == "f"]
     texts = {cell.value: cell for cell in cells if cell.data_type == "s"}
@@ -813,7 +827,9 @@ def _fake_probabilities(projection: Projection) -> Table:
 def test_simulated_probabilities_per_target_and_per_domain(tiny: Projection, lang: str) -> None:
     probabilities = _fake_probabilities(tiny)
     scenarios = [scenario_from_dict({"name": "tiny", "growth": TINY_GROWTH})]
-    report = build_report(tiny, scenarios, lang, probabilities=probabilities, paths=1000)  # type: ignore[arg-type]
+    report = build_report(
+        tiny, scenarios, lang, probabilities=probabilities, paths=1000, run_time=REPORT_TIME
+    )  # type: ignore[arg-type]
     page = report.files["report.html"].decode()
     heading = "tiny: P(met)" if lang == "en" else "tiny:达标概率"
     assert f"<th>{heading}</th>" in page

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from conftest import REPORT_TIME
 from nscc_proj.analysis.projection import Projection, project
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.catalog_io import catalog_table
@@ -176,7 +177,9 @@ def test_hostile_text_stays_text_in_every_writer(
     monkeypatch.setattr(report_module, "render_charts", _stub_charts)
 
     def build(catalog: Catalog, scenarios: list[Scenario]) -> report_module.Report:
-        return report_module.build_report(project(catalog, scenarios), scenarios, lang)
+        return report_module.build_report(
+            project(catalog, scenarios), scenarios, lang, run_time=REPORT_TIME
+        )
 
     if lang not in benign:
         plain = build(_catalog(tiny_catalog, "Plain", "平常", "unit"), [_scenario("s", "d")])
@@ -184,7 +187,7 @@ def test_hostile_text_stays_text_in_every_writer(
     catalog = _catalog(tiny_catalog, name_en, name_zh, unit)
     scenarios = [_scenario(scenario, description)]
     projection = project(catalog, scenarios)
-    report = report_module.build_report(projection, scenarios, lang)
+    report = report_module.build_report(projection, scenarios, lang, run_time=REPORT_TIME)
 
     # HTML: exactly the elements of a report with plain names; the text comes back whole.
     page = _parse(report.files["report.html"].decode())

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 import nscc_proj.cli.report  # noqa: F401 - registers `nscc report` on the app
 import nscc_proj.present.report as report_module
-from conftest import frozen_data, frozen_scenario
+from conftest import REPORT_TIME, frozen_data, frozen_scenario
 from nscc_proj.analysis.projection import Projection, project
 from nscc_proj.cli import app
 from nscc_proj.cli.common import load_inputs
@@ -83,7 +83,7 @@ def pages(
         with pytest.MonkeyPatch.context() as patch:
             if charts:
                 patch.setattr(report_module, "render_charts", _drawn(charts))
-            report = build_report(projection, scenarios, lang)  # type: ignore[arg-type]
+            report = build_report(projection, scenarios, lang, run_time=REPORT_TIME)  # type: ignore[arg-type]
         charts = list(report.charts)
         out[name] = folder / f"{name}.html"
         out[name].write_bytes(report.files["report.html"])

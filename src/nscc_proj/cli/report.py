@@ -6,12 +6,10 @@ matplotlib and openpyxl load only when the command runs.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -31,11 +29,9 @@ from nscc_proj.cli.common import (
     load_inputs,
     load_scenarios,
     reports_errors,
+    run_time,
 )
 from nscc_proj.errors import InputError
-
-# The last second a date of year 9999 can hold.
-MAX_EPOCH = 253_402_300_799
 
 
 @app.command()
@@ -101,7 +97,7 @@ def report(
     check_range("--seed", seed, 0, MAX_SEED)
     if title is not None and not title.strip():
         raise InputError("give a title with some text, or leave --title out", field="title")
-    run_time = _run_time()
+    stamp = run_time()
     started = time.perf_counter()
     check_folder(out)
     catalog, observations = load_inputs(data, observed, no_observed)
@@ -127,7 +123,7 @@ def report(
             seed=used_seed,
             probabilities=probabilities,
             paths=simulate or None,
-            run_time=run_time,
+            run_time=stamp,
             title=title.strip() if title else None,
             pdf=pdf,
             progress=advance,
@@ -142,19 +138,6 @@ def report(
         f"(charts/) to {out} in {time.perf_counter() - started:.1f} s",
         err=True,
     )
-
-
-def _run_time() -> datetime:
-    """Now, or SOURCE_DATE_EPOCH (seconds since 1970, UTC) where set."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        return datetime.now(UTC)
-    if not epoch.strip().isdigit() or int(epoch) > MAX_EPOCH:
-        raise InputError(
-            f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}",
-            source="environment",
-        )
-    return datetime.fromtimestamp(int(epoch), UTC)
 
 
 @contextmanager

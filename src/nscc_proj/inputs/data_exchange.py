@@ -35,7 +35,7 @@ from nscc_proj.inputs.observed import (
     Observations,
     parse_row,
 )
-from nscc_proj.inputs.workbook_file import workbook_bytes
+from nscc_proj.inputs.workbook_file import xlsx_bytes
 
 # A row of cells by column code, with where a field of it sits (for error messages).
 _Cells = tuple[Callable[[str | None], str], dict[str, str | None]]
@@ -167,7 +167,7 @@ def template_workbook(
     widths = {"indicator_key": 26, "name": 40, "unit": 12, "source": 60, "note": 40}
     for i, column in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + i)].width = widths.get(column, 12)
-    return workbook_bytes(book, stamp)
+    return xlsx_bytes(book, stamp)
 
 
 def _template_rows(

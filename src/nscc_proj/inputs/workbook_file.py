@@ -24,7 +24,7 @@ _CORE = "docProps/core.xml"
 _STAMPED = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
 
 
-def workbook_bytes(book: Workbook, stamp: datetime) -> bytes:
+def xlsx_bytes(book: Workbook, stamp: datetime) -> bytes:
     """``book`` as .xlsx bytes, dated ``stamp`` (UTC) and otherwise free of the clock."""
     buffer = io.BytesIO()
     book.save(buffer)

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from nscc_proj.analysis.projection import Projection
@@ -68,7 +68,7 @@ def build_report(
     seed: int | None = None,
     probabilities: Table | None = None,
     paths: int | None = None,
-    run_time: datetime | None = None,
+    run_time: datetime,
     title: str | None = None,
     pdf: bool = False,
     progress: Callable[[], None] | None = None,
@@ -81,16 +81,16 @@ def build_report(
     (years, p5, p25, p50, p75, p95), drawn as fans where present. ``title``
     names the plan (default: ``plan_title``, the shipped plan by name, else the
     table's file), with the as-of year. ``run_time`` is the time of the run the files
-    state; its date is printed under every chart only when given, so charts drawn
-    without one are the same on any day. ``pdf`` adds report.pdf where Chromium is
-    found (else a note says why not); ``progress`` is called once per chart drawn;
+    state (the caller reads the clock, or ``SOURCE_DATE_EPOCH``: the same time gives
+    the same bytes); its date is printed under every chart. ``pdf`` adds report.pdf
+    where Chromium is found (else a note says why not); ``progress`` is called once per chart drawn;
     ``workers`` processes draw the charts (see ``render_charts``).
     """
     from nscc_proj import __version__
 
     title = title or plan_title(projection, lang)
-    when = (run_time or datetime.now(UTC)).isoformat(timespec="seconds")
-    date = None if run_time is None else run_time.date().isoformat()
+    when = run_time.isoformat(timespec="seconds")
+    date = run_time.date().isoformat()
     charts, notes = render_charts(
         projection, lang, bands, date=date, progress=progress, workers=workers
     )
@@ -103,7 +103,7 @@ def build_report(
     rows = projection.assessment_table.records()
     files = {f"charts/{chart.name}.png": chart.png for chart in charts}
     files |= {f"charts/{chart.name}.svg": chart.svg for chart in charts}
-    files["report.xlsx"] = workbook_bytes(sheets, lang)
+    files["report.xlsx"] = workbook_bytes(sheets, lang, run_time)
     files["summary.md"] = summary_markdown(
         projection, rows, lang, title=title, probabilities=probabilities, paths=paths
     ).encode()

@@ -11,11 +11,11 @@ the CLI must start fast.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from nscc_proj.core.assess import OUTCOMES
 from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.inputs.observed import GRADES, VINTAGES, Observations
 from nscc_proj.inputs.scenario import Scenario
+from nscc_proj.inputs.workbook_file import xlsx_bytes
 from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
 from nscc_proj.present.wording import domain_name, unit_text
 from nscc_proj.table import Cell, Table
@@ -400,9 +401,10 @@ def metadata_table(entries: Sequence[tuple[str, Cell]], codes: Sequence[str]) ->
     return Table(("field", "value"), tuple(rows))
 
 
-def workbook_bytes(sheets: Sequence[Sheet], lang: Lang) -> bytes:
+def workbook_bytes(sheets: Sequence[Sheet], lang: Lang, stamp: datetime) -> bytes:
     """The workbook as XLSX bytes (written to disk by the caller, atomically): the
-    sheets as ``composed`` lays them out."""
+    sheets as ``composed`` lays them out, dated ``stamp`` (the run's date) and otherwise
+    the same bytes on every rerun."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -435,9 +437,7 @@ def workbook_bytes(sheets: Sequence[Sheet], lang: Lang) -> bytes:
         if table.rows:
             ws.auto_filter.ref = ws.dimensions
         _colour(ws, sheet, lang)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book, stamp)
 
 
 def _cell(value: Cell) -> Cell:
