@@ -257,6 +257,13 @@ def test_simulate_says_where_its_volatilities_come_from(workdir: Path) -> None:
     table = rows(result.stdout)
     gdp = next(r for r in table if r["indicator_key"] == "gdp")
     assert (gdp["volatility_source"], float(gdp["volatility"])) == ("default", 0.02)
+    # Every volatility states its unit, so none changes silently between rows.
+    units = {r["indicator_key"]: r["volatility_unit"] for r in table if r["scope"] == "target"}
+    assert units["gdp"] == "log"  # compound growth: a log fraction, 2 % a year
+    assert units["budget_revenue"] == "log"  # its ratio to GDP compounds
+    assert units["high_end_equipment_share"] == "points"
+    assert units["financial_center_rank"] == "places"
+    assert units["income_growth"] == ""  # read off urban income: no shock of its own
     strict = run("simulate", "-s", "base", "--paths", "1024", "-f", "csv", "--strict")
     assert_input_error(strict, "no volatility estimated for 29 series", "[--strict]")
 

@@ -33,7 +33,7 @@ from nscc_proj.present.charts import render_charts
 from nscc_proj.present.labels import Lang, label
 from nscc_proj.present.workbook import header
 
-PERCENT, NUMBER, COUNT, YEAR, POINTS, RAW = "0.00%", "#,##0.00", "#,##0", "0", "0.00", "0.0000"
+PERCENT, NUMBER, COUNT, YEAR, POINTS = "0.00%", "#,##0.00", "#,##0", "0", "0.00"
 SCENARIOS = ("base", "high")
 PATHS, SEED, AS_OF = 200, 7, 2025  # the frozen calendar stands in 2026: data as of 2025
 RUNS = [(lang, simulated) for lang in ("en", "zh") for simulated in (False, True)]
@@ -226,9 +226,9 @@ def simulation() -> Any:
 def test_simulation_columns_are_formatted_by_the_series(
     read: dict[tuple[str, bool], dict[str, Any]], simulation: Any, lang: Lang
 ) -> None:
-    """Volatility is a log-growth fraction (percent) where the scenario compounds the series,
-    else in the series' units, and a linked series' (its ratio's) as it is; the anchor
-    error is relative for levels and counts."""
+    """Volatility is a log-growth fraction (percent) where the scenario compounds the series
+    (or a linked series' ratio or count), else in its units; the anchor error is relative
+    for levels and counts."""
     catalog = simulation.catalog
     arrays = compile_scenarios(catalog, [frozen_scenario(name) for name in SCENARIOS])
     rows = read[lang, True][label("sheet.target_probabilities", lang)]
@@ -239,16 +239,16 @@ def test_simulation_columns_are_formatted_by_the_series(
         *cells.values(), strict=True
     ):
         s, n = SCENARIOS.index(scenario), catalog.index[key]
-        linked = arrays.link[s][n] in (Link.RATIO, Link.PER)
+        own = arrays.link[s][n] != Link.RATE_OF
         compound = arrays.mode[s][n] == Mode.COMPOUND
-        expected = RAW if linked else PERCENT if compound else NUMBER
+        expected = PERCENT if own and compound else NUMBER
         seen.add(expected)
         assert isinstance(volatility, float | int)
         assert shown == expected, (scenario, key)
         relative = catalog[key].kind in (Kind.LEVEL, Kind.COUNT)
         assert isinstance(anchor, float | int)
         assert anchor_shown == (PERCENT if relative else NUMBER), key
-    assert seen == {PERCENT, NUMBER, RAW}
+    assert seen == {PERCENT, NUMBER}
 
 
 def _metadata(rows: list[tuple[Any, ...]]) -> dict[str, Any]:

@@ -19,8 +19,9 @@ from nscc_proj.analysis import montecarlo, probability
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.analysis.standing import EVIDENCE
 from nscc_proj.analysis.uncertainty import SOURCES
+from nscc_proj.core.engine import Link, Mode
 from nscc_proj.errors import InputError
-from nscc_proj.inputs.catalog import Catalog
+from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.inputs.observed import Observations
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.table import Table, plain_row
@@ -46,7 +47,8 @@ SIMULATION_COLUMNS = (
     "p75",
     "p95",
     "volatility_source",  # calibrated, scenario, default or linked (moves with its drivers)
-    "volatility",  # a year's shock: a log ratio for compound series, else the series' units
+    "volatility",  # a year's shock, in ``volatility_unit``
+    "volatility_unit",  # log (growth factor), points, places or units; empty: none of its own
     "anchor_error",  # the measurement error of the latest observation, where the target feels it
 )
 BAND_COLUMNS = (
@@ -114,6 +116,24 @@ class Simulation:
             self.tally.grid.low,
             self.tally.grid.high,
         )
+
+    def volatility_unit(self, s: int, n: int) -> str | None:
+        """What series ``n``'s volatility in scenario ``s`` is measured in: ``log`` (of the
+        yearly growth factor: a fraction, shown as %) where the scenario compounds it (a
+        linked series: its ratio or count), else ``points`` (shares, rates, growth rates, a
+        ratio in %), ``places`` (ranks) or ``units`` (the series' own, or its count's); None
+        where it has no shock of its own (read off another series)."""
+        arrays, series = self.setup.arrays, self.catalog.series[n]
+        link, mode = arrays.link[s, n], arrays.mode[s, n]
+        if link == Link.RATE_OF:
+            return None
+        if mode == Mode.COMPOUND:
+            return "log"
+        if mode == Mode.DIRECT or link == Link.RATIO or series.kind.is_percent_bounded:
+            return "points"
+        if link == Link.PER:
+            return "units"
+        return "places" if series.kind is Kind.RANK else "units"
 
     def volatility_notes(self) -> tuple[str, ...]:
         """Where each scenario's volatilities come from, one line per scenario."""
@@ -198,6 +218,7 @@ class Simulation:
                                 *self.percentiles[s, i, m],
                                 volatility.source[i],
                                 volatility.sigma[i],
+                                self.volatility_unit(s, i),
                                 anchor_error[i, m],
                             )
                         )
@@ -223,7 +244,7 @@ class Simulation:
                                 p,
                                 se if not math.isnan(p) else math.nan,
                                 joint_analytic[s, d, m],
-                                *([None] * 8),
+                                *([None] * 9),
                             )
                         )
                     )

@@ -412,6 +412,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # (shown as "English / 中文" whatever the report's language).
     "volatility_source": ("Volatility source", "波动率来源"),
     "volatility": ("Volatility a year", "年波动率"),
+    "volatility_unit": ("Volatility unit", "波动率单位"),
     "anchor_error": ("Anchor error", "锚点测量误差"),
     "meta.data_source": ("data source {number}", "数据来源 {number}"),
     "meta.grade": ("observations of grade {grade}", "{grade} 级观测值个数"),

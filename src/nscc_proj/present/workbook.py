@@ -22,7 +22,7 @@ import numpy as np
 
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.core.assess import OUTCOMES
-from nscc_proj.inputs.catalog import Catalog, Kind
+from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.observed import GRADES, VINTAGES, Observations
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.inputs.workbook_file import xlsx_bytes
@@ -138,41 +138,18 @@ def need_formats(table: Table) -> dict[str, tuple[str | None, ...]]:
     return {"need_per_year": tuple(NEED_FORMATS.get(str(row[unit])) for row in table.rows)}
 
 
-# A linked series' volatility is its ratio's, in a unit the growth basis does not say (a
-# log fraction if the ratio grows by a rate, else the ratio's own units): shown as it is.
-RAW = "0.0000"
-_LINKS = ("ratio_to", "share_of", "per")
-
-
-def volatility_format(kind: Kind, basis: str | None) -> str:
-    """How a simulated series' volatility reads: a percentage where the scenario moves the
-    series by compound growth (a log-growth fraction), else a number in the series' units,
-    from its kind and how the scenario gives it (``growth_basis``; None: unknown, as a
-    scenario's default gives it, a rate for all but ranks). A linked series (``ratio_to``,
-    ``share_of``, ``per``) shows its value as it is (``RAW``)."""
-    form = (basis or "").partition(":")[0]
-    if form in _LINKS:
-        return RAW
-    if kind in (Kind.RANK, Kind.GROWTH_RATE) or form in ("change", "rate_of"):
-        return NUMBER
-    return PERCENT
-
-
-def volatility_formats(
-    table: Table, catalog: Catalog, basis: Mapping[tuple[str, str], str]
-) -> dict[str, tuple[str | None, ...]]:
-    """Each row's formats of the simulation's volatility (``volatility_format``, by the
-    row's growth basis in ``basis``) and anchor error (percent where relative: levels and
-    counts; else points or places)."""
+def volatility_formats(table: Table, catalog: Catalog) -> dict[str, tuple[str | None, ...]]:
+    """Each row's formats of the simulation's volatility (a percentage where it is a log
+    growth fraction, ``volatility_unit`` log; else a number in its unit) and anchor error
+    (percent where relative: levels and counts; else points or places)."""
     from nscc_proj.analysis.measurement import unit_of
 
     position = {code: k for k, code in enumerate(table.columns)}
     volatility: list[str | None] = []
     anchor: list[str | None] = []
     for row in table.rows:
-        key = str(row[position["indicator_key"]])
-        kind = catalog[key].kind
-        volatility.append(volatility_format(kind, basis.get((str(row[position["scenario"]]), key))))
+        kind = catalog[str(row[position["indicator_key"]])].kind
+        volatility.append(PERCENT if row[position["volatility_unit"]] == "log" else NUMBER)
         anchor.append(PERCENT if unit_of(kind) == "relative" else NUMBER)
     return {"volatility": tuple(volatility), "anchor_error": tuple(anchor)}
 
@@ -242,7 +219,7 @@ def probability_sheets(probabilities: Table, catalog: Catalog, lang: Lang) -> li
         Sheet(
             label("sheet.target_probabilities", lang),
             by_target,
-            formats=volatility_formats(by_target, catalog, {}),
+            formats=volatility_formats(by_target, catalog),
             role="target_probabilities",
             catalog=catalog,
         ),
@@ -276,9 +253,8 @@ def composed(sheets: Sequence[Sheet]) -> list[Sheet]:
     """The sheets as the workbook holds them, with what one sheet takes from another.
 
     Where the Monte Carlo results are among them (``probability_sheets``), the
-    Assessment sheet shows each target's probabilities, and the volatility of each
-    target is formatted by how its scenario moves the series (the Assessment sheet's
-    growth basis). The Metadata sheet ends with every column's code and headers.
+    Assessment sheet shows each target's probabilities. The Metadata sheet ends with
+    every column's code and headers.
     """
     out = list(sheets)
     by_role = {sheet.role: k for k, sheet in enumerate(out) if sheet.role}
@@ -288,16 +264,6 @@ def composed(sheets: Sequence[Sheet]) -> list[Sheet]:
         out[by_role["assessment"]] = replace(
             assessment, table=with_probabilities(assessment.table, targets.table)
         )
-        if targets.catalog is not None:
-            table = assessment.table
-            scenario, key, basis = (
-                table.columns.index(code) for code in ("scenario", "indicator_key", "growth_basis")
-            )
-            bases = {(str(row[scenario]), str(row[key])): str(row[basis]) for row in table.rows}
-            formats = volatility_formats(targets.table, targets.catalog, bases)
-            out[by_role["target_probabilities"]] = replace(
-                targets, formats={**targets.formats, **formats}
-            )
     if "metadata" in by_role:
         metadata = out[by_role["metadata"]]
         codes = [code for sheet in out if sheet.role != "metadata" for code in sheet.table.columns]
