@@ -6,6 +6,7 @@ matplotlib and openpyxl load only when the command runs.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -128,6 +129,7 @@ def report(
             pdf=pdf,
             progress=advance,
             workers=chart_workers(charts),
+            command=shlex.join(["nscc", *sys.argv[1:]]),
         )
     for warning in rendered.warnings:
         typer.echo(f"Warning: {warning}", err=True)

@@ -73,6 +73,7 @@ def build_report(
     pdf: bool = False,
     progress: Callable[[], None] | None = None,
     workers: int = 1,
+    command: str | None = None,
 ) -> Report:
     """Render every file of the report; nothing touches the disk here (but Chromium's
     temporary folder for the PDF).
@@ -84,7 +85,8 @@ def build_report(
     state (the caller reads the clock, or ``SOURCE_DATE_EPOCH``: the same time gives
     the same bytes); its date is printed under every chart. ``pdf`` adds report.pdf
     where Chromium is found (else a note says why not); ``progress`` is called once per chart drawn;
-    ``workers`` processes draw the charts (see ``render_charts``).
+    ``workers`` processes draw the charts (see ``render_charts``); ``command`` is the
+    command line the Metadata sheet states.
     """
     from nscc_proj import __version__
 
@@ -94,7 +96,7 @@ def build_report(
     charts, notes = render_charts(
         projection, lang, bands, date=date, progress=progress, workers=workers
     )
-    metadata = run_metadata(projection, scenarios, lang, seed, when, paths)
+    metadata = run_metadata(projection, scenarios, lang, seed, when, paths, command)
     metadata = {"title / 标题": title, **metadata}
     sheets = sheets_for(projection, lang, metadata)
     if probabilities is not None:

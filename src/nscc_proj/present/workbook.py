@@ -534,12 +534,11 @@ def run_metadata(
     seed: int | None,
     when: str,
     paths: int | None = None,
+    command: str | None = None,
 ) -> dict[str, Cell]:
     """What a reader needs to reproduce the run: inputs, version, seed, time, as-of year,
-    the command line and the outcome thresholds."""
-    import shlex
-    import sys
-
+    the command line (as the caller ran it: the CLI passes its own; none from a library
+    call) and the outcome thresholds."""
     from nscc_proj import __version__
     from nscc_proj.core.assess import FAR_OFF_RATIO
 
@@ -551,7 +550,7 @@ def run_metadata(
         "simulated paths / 模拟路径数": paths,
         "language / 语言": lang,
         "as of (data cut-off) / 截至年份": projection.as_of,
-        "command line / 命令行": shlex.join(["nscc", *sys.argv[1:]]),
+        "command line / 命令行": command,
         "outcome thresholds / 情景结果阈值": (
             f"met; missed: R >= {FAR_OFF_RATIO}; far off: 0 <= R < {FAR_OFF_RATIO}; "
             "moving away: R < 0 (R = d x scenario rate / |required rate|)"
