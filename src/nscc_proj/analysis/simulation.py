@@ -18,7 +18,6 @@ import numpy as np
 from nscc_proj.analysis import montecarlo, probability
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.analysis.standing import EVIDENCE
-from nscc_proj.analysis.uncertainty import SOURCES
 from nscc_proj.core.engine import Link, Mode
 from nscc_proj.errors import InputError
 from nscc_proj.inputs.catalog import Catalog, Kind
@@ -135,15 +134,17 @@ class Simulation:
             return "units"
         return "places" if series.kind is Kind.RANK else "units"
 
+    def volatility_sources(self) -> tuple[tuple[str, str], ...]:
+        """Each scenario's name and where its volatilities come from (``Volatility.summary``)."""
+        names, volatilities = self.setup.arrays.names, self.setup.volatility
+        return tuple(
+            (name, volatility.summary())
+            for name, volatility in zip(names, volatilities, strict=True)
+        )
+
     def volatility_notes(self) -> tuple[str, ...]:
         """Where each scenario's volatilities come from, one line per scenario."""
-        lines = []
-        for name, volatility in zip(self.setup.arrays.names, self.setup.volatility, strict=True):
-            counts = {source: volatility.source.count(source) for source in SOURCES}
-            parts = [f"{counts[source]} {source}" for source in SOURCES if counts[source]]
-            basis = f" ({volatility.calibrated_from})" if volatility.calibrated_from else ""
-            lines.append(f"{name}: {', '.join(parts)} series{basis}")
-        return tuple(lines)
+        return tuple(f"{name}: {summary}" for name, summary in self.volatility_sources())
 
     def defaulted(self) -> dict[str, list[str]]:
         """Per scenario, the series whose volatility is the documented default (no estimate)."""

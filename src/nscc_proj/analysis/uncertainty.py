@@ -70,6 +70,14 @@ class Volatility:
     source: tuple[str, ...] = ()
     calibrated_from: str | None = None
 
+    def summary(self) -> str:
+        """Where the volatilities come from, in words: ``32 calibrated, 1 linked series
+        (what the calibration rests on)``."""
+        counts = {source: self.source.count(source) for source in SOURCES}
+        parts = [f"{counts[source]} {source}" for source in SOURCES if counts[source]]
+        basis = f" ({self.calibrated_from})" if self.calibrated_from else ""
+        return f"{', '.join(parts)} series{basis}"
+
     def defaulted(self, keys: tuple[str, ...]) -> list[str]:
         """The series (``keys`` in series order) whose volatility is the default."""
         return [key for key, source in zip(keys, self.source, strict=True) if source == "default"]

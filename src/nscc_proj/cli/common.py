@@ -10,6 +10,7 @@ import functools
 import inspect
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -481,15 +482,59 @@ def announce_shadowing(scenarios: Sequence[Scenario]) -> None:
         typer.echo(f"Note: using {local} here, not the shipped {name}", err=True)
 
 
-def emit(table: Table, fmt: Format, output: Path | None) -> None:
-    from nscc_proj.present.export import render_text, write_atomic
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, ``update(done, total)``, that appears only when the work
+    will last more than about a second, and only on a terminal, so piped output and logs
+    stay clean (elsewhere rich would still leave an empty line)."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    text = render_text(table, fmt)
+    started = time.perf_counter()
+    bar = Progress(
+        label,
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        elapsed = time.perf_counter() - started
+        if task is None and done < total and elapsed * total / done > 1.0:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        if task is not None:
+            bar.update(task, completed=done)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            bar.stop()
+
+
+def emit(table: Table, fmt: Format, output: Path | None) -> None:
+    from nscc_proj.present.export import render_text
+
+    deliver(render_text(table, fmt), output, f"Wrote {len(table)} rows to {output}")
+
+
+def deliver(text: str, output: Path | None, wrote: str) -> None:
+    """``text`` to standard output, or atomically to ``output`` and then ``wrote`` on stderr."""
+    from nscc_proj.present.export import write_atomic
+
     if output is None:
         sys.stdout.write(text)
     else:
         write_atomic(output, text)
-        typer.echo(f"Wrote {len(table)} rows to {output}", err=True)
+        typer.echo(wrote, err=True)
 
 
 def present(

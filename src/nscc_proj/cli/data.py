@@ -15,6 +15,7 @@ from nscc_proj.cli.common import (
     ObservedOption,
     app,
     command_group,
+    deliver,
     emit,
     load_inputs,
     reports_errors,
@@ -132,7 +133,6 @@ def calibrate(
 
     Example: nscc calibrate -s base --stock education_years -o scenarios/base-calibrated.yaml
     """
-    import sys
 
     from nscc_proj.analysis.calibration import calibrate as run_calibration
     from nscc_proj.analysis.calibration import calibration_yaml
@@ -141,7 +141,6 @@ def calibrate(
     from nscc_proj.errors import InputError
     from nscc_proj.inputs.catalog import INDICATOR_HINT, unknown_name_message
     from nscc_proj.inputs.scenario import load_scenario
-    from nscc_proj.present.export import write_atomic
 
     catalog, observations = load_inputs(data, observed, False)
     if observations is None:
@@ -164,11 +163,7 @@ def calibrate(
         stocks=stock,
     )
     text = calibration_yaml(result, loaded.name, observations.source, year)
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(out, text)
-        typer.echo(f"Wrote {out}: nscc simulate -s {out}", err=True)
+    deliver(text, out, f"Wrote {out}: nscc simulate -s {out}")
 
 
 def _check_calibration(

@@ -6,11 +6,10 @@ matplotlib and openpyxl load only when the command runs.
 
 from __future__ import annotations
 
+import itertools
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +28,7 @@ from nscc_proj.cli.common import (
     check_range,
     load_inputs,
     load_scenarios,
+    progress_bar,
     reports_errors,
     run_time,
 )
@@ -105,6 +105,7 @@ def report(
     scenarios = load_scenarios(scenario, catalog, observations, strict)
     result = run_projection(catalog, scenarios, observations, as_of)
     bands, probabilities, used_seed = None, None, None
+    volatility: tuple[tuple[str, str], ...] = ()
     if simulate:
         from nscc_proj.analysis.simulation import simulate as run_simulation
         from nscc_proj.present.charts import bands_from_table
@@ -113,9 +114,10 @@ def report(
             catalog, scenarios, observations, paths=simulate, seed=seed, bands=True, as_of=as_of
         )
         bands, probabilities = bands_from_table(simulation.bands_table()), simulation.table()
-        used_seed = seed
+        used_seed, volatility = seed, simulation.volatility_sources()
     charts = chart_count(result)
-    with chart_progress(charts) as advance:
+    with progress_bar("Drawing charts") as update:
+        drawn = itertools.count(1)
         rendered = build_report(
             result,
             scenarios,
@@ -127,9 +129,10 @@ def report(
             run_time=stamp,
             title=title.strip() if title else None,
             pdf=pdf,
-            progress=advance,
+            progress=lambda: update(next(drawn), charts),
             workers=chart_workers(charts),
             command=shlex.join(["nscc", *sys.argv[1:]]),
+            volatility=volatility,
         )
     for warning in rendered.warnings:
         typer.echo(f"Warning: {warning}", err=True)
@@ -140,18 +143,3 @@ def report(
         f"(charts/) to {out} in {time.perf_counter() - started:.1f} s",
         err=True,
     )
-
-
-@contextmanager
-def chart_progress(total: int) -> Iterator[Callable[[], None] | None]:
-    """A progress bar of the charts on stderr when it is a terminal; else nothing."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    columns = ("Drawing charts", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("charts", total=total)
-        yield lambda: bar.advance(task)

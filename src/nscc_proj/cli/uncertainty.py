@@ -6,9 +6,6 @@ Progress goes to stderr, so csv and json on stdout stay clean.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,6 +37,7 @@ from nscc_proj.cli.common import (
     load_inputs,
     load_scenarios,
     present,
+    progress_bar,
     reports_errors,
     resolve_format,
     show,
@@ -64,39 +62,6 @@ class SensitivityTable(StrEnum):
 class Engine(StrEnum):
     NUMPY = "numpy"
     DASK = "dask"
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr that appears only when a run lasts more than about a second."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
-
-    started = time.perf_counter()
-    bar = Progress(
-        label,
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal task
-        elapsed = time.perf_counter() - started
-        if task is None and done < total and elapsed * total / done > 1.0:
-            bar.start()
-            task = bar.add_task(label, total=total)
-        if task is not None:
-            bar.update(task, completed=done)
-
-    try:
-        yield update
-    finally:
-        if task is not None:
-            bar.stop()
 
 
 @app.command()
@@ -165,7 +130,7 @@ def simulate(
         raise InputError(f"--workers must be at least 1, got {workers}")
     catalog, observations = load_inputs(data, observed, no_observed)
     scenarios = load_scenarios(scenario, catalog, observations, strict)
-    with _progress("simulating") as progress:
+    with progress_bar("simulating") as progress:
         map_blocks = None
         if engine is Engine.DASK:
             from nscc_proj.analysis.distributed import dask_map_blocks
@@ -302,7 +267,7 @@ def sensitivity(
     loaded = load_scenario(scenario)
     chosen = list(dict.fromkeys(Target(*parse_target(text, catalog)) for text in target))
     if out_format is not Format.TABLE and table_choice is SensitivityTable.SOBOL:
-        with _progress("Sobol indices") as progress:
+        with progress_bar("Sobol indices") as progress:
             indices, _ = run_sobol(
                 catalog,
                 loaded,
@@ -315,7 +280,7 @@ def sensitivity(
         emit(indices, out_format, output)
         return
     spreads = []
-    with _progress("one at a time") as progress:
+    with progress_bar("one at a time") as progress:
         for done, one in enumerate(chosen, 1):
             spreads.append(
                 tornado(catalog, loaded, one, observations, delta=delta, paths=paths, seed=seed)
@@ -327,7 +292,7 @@ def sensitivity(
         return
     found = None
     if sobol:
-        with _progress("Sobol indices") as progress:
+        with progress_bar("Sobol indices") as progress:
             found = run_sobol(
                 catalog, loaded, chosen, observations, samples=sobol, seed=seed, progress=progress
             )

@@ -41,6 +41,7 @@ OPTIONAL_COLUMNS = ("unit_en",)
 _TARGET_COLUMN = re.compile(r"^target_(\d{4})$")
 CONTEXT_FILE = "context.csv"
 SHIPPED_TABLE = "indicators_2020.csv"
+SHIPPED_SOURCE = f"{SHIPPED_TABLE} (shipped)"  # the source the shipped table is loaded as
 
 
 def shipped_data_dir() -> Path:
@@ -58,7 +59,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     A ``context.csv`` beside the table adds its series as context.
     """
     csv_path = Path(path) if path is not None else shipped_catalog_path()
-    source = str(path) if path is not None else f"{SHIPPED_TABLE} (shipped)"
+    source = str(path) if path is not None else SHIPPED_SOURCE
     header, rows = read_csv(csv_path, source, "indicator table", REQUIRED_COLUMNS)
     milestones = _milestones_from_header(header, source)
     if not rows:

@@ -122,7 +122,7 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
             temporary = Path(handle.name)
             handle.write(data)
         # A temporary file is private (0600); give the result the mode a plain open() would.
-        temporary.chmod(_mode_for(destination))
+        temporary.chmod(existing_mode(destination, 0o666))
         os.replace(temporary, destination)
     except OSError as exc:
         if temporary is not None:
@@ -136,14 +136,16 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         raise
 
 
-def _mode_for(destination: Path) -> int:
-    """The existing file's mode, else 0666 less the process umask."""
+def existing_mode(path: Path, fresh: int) -> int:
+    """The mode of ``path`` where it exists, else ``fresh`` less the process umask (what
+    ``open``, 0666, or ``mkdir``, 0777, would give): a replaced file or folder keeps its
+    permissions, a new one gets the usual ones."""
     try:
-        return stat.S_IMODE(destination.stat().st_mode)
+        return stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
-        return 0o666 & ~umask
+        return fresh & ~umask
 
 
 def format_for_output(fmt: Format | None, output: Path | None) -> Format:

@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable
 
 from nscc_proj.inputs.catalog import Catalog, Indicator
-from nscc_proj.inputs.catalog_io import SHIPPED_TABLE
+from nscc_proj.inputs.catalog_io import SHIPPED_SOURCE
 from nscc_proj.table import Cell, Table
 
 IAMC_COLUMNS = ("model", "scenario", "region", "variable", "unit")
@@ -33,7 +33,7 @@ BAND_STATISTICS = (
 
 def default_region(catalog: Catalog) -> str:
     """The shipped table's city, else the table's file name without its suffix."""
-    if catalog.source == f"{SHIPPED_TABLE} (shipped)":
+    if catalog.source == SHIPPED_SOURCE:
         return SHIPPED_REGION
     name = catalog.source.replace("\\", "/").rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[0] or name

@@ -14,7 +14,6 @@ import glob
 import os
 import re
 import shutil
-import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from nscc_proj.analysis.projection import Projection
 from nscc_proj.errors import InputError
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.charts import Bands, Chart, render_charts
+from nscc_proj.present.export import existing_mode
 from nscc_proj.present.labels import Lang, label
 from nscc_proj.present.report_facts import (
     growth_header,
@@ -74,6 +74,7 @@ def build_report(
     progress: Callable[[], None] | None = None,
     workers: int = 1,
     command: str | None = None,
+    volatility: Sequence[tuple[str, str]] = (),
 ) -> Report:
     """Render every file of the report; nothing touches the disk here (but Chromium's
     temporary folder for the PDF).
@@ -86,7 +87,8 @@ def build_report(
     the same bytes); its date is printed under every chart. ``pdf`` adds report.pdf
     where Chromium is found (else a note says why not); ``progress`` is called once per chart drawn;
     ``workers`` processes draw the charts (see ``render_charts``); ``command`` is the
-    command line the Metadata sheet states.
+    command line the Metadata sheet states, ``volatility`` where a simulation's
+    volatilities came from (``Simulation.volatility_sources``).
     """
     from nscc_proj import __version__
 
@@ -96,7 +98,7 @@ def build_report(
     charts, notes = render_charts(
         projection, lang, bands, date=date, progress=progress, workers=workers
     )
-    metadata = run_metadata(projection, scenarios, lang, seed, when, paths, command)
+    metadata = run_metadata(projection, scenarios, lang, seed, when, paths, command, volatility)
     metadata = {"title / 标题": title, **metadata}
     sheets = sheets_for(projection, lang, metadata)
     if probabilities is not None:
@@ -231,7 +233,7 @@ def write_report(report: Report, folder: str | Path) -> list[Path]:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(parent, root.name)
-        mode = _folder_mode(root)
+        mode = existing_mode(root, 0o777)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}{_STAGING}{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise InputError(
@@ -276,16 +278,6 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
-
-
-def _folder_mode(root: Path) -> int:
-    """The mode of the folder replaced, else what ``mkdir`` would give (0777 less umask)."""
-    try:
-        return stat.S_IMODE(root.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o777 & ~umask
 
 
 def _owner_alive(path: Path, marker: str) -> bool:

@@ -17,7 +17,7 @@ from nscc_proj.analysis.projection import Projection
 from nscc_proj.analysis.standing import period_start
 from nscc_proj.core.assess import FAR_OFF_RATIO
 from nscc_proj.inputs.catalog import Indicator, Kind
-from nscc_proj.inputs.catalog_io import SHIPPED_TABLE
+from nscc_proj.inputs.catalog_io import SHIPPED_SOURCE
 from nscc_proj.present.charts import lead_scenario
 from nscc_proj.present.labels import Lang, label, scenario_label, source_text, status_label
 from nscc_proj.present.wording import (
@@ -46,7 +46,7 @@ def key_note(lang: Lang) -> str:
 def plan_title(projection: Projection, lang: Lang) -> str:
     """The title: the plan by name for the shipped table, else the table's file, as of when."""
     source = projection.catalog.source
-    if source == f"{SHIPPED_TABLE} (shipped)":
+    if source == SHIPPED_SOURCE:
         return label("title_shipped", lang).format(as_of=projection.as_of)
     return label("title_table", lang).format(
         table=source_text(source, lang), as_of=projection.as_of

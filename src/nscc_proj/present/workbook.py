@@ -535,10 +535,12 @@ def run_metadata(
     when: str,
     paths: int | None = None,
     command: str | None = None,
+    volatility: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Cell]:
     """What a reader needs to reproduce the run: inputs, version, seed, time, as-of year,
     the command line (as the caller ran it: the CLI passes its own; none from a library
-    call) and the outcome thresholds."""
+    call), the outcome thresholds and, for a simulated run, where each scenario's
+    volatilities come from (``Simulation.volatility_sources``)."""
     from nscc_proj import __version__
     from nscc_proj.core.assess import FAR_OFF_RATIO
 
@@ -561,9 +563,8 @@ def run_metadata(
     for scenario in scenarios:
         metadata[f"scenario file / 情景文件: {scenario.name}"] = scenario.source or "(in memory)"
     metadata |= observation_metadata(observed)
-    if paths is not None:
-        for name, sources in volatility_sources(projection.catalog, scenarios):
-            metadata[_both("meta.volatility", scenario=name)] = sources
+    for name, sources in volatility:
+        metadata[_both("meta.volatility", scenario=name)] = sources
     return metadata
 
 
@@ -596,26 +597,6 @@ def observation_metadata(observed: Observations | None) -> dict[str, Cell]:
         words = (label(f"vintage.{vintage}", "en"), label(f"vintage.{vintage}", "zh"))
         metadata[_both("meta.vintage", vintage=words)] = count
     return metadata
-
-
-def volatility_sources(catalog: Catalog, scenarios: Sequence[Scenario]) -> list[tuple[str, str]]:
-    """Where each scenario's volatilities come from, as ``nscc simulate`` says it
-    (``Simulation.volatility_notes``): the count of series of each source (calibrated,
-    scenario, default, linked), and the calibration's basis where there is one. The
-    volatilities are compiled again here (cheap, and the same as the simulation's: the
-    report receives its results, not the run)."""
-    from nscc_proj.analysis.rates import compile_scenarios
-    from nscc_proj.analysis.uncertainty import SOURCES, compile_volatility
-
-    arrays = compile_scenarios(catalog, scenarios)
-    lines = []
-    for s, scenario in enumerate(scenarios):
-        volatility = compile_volatility(catalog, scenario, arrays.mode[s], arrays.link[s])
-        counts = {source: volatility.source.count(source) for source in SOURCES}
-        parts = [f"{counts[source]} {source}" for source in SOURCES if counts[source]]
-        basis = f" ({volatility.calibrated_from})" if volatility.calibrated_from else ""
-        lines.append((scenario.name, f"{', '.join(parts)} series{basis}"))
-    return lines
 
 
 def sheets_for(projection: Projection, lang: Lang, metadata: Mapping[str, Cell]) -> list[Sheet]:
