@@ -264,6 +264,9 @@ def test_simulate_says_where_its_volatilities_come_from(workdir: Path) -> None:
     assert units["high_end_equipment_share"] == "points"
     assert units["financial_center_rank"] == "places"
     assert units["income_growth"] == ""  # read off urban income: no shock of its own
+    errors = {r["indicator_key"]: r["anchor_error_unit"] for r in table if r["scope"] == "target"}
+    assert (errors["gdp"], errors["high_end_equipment_share"]) == ("log", "points")
+    assert errors["financial_center_rank"] == "places"
     strict = run("simulate", "-s", "base", "--paths", "1024", "-f", "csv", "--strict")
     assert_input_error(strict, "no volatility estimated for 29 series", "[--strict]")
 

@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from nscc_proj.analysis import montecarlo, probability
+from nscc_proj.analysis.measurement import unit_of
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.analysis.standing import EVIDENCE
 from nscc_proj.core.engine import Link, Mode
@@ -49,6 +50,7 @@ SIMULATION_COLUMNS = (
     "volatility",  # a year's shock, in ``volatility_unit``
     "volatility_unit",  # log (growth factor), points, places or units; empty: none of its own
     "anchor_error",  # the measurement error of the latest observation, where the target feels it
+    "anchor_error_unit",  # log (a log ratio: relative), points or places
 )
 BAND_COLUMNS = (
     "scenario",
@@ -194,6 +196,9 @@ class Simulation:
             if measurement is not None
             else np.zeros((len(catalog.series), len(catalog.milestones)))
         )
+        # A relative error is a log ratio, as the volatility of compound series is.
+        units = [unit_of(indicator.kind) for indicator in catalog.indicators]
+        error_units = ["log" if unit == "relative" else unit for unit in units]
         for s, scenario in enumerate(self.setup.arrays.names):
             volatility = self.setup.volatility[s]
             for i, indicator in enumerate(catalog.indicators):
@@ -221,6 +226,7 @@ class Simulation:
                                 volatility.sigma[i],
                                 self.volatility_unit(s, i),
                                 anchor_error[i, m],
+                                error_units[i],
                             )
                         )
                     )
@@ -245,7 +251,7 @@ class Simulation:
                                 p,
                                 se if not math.isnan(p) else math.nan,
                                 joint_analytic[s, d, m],
-                                *([None] * 9),
+                                *([None] * 10),
                             )
                         )
                     )

@@ -414,6 +414,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "volatility": ("Volatility a year", "年波动率"),
     "volatility_unit": ("Volatility unit", "波动率单位"),
     "anchor_error": ("Anchor error", "锚点测量误差"),
+    "anchor_error_unit": ("Anchor error unit", "锚点误差单位"),
     "meta.data_source": ("data source {number}", "数据来源 {number}"),
     "meta.grade": ("observations of grade {grade}", "{grade} 级观测值个数"),
     "meta.vintage": ("observations, {vintage}", "观测值个数（{vintage}）"),
