@@ -11,12 +11,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
-from nscc_proj.cli import app
+from nscc_proj.cli import app_for
 
 
 def run(*args: str | Path) -> Result:
+    """Run ``nscc ARGS`` in-process, built as the console script builds it (``app_for``)."""
+    argv = [str(arg) for arg in args]
     # Recent typer keeps stderr apart from stdout in CliRunner (no mix_stderr argument).
-    return CliRunner().invoke(app, [str(arg) for arg in args])
+    return CliRunner().invoke(app_for(argv), argv)
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:

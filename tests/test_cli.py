@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -27,7 +28,7 @@ from cli_helpers import assert_input_error, csv_header, csv_rows, find_row, run
 from conftest import FROZEN_SCENARIOS
 from nscc_proj.analysis.projection import ASSESSMENT_COLUMNS, PATH_COLUMNS
 from nscc_proj.analysis.requirements import REQUIRED_COLUMNS
-from nscc_proj.cli import app
+from nscc_proj.cli import app, app_for
 from nscc_proj.inputs.catalog import Catalog
 
 WriteFile = Callable[[str, str], Path]
@@ -80,6 +81,30 @@ def test_no_arguments_shows_help() -> None:
     result = run()
     assert result.exit_code == 2  # click's no_args_is_help is a usage error
     assert "Usage: nscc" in result.stdout + result.stderr
+
+
+def _options(command: Any) -> list[tuple[str, tuple[str, ...]]]:
+    return [(param.name, tuple(getattr(param, "opts", ()))) for param in command.params]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_run_builds_only_the_command_it_names(name: str) -> None:
+    """``app_for`` leaves out every other command, and the one it keeps is built as in
+    the whole app: the same options, the same subcommands."""
+    for args in ([name, "--help"], ["--debug", name]):
+        built = typer.main.get_command(app_for(args)).commands  # type: ignore[attr-defined]
+        assert list(built) == [name]
+        assert _options(built[name]) == _options(COMMANDS[name])
+        assert sorted(getattr(built[name], "commands", {})) == sorted(
+            getattr(COMMANDS[name], "commands", {})
+        )
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--help"], ["--help", "project"], ["--version", "project"], ["projct"], ["--"]]
+)
+def test_help_version_and_unknown_names_get_the_whole_app(args: list[str]) -> None:
+    assert app_for(args) is app
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -7,6 +7,9 @@ own and registers itself on ``app`` when imported here.
 
 from __future__ import annotations
 
+import os
+import sys
+
 # Imported in the order --help lists the commands: each module registers its own.
 # isort: off
 from nscc_proj.cli import targets
@@ -17,11 +20,17 @@ from nscc_proj.cli import data
 from nscc_proj.cli import scenarios
 
 # isort: on
-from nscc_proj.cli.common import app
+from nscc_proj.cli.common import app, app_for
 
 __all__ = ["analysis", "app", "data", "main", "report", "scenarios", "targets", "uncertainty"]
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: builds only the command it runs (``app_for``).
+
+    Pydantic plugins (entry points that observe every validation) are off unless
+    ``PYDANTIC_DISABLE_PLUGINS`` says otherwise: nscc's own models need none, and
+    looking them up reads every installed distribution's metadata at each start.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    app_for(sys.argv[1:])(prog_name="nscc")

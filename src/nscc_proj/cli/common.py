@@ -126,6 +126,44 @@ app = typer.Typer(
 )
 
 
+# Options of ``app`` itself that may stand before the command's name (flags, no values).
+_APP_FLAGS = frozenset({"--debug"})
+
+
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """``app`` as it must be built to run ``args``: with only the command (or group) they
+    name, when they name one after nothing but ``app``'s own flags; else ``app`` whole.
+
+    Typer turns every registered command into a click command on each run, reading
+    each function's signature and type hints and building a pydantic adapter per
+    option: about 20 ms of a ``project`` run that needs one command. Help of ``app``
+    (``nscc --help``, ``nscc`` alone), ``--version`` and an unknown name get ``app``
+    whole, so they list and suggest every command.
+    """
+    from copy import copy
+
+    from typer.main import get_command_name
+
+    name = next((arg for arg in args if arg not in _APP_FLAGS), None)
+    if name is None:
+        return app
+    commands = [
+        info
+        for info in app.registered_commands
+        if name == (info.name or get_command_name(getattr(info.callback, "__name__", "")))
+    ]
+    groups = [
+        info
+        for info in app.registered_groups
+        if info.typer_instance is not None and name == info.typer_instance.info.name
+    ]
+    if len(commands) + len(groups) != 1:
+        return app
+    narrowed = copy(app)
+    narrowed.registered_commands, narrowed.registered_groups = commands, groups
+    return narrowed
+
+
 def command_group(name: str, help: str) -> typer.Typer:
     """A group of subcommands (``nscc data ...``) with the top level's behaviour: the same
     one-line usage errors, whole summaries and help width; registered on ``app``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from enum import StrEnum
@@ -18,7 +19,8 @@ from nscc_proj.table import Cell, Table
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_CSV_SPECIAL = (",", '"', "\r", "\n")
+# A field with one of these, or space at either end, is quoted.
+_CSV_SPECIAL = re.compile(r'[,"\r\n]|^\s|\s$')
 
 
 class Format(StrEnum):
@@ -57,7 +59,7 @@ def _csv_cell(value: Cell) -> str:
 
 def _csv_field(text: str) -> str:
     """RFC 4180 quoting; unlike the csv module with a "\\n" terminator, a bare CR is quoted too."""
-    if any(char in text for char in _CSV_SPECIAL) or text != text.strip():
+    if _CSV_SPECIAL.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
