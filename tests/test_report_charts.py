@@ -1,12 +1,16 @@
 """Charts that stand alone, and the report's options: colours fixed by scenario name, base
-on top, a footer with source and date, names that fit; --title, --pdf, SOURCE_DATE_EPOCH."""
+on top, a footer with source and date, names that fit, nothing cut at the edge, the same
+bytes however drawn; --title, --pdf, SOURCE_DATE_EPOCH."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import struct
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from rich.cells import cell_len
@@ -17,16 +21,22 @@ from nscc_proj.analysis.projection import Projection, project
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.scenario import scenario_from_dict
 from nscc_proj.present.charts import (
-    CHARTS_PER_HELPER,
+    INDICATOR_SIZE,
+    OVERVIEW_WIDTH,
+    PNG_SCALE,
     SCENARIO_COLOURS,
+    Chart,
     chart_count,
     chart_footer,
     chart_workers,
     drawing_order,
+    overview_height,
     render_charts,
     row_label,
     scenario_colours,
 )
+from nscc_proj.present.fonts import MISSING_FONT_WARNING, cjk_font
+from nscc_proj.present.labels import Lang
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TINY = "name: tiny\ngrowth:\n  gdp: 0.1\n  share: {change: 1}\n"
@@ -82,9 +92,9 @@ def inputs(workdir: Path, tiny_table: Path, write_file: Callable[[str, str], Pat
     return tiny_table
 
 
-def test_charts_shared_with_a_helper_process_are_the_same_bytes(tiny: Projection) -> None:
-    """Drawn here and in a spawned helper, the charts, their order and the notes are those
-    one process draws; the progress still ticks once a chart."""
+def test_charts_compressed_on_a_second_thread_are_the_same_bytes(tiny: Projection) -> None:
+    """Drawn with their PNGs compressed on another thread, the charts, their order and the
+    notes are those one thread makes; the progress still ticks once a chart."""
     ticks: list[None] = []
     alone = render_charts(tiny, "zh", date="2026-11-15")
     shared = render_charts(
@@ -94,9 +104,86 @@ def test_charts_shared_with_a_helper_process_are_the_same_bytes(tiny: Projection
     assert len(ticks) == chart_count(tiny)
 
 
-def test_a_helper_process_starts_only_with_charts_enough_to_pay_for_it() -> None:
-    assert chart_workers(CHARTS_PER_HELPER - 1) == 1
-    assert 1 <= chart_workers(1000) <= (os.cpu_count() or 1)
+def test_a_second_thread_works_only_on_a_second_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0}, raising=False)
+    assert chart_workers(33) == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
+    assert chart_workers(33) == 2  # one draws, one compresses: more would wait
+    assert chart_workers(1) == 1
+
+
+LONG_NAME = (
+    "Gross domestic product of the whole metropolitan area including the surrounding "
+    "counties and the new districts of the city"
+)
+
+
+@pytest.fixture
+def crowded(tiny_catalog: Catalog) -> Projection:
+    """Long names everywhere: an indicator's, its unit, four scenarios' (a legend of many
+    entries, columns of the heatmap too narrow for a name)."""
+    first = tiny_catalog.indicators[0].model_copy(
+        update={"name_en": LONG_NAME, "name_zh": "地区生产总值" * 8, "unit": "亿元 (当年价格)"}
+    )
+    catalog = Catalog((first, *tiny_catalog.indicators[1:]), tiny_catalog.milestones, "t.csv")
+    names = ("a_very_long_scenario_name_for_testing", "another_long_one", "base", "third")
+    scenarios = [scenario_from_dict({"name": n, "growth": {"gdp": 0.1}}) for n in names]
+    return project(catalog, scenarios)
+
+
+def _sizes(projection: Projection, rows: int) -> dict[str, tuple[int, int]]:
+    return {
+        "growth_required_vs_scenario": (OVERVIEW_WIDTH, overview_height(rows)),
+        "status_heatmap": (OVERVIEW_WIDTH, overview_height(len(projection.catalog))),
+    }
+
+
+def _check(chart: Chart, size: tuple[int, int]) -> None:
+    """At its size (the PNG at twice it), an SVG of glyphs with at most one clip area (a
+    plot's), nothing drawn at the figure's edge (no text cut there)."""
+    from PIL import Image
+
+    assert (chart.width, chart.height) == size, chart.name
+    assert struct.unpack(">II", chart.png[16:24]) == (PNG_SCALE * size[0], PNG_SCALE * size[1])
+    root = ElementTree.fromstring(chart.svg)
+    assert (root.get("width"), root.get("height")) == (str(size[0]), str(size[1]))
+    assert chart.svg.count(b"clip-path=") <= 1, chart.name
+    defined = {e.get("id") for e in root.iter("{http://www.w3.org/2000/svg}path") if e.get("id")}
+    uses = root.iter("{http://www.w3.org/2000/svg}use")
+    assert {e.get("{http://www.w3.org/1999/xlink}href", "")[1:] for e in uses} <= defined
+    with Image.open(io.BytesIO(chart.png)) as image:
+        rgb = image.convert("RGB")
+        width, height = rgb.size
+        edge = 3 * PNG_SCALE
+        for box in ((0, 0, width, edge), (0, height - edge, width, height)):
+            assert rgb.crop(box).getcolors() == [(width * edge, (255, 255, 255))], chart.name
+        for box in ((0, 0, edge, height), (width - edge, 0, width, height)):
+            assert rgb.crop(box).getcolors() == [(height * edge, (255, 255, 255))], chart.name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_chart_type_is_drawn_to_its_size_within_its_edges(
+    tiny: Projection, crowded: Projection, lang: Lang
+) -> None:
+    for projection in (tiny, crowded):
+        charts, notes = render_charts(projection, lang, date="2026-11-15")
+        assert [chart.name for chart in charts[:2]] == [
+            "growth_required_vs_scenario",
+            "status_heatmap",
+        ]
+        assert len(charts) == chart_count(projection)
+        sizes = _sizes(projection, _growth_rows(projection))
+        for chart in charts:
+            _check(chart, sizes.get(chart.name, INDICATOR_SIZE))
+        assert notes == ([] if cjk_font() is not None else [MISSING_FONT_WARNING])
+
+
+def _growth_rows(projection: Projection) -> int:
+    """Indicators with a required rate: the growth chart's rows."""
+    import numpy as np
+
+    required = projection.assessment.required_cagr
+    return int(np.isfinite(required).any(axis=(0, 2)).sum())
 
 
 def test_title_names_the_report(workdir: Path, inputs: Path) -> None:

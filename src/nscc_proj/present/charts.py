@@ -1,32 +1,30 @@
 """Charts of a projection: one per indicator, required vs. scenario growth, a status heatmap.
 
-Drawn on matplotlib's Agg canvas (no display, no GUI toolkit, no pyplot
-state) at a fixed pixel size, so the HTML lays them out predictably and a
-test can check their size. Each chart is rendered to PNG and SVG bytes in
-memory; the report writes files only once everything has rendered, so a
-failure leaves nothing behind. matplotlib loads inside the functions: the
-CLI must start fast.
+Each chart type has a fixed layout: this module places every line, marker and word
+itself, from measured text (``plotting``), on a ``scene.Scene``, which writes the SVG
+(text as glyph outlines) and paints the PNG at twice the size from the same shapes. No
+matplotlib figure, so no layout engine and no artists: about 15 ms a chart, where a
+figure took a third of a second. Sizes are pixels at 1x; the HTML lays each chart out at
+that size, and a test checks it. The report writes files only once everything has
+rendered, so a failure leaves nothing behind. matplotlib's font layer loads inside the
+functions: the CLI must start fast.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import os
-import re
 import unicodedata
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
 from rich.cells import cell_len
 
 from nscc_proj.core.assess import OUTCOMES
 from nscc_proj.inputs.catalog import Indicator, Kind, Op
-from nscc_proj.present.fonts import MISSING_FONT_WARNING, chart_style, cjk_font, strip_cjk
+from nscc_proj.present.fonts import MISSING_FONT_WARNING, chart_families, cjk_font, strip_cjk
 from nscc_proj.present.labels import (
     STATUS_COLOURS,
     Lang,
@@ -35,17 +33,27 @@ from nscc_proj.present.labels import (
     source_text,
     status_label,
 )
+from nscc_proj.present.plotting import (
+    MIDDLE,
+    TICK_LENGTH,
+    Axes,
+    Key,
+    Legend,
+    block_height,
+    fit,
+    fit_lines,
+    nice_ticks,
+    padded,
+    star,
+    text_block,
+)
+from nscc_proj.present.scene import Box, Face, Raster, Scene, face
 from nscc_proj.present.wording import target_text, unit_text, wrap_name
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, SubFigure
-    from matplotlib.typing import RcKeyType
-
     from nscc_proj.analysis.projection import Projection
     from nscc_proj.table import Table
 
-DPI = 100
 # PNGs are drawn at twice their size on the page, sharp on a high-density screen and on paper.
 PNG_SCALE = 2
 INDICATOR_SIZE = (640, 400)
@@ -58,9 +66,33 @@ SCENARIO_COLOURS = {BASE: "#0072B2", "high": "#009E73", "low": "#E69F00", "shock
 OTHER_COLOURS = ("#56B4E9", "#D55E00", "#7F3C8D", "#8C6D31", "#000000", "#999999")
 TARGET_COLOUR = "#C0392B"
 PROJECTED_SHADE = "#EEF1F4"
+DATA_END_COLOUR = "#7F8C99"
+RANGE_COLOUR = "#BBBBBB"
+ZERO_COLOUR = "#808080"
+NOTE_COLOUR = "#808080"
 FOOTER_COLOUR = "#5F6B7A"
-FOOTER_HEIGHT = 16  # pixels at 1x
+BAND_KEY_COLOUR = "#555555"
 _DARK_STATUSES = ("met", "moving_away")
+# The layout, in pixels at 1x: the outer margin, the strip at the bottom holding the footer,
+# and the text sizes (pixels per em).
+MARGIN = 10.0
+FOOTER_HEIGHT = 16.0
+TITLE_SIZE = 14.0
+SUPTITLE_SIZE = 15.0
+PANEL_TITLE_SIZE = 13.0
+TICK_SIZE = 12.0
+LABEL_SIZE = 11.0
+ROW_SIZE = 11.0
+LEGEND_SIZE = 10.5
+CELL_SIZE = 9.5
+FOOTER_SIZE = 9.0
+SMALLEST_SIZE = 7.0
+# Line widths and marker sizes, in pixels at 1x.
+PATH_WIDTH, BASE_PATH_WIDTH = 2.2, 3.3
+BAND_WIDTH, BAND_DASH, BAND_OPACITY, BAND_FILL = 1.25, (5.0, 2.5), 0.9, 0.18
+TARGET_WIDTH, TARGET_DASH, STAR_RADIUS, CAP_HALF = 2.1, (7.7, 3.3), 7.6, 4.2
+DOT_RADIUS, BASE_DOT_RADIUS, OBSERVED_RADIUS = 3.25, 3.8, 3.3
+REQUIRED_WIDTH, REQUIRED_HALF = 2.8, 8.0
 
 # (years, p5, p25, p50, p75, p95) of one scenario's simulated path of one indicator.
 BandArrays = tuple[Any, Any, Any, Any, Any, Any]
@@ -142,17 +174,9 @@ def chart_footer(projection: Projection, lang: Lang, date: str | None) -> str:
 
 def chart_text(text: str) -> str:
     """User text as a chart can draw it: control characters (which no font has a glyph
-    for; a line break included) become spaces. TeX math is off (``fonts.chart_style``)."""
+    for; a line break included) become spaces. Text is drawn as it is written: a "$" is a
+    dollar sign, never the start of TeX math."""
     return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
-
-
-def legend_text(text: str) -> str:
-    """A legend entry matplotlib will not hide (it drops labels that start with "_")."""
-    text = chart_text(text)
-    return f" {text}" if text.startswith("_") else text
-
-
-_GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from")
 
 
 def render_charts(
@@ -169,10 +193,9 @@ def render_charts(
     ``bands`` maps (scenario, indicator key) to simulated percentiles; where
     present, the indicator's chart draws them as a fan around the path.
     ``date`` goes into each chart's footer; ``progress`` is called once per chart drawn.
-    ``workers`` is how many processes draw (``chart_workers`` says how many pay); the
-    charts are the same bytes however many draw them. More than one spawns helpers,
-    which import the caller's main module: a script needs its ``if __name__ ==
-    "__main__"`` guard, so one (drawing here) is the default.
+    ``workers`` is how many threads work: one draws, any others compress the PNGs
+    meanwhile (``chart_workers`` says how many pay); the charts are the same bytes
+    however many work.
     """
     font = cjk_font()
     notes = [] if font is not None else [MISSING_FONT_WARNING]
@@ -188,57 +211,80 @@ def render_charts(
             scenario_colours(projection.scenario_names),
             clean(chart_footer(projection, text_lang, date)),
         ),
-        chart_style(lang, font),
-        font,
+        chart_families(lang, font),
     )
-    count = chart_count(projection)
-    helpers = workers - 1
-    with matplotlib.rc_context(drawing.rc):
-        if helpers > 0:
-            drawn = _draw_shared(drawing, count, helpers, progress)
-        else:
-            drawn = []
-            for number in range(count):
-                drawn.append(drawing.chart(number))
-                if progress is not None:
-                    progress()
-    missing: set[int] = set()
-    for message, category, filename, lineno in (w for _, caught in drawn for w in caught):
-        found = _GLYPH_MISSING.search(message)
-        if found is None:
-            warnings.warn_explicit(message, category, filename, lineno)
-        else:
-            missing.add(int(found.group(1)))
+    drawn = _draw(drawing, chart_count(projection), workers - 1, progress)
+    missing = sorted(set().union(*(chars for _, chars in drawn)))
     # Without a CJK font that is said once already; else one line, not one per glyph.
     if missing and font is not None:
-        chars = ", ".join(f"U+{code:04X}" for code in sorted(missing)[:5])
+        chars = ", ".join(f"U+{ord(char):04X}" for char in missing[:5])
         chars += ", …" if len(missing) > 5 else ""
         notes.append(label("glyph_note", lang).format(count=len(missing), chars=chars))
     return [chart for chart, _ in drawn], notes
 
 
-# A chart takes about a third of a second to draw; a helper process takes about as long as
-# two to start (Python, NumPy, matplotlib, the fonts), so it pays only with this many charts.
-CHARTS_PER_HELPER = 8
-
-
 def chart_workers(count: int) -> int:
-    """Processes to draw ``count`` charts: one per core this process may run on, as long as
-    each has ``CHARTS_PER_HELPER`` charts to draw; one (no helper) on one core."""
+    """Threads to make ``count`` charts: one draws (drawing holds Python's GIL) and, on a
+    second core, one compresses each PNG while the next chart is drawn (zlib lets go of
+    the GIL); a chart takes about as long to compress as to draw, so one is enough."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, count // CHARTS_PER_HELPER))
+    return 2 if cores > 1 and count > 1 else 1
 
 
-# A warning caught while drawing: message, category, file and line, as a process can pass them.
-_Caught = tuple[str, type[Warning], str, int]
+def _draw(
+    drawing: _Drawing, count: int, encoders: int, progress: Callable[[], None] | None
+) -> list[tuple[Chart, frozenset[str]]]:
+    """Charts 0 to ``count`` - 1, drawn here, each PNG compressed here (``encoders`` 0) or
+    on that many threads while the next charts are drawn."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    if encoders < 1:
+        made = []
+        for number in range(count):
+            drawn = drawing.chart(number)
+            made.append((drawn.chart(drawn.raster.png()), drawn.missing))
+            if progress is not None:
+                progress()
+        return made
+    pending: list[tuple[_Drawn, Future[bytes]]] = []
+    with ThreadPoolExecutor(encoders) as encoder:
+        for number in range(count):
+            drawn = drawing.chart(number)
+            pending.append((drawn, encoder.submit(drawn.raster.png)))
+            if progress is not None:
+                progress()
+        return [(drawn.chart(png.result()), drawn.missing) for drawn, png in pending]
+
+
+def chart_count(projection: Projection) -> int:
+    """How many charts ``render_charts`` draws (for a progress bar)."""
+    return 2 + len(projection.catalog.indicators)
 
 
 def _latin_text(text: str) -> str:
     """``chart_text`` for charts drawn without a CJK font: without CJK characters."""
     return strip_cjk(chart_text(text))
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A chart drawn, its PNG not yet compressed, and the characters of its text that no
+    font of the chart has."""
+
+    name: str
+    title: str
+    raster: Raster
+    svg: bytes
+    width: int
+    height: int
+    key: str | None
+    missing: frozenset[str]
+
+    def chart(self, png: bytes) -> Chart:
+        return Chart(self.name, self.title, png, self.svg, self.width, self.height, self.key)
 
 
 @dataclass(frozen=True)
@@ -253,141 +299,43 @@ class _Style:
 
     def scenario(self, name: str) -> str:
         """A scenario's name as the legend shows it."""
-        return legend_text(self.clean(scenario_label(name, self.lang)))
+        return self.clean(scenario_label(name, self.lang))
 
 
 @dataclass(frozen=True)
 class _Drawing:
     """Everything needed to draw any chart of one report by its number (0 the growth chart,
-    1 the heatmap, then the indicators): it pickles, so a helper process can draw some."""
+    1 the heatmap, then the indicators)."""
 
     projection: Projection
     bands: Bands
     observed: np.ndarray | None
     style: _Style
-    rc: dict[RcKeyType, Any]
-    font: str | None
+    families: tuple[str, ...]
 
-    def chart(self, number: int) -> tuple[Chart, list[_Caught]]:
-        """Chart ``number`` (drawn with ``rc`` in force) and the warnings drawing it gave."""
-        projection, style = self.projection, self.style
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if number == 0:
-                chart = _growth_chart(projection, style)
-            elif number == 1:
-                chart = _heatmap_chart(projection, style)
-            else:
-                i = number - 2
-                indicator = projection.catalog.indicators[i]
-                chart = _indicator_chart(projection, i, indicator, self.observed, style, self.bands)
-        return chart, [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+    def chart(self, number: int) -> _Drawn:
+        projection, style, typeface = self.projection, self.style, face(self.families)
+        if number == 0:
+            return _growth_chart(projection, style, typeface)
+        if number == 1:
+            return _heatmap_chart(projection, style, typeface)
+        i = number - 2
+        indicator = projection.catalog.indicators[i]
+        return _indicator_chart(
+            projection, i, indicator, self.observed, style, self.bands, typeface
+        )
 
 
-def _draw_shared(
-    drawing: _Drawing, count: int, helpers: int, progress: Callable[[], None] | None
-) -> list[tuple[Chart, list[_Caught]]]:
-    """Charts 0 to ``count`` - 1, drawn here and in ``helpers`` processes at once. This
-    process draws from the front (the two overview charts, the costliest, first) while each
-    helper is kept two charts ahead from the back, so all finish at about the same time
-    however long the helpers take to start. Helpers are spawned, not forked: a fork copies
-    the threads' locks of a process that has run the Monte Carlo engine."""
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-
-    queue = deque(range(count))
-    drawn: dict[int, tuple[Chart, list[_Caught]]] = {}
-    running: dict[Future[tuple[Chart, list[_Caught]]], int] = {}
-    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        while queue or running:
-            while queue and len(running) < 2 * helpers:
-                number = queue.pop()
-                running[pool.submit(_draw_in_helper, drawing, number)] = number
-            before = len(drawn)
-            if queue:
-                number = queue.popleft()
-                drawn[number] = drawing.chart(number)
-                finished = [future for future in running if future.done()]
-            else:
-                finished = list(wait(running, return_when=FIRST_COMPLETED).done)
-            for future in finished:
-                drawn[running.pop(future)] = future.result()
-            if progress is not None:
-                for _ in range(len(drawn) - before):
-                    progress()
-    finally:
-        pool.shutdown(cancel_futures=True)
-    return [drawn[number] for number in range(count)]
-
-
-def _draw_in_helper(drawing: _Drawing, number: int) -> tuple[Chart, list[_Caught]]:
-    """Chart ``number``, in a helper process: it draws nothing else, so ``rc`` stays set."""
-    if drawing.font is not None:
-        cjk_font()  # registers the font, as in the parent, when matplotlib's cache lacks it
-    matplotlib.rcParams.update(drawing.rc)
-    return drawing.chart(number)
-
-
-def chart_count(projection: Projection) -> int:
-    """How many charts ``render_charts`` draws (for a progress bar)."""
-    return 2 + len(projection.catalog.indicators)
-
-
-def _figure(
-    width: int, height: int, style: _Style, columns: int = 1
-) -> tuple[Figure, SubFigure, list[Axes]]:
-    """A figure of ``width`` x ``height`` pixels: the chart's body (axes, title, legend,
-    laid out together) over a strip holding the footer line, so nothing covers it."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    # White, as by default, but whatever a matplotlibrc says: the PNG keeps no alpha channel.
-    figure = Figure(
-        figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained", facecolor="white"
+def _finish(scene: Scene, style: _Style, name: str, title: str, key: str | None = None) -> _Drawn:
+    """The footer in its strip at the bottom (smaller, or cut, where it is too long for
+    the width: a file name can be any length), then the chart's PNG and SVG."""
+    footer, size = fit(scene.face, style.footer, FOOTER_SIZE, scene.width - 2 * MARGIN, 6.5)
+    baseline = scene.height - 6  # its descenders 3 pixels above the edge
+    scene.text(MARGIN, baseline, footer, size, colour=FOOTER_COLOUR)
+    raster, svg = scene.paint(PNG_SCALE), scene.svg()
+    return _Drawn(
+        name, title, raster, svg, scene.width, scene.height, key, frozenset(scene.missing)
     )
-    FigureCanvasAgg(figure)
-    parts = figure.subfigures(2, 1, height_ratios=[height - FOOTER_HEIGHT, FOOTER_HEIGHT])
-    body, strip = np.asarray(parts).ravel()
-    strip.text(0.008, 0.5, style.footer, va="center", fontsize=6.5, color=FOOTER_COLOUR)
-    axes = body.subplots(1, columns, sharey=columns > 1, squeeze=False)
-    return figure, body, list(axes[0])
-
-
-def _legend(body: SubFigure, handles: Sequence[Any], names: Sequence[str], ncols: int) -> None:
-    """The legend under the plot, above the footer: never on the data."""
-    body.legend(
-        handles, names, loc="outside lower center", ncols=ncols, frameon=False, fontsize=7.5
-    )
-
-
-def _encode(figure: Figure, name: str, title: str, key: str | None = None) -> Chart:
-    """The chart's PNG (at ``PNG_SCALE``) and SVG bytes. ``savefig`` would draw the figure
-    twice for the PNG (once to settle the layout, once to paint); one ``draw`` at the PNG's
-    resolution does both, and the PNG is encoded from the canvas's pixels. The SVG then
-    reuses the settled layout: solving it again would place nothing differently."""
-    from PIL import Image
-
-    png, svg = io.BytesIO(), io.BytesIO()
-    figure.set_dpi(PNG_SCALE * DPI)
-    figure.canvas.draw()
-    # The figure is opaque, so RGB, not RGBA (matplotlib's own writer always keeps alpha): a
-    # tenth fewer bytes. zlib's level 3 takes two thirds of the time of its default 6 and
-    # still gives a smaller file than RGBA at 6. No software version or date in the file.
-    pixels = np.asarray(figure.canvas.buffer_rgba())[..., :3]  # type: ignore[attr-defined]
-    Image.fromarray(pixels).save(
-        png, format="png", dpi=(PNG_SCALE * DPI, PNG_SCALE * DPI), compress_level=3
-    )
-    figure.set_dpi(DPI)
-    figure.set_layout_engine("none")
-    # Element ids come from a salt, random unless fixed: fixed, so reruns are byte-identical.
-    # Set inside ``render_charts``'s rc context, which restores it; a context per chart
-    # would copy every rc setting each time.
-    matplotlib.rcParams["svg.hashsalt"] = f"nscc-{name}"
-    figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    width, height = (round(size * DPI) for size in figure.get_size_inches())
-    return Chart(name, title, png.getvalue(), svg.getvalue(), width, height, key)
 
 
 def chart_name(indicator: Indicator) -> str:
@@ -431,6 +379,30 @@ def row_label(indicator: Indicator, lang: Lang, width: int = 34) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class _Target:
+    """A target as drawn: a star at (milestone, value), or for a growth-rate target a
+    dashed level from ``start`` to the milestone; ``tolerance`` for a "~" target."""
+
+    milestone: int
+    start: int
+    value: float
+    tolerance: float | None
+
+
+def _targets(projection: Projection, indicator: Indicator) -> list[_Target]:
+    milestones = projection.catalog.milestones
+    found = []
+    for m, milestone in enumerate(milestones):
+        target = indicator.targets[milestone]
+        if target.value is None:
+            continue
+        start = max(indicator.base_year, milestones[m - 1] if m else indicator.base_year) + 1
+        tolerance = indicator.tolerance if target.op is Op.ABOUT and indicator.tolerance else None
+        found.append(_Target(milestone, start, target.value, tolerance))
+    return found
+
+
 def _indicator_chart(
     projection: Projection,
     i: int,
@@ -438,71 +410,175 @@ def _indicator_chart(
     observed: np.ndarray | None,
     style: _Style,
     bands: Bands,
-) -> Chart:
+    typeface: Face,
+) -> _Drawn:
     """Each scenario's path (base on top), observations as points, targets as stars (or
     the averaged rate as a dashed segment), simulated bands where given, the projected
     years shaded; every label in the legend under the plot, none on the data."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    lang, clean, names = style.lang, style.clean, projection.scenario_names
+    lang, names = style.lang, projection.scenario_names
+    width, height = INDICATOR_SIZE
     years = projection.years.astype(float)
-    figure, body, (axes,) = _figure(*INDICATOR_SIZE, style)
     lead = lead_scenario(names)
-    drawn: dict[int, Any] = {}
-    for s in drawing_order(names):
-        scenario, colour = names[s], style.colours[names[s]]
-        band = bands.get((scenario, indicator.key))
-        if band is not None:
-            _draw_band(axes, band, colour, filled=scenario == lead)
-        path = projection.paths[s, i]
-        if np.isfinite(path).any():
-            on_top = scenario == BASE
-            (drawn[s],) = axes.plot(
-                years,
-                path,
-                color=colour,
-                lw=2.4 if on_top else 1.6,
-                zorder=4 if on_top else 3,
-                label=style.scenario(scenario),
-            )
-    handles = [drawn[s] for s in sorted(drawn)]  # the legend in the order of --scenario
-    if observed is not None and np.isfinite(observed[i]).any():
-        mask = np.isfinite(observed[i])
-        handles.append(
-            axes.scatter(
-                years[mask],
-                observed[i][mask],
-                s=22,
-                color="black",
-                zorder=5,
-                label=label("observed", lang),
-            )
+    order = drawing_order(names)
+    paths = {s: projection.paths[s, i] for s in order if np.isfinite(projection.paths[s, i]).any()}
+    fans = {
+        s: tuple(np.asarray(part, dtype=float) for part in band)
+        for s in order
+        if (band := bands.get((names[s], indicator.key))) is not None
+    }
+    seen = None if observed is None or not np.isfinite(observed[i]).any() else observed[i]
+    targets = _targets(projection, indicator)
+    growth = indicator.kind is Kind.GROWTH_RATE
+
+    entries = [
+        (Key("line", style.colours[names[s]], _path_width(names[s])), style.scenario(names[s]))
+        for s in sorted(paths)  # the legend in the order of --scenario
+    ]
+    if seen is not None:
+        entries.append((Key("dot", "#000000", OBSERVED_RADIUS), label("observed", lang)))
+    if targets:
+        given = " · ".join(f"{t.milestone} {target_text(indicator, t.milestone)}" for t in targets)
+        key = (
+            Key("line", TARGET_COLOUR, TARGET_WIDTH, TARGET_DASH)
+            if growth
+            else Key("star", TARGET_COLOUR, 7.0)
         )
-    handles += _draw_targets(axes, projection, i, indicator, lang)
-    if any(band is not None for band in (bands.get((n, indicator.key)) for n in names)):
-        handles += _band_handles(style.colours, lead, lang, clean)
-    if drawn:
-        handles.append(_mark_data_end(axes, data_end(projection, indicator), years[-1] + 0.9, lang))
-    else:
-        axes.text(
-            0.5, 0.5, label("no_path", lang), transform=axes.transAxes, ha="center", color="grey"
-        )
+        entries.append((key, f"{label('target', lang)} {given}"))
+    if fans:
+        shown = style.clean(scenario_label(lead, lang))
+        entries += [
+            (Key("line", BAND_KEY_COLOUR, BAND_WIDTH, BAND_DASH), "5–95%"),
+            (
+                Key("patch", style.colours[lead], opacity=BAND_FILL),
+                label("band_inner", lang).format(scenario=shown),
+            ),
+        ]
+    end = data_end(projection, indicator)
+    if paths:
+        entries.append((Key("patch", PROJECTED_SHADE), label("data_to", lang).format(year=end)))
+
+    values = [*paths.values()]
+    values += [part for fan in fans.values() for part in fan[1:]]
+    values += [] if seen is None else [seen]
+    values += [
+        np.array([t.value - (t.tolerance or 0), t.value + (t.tolerance or 0)]) for t in targets
+    ]
+    finite = np.concatenate([np.ravel(v) for v in values]) if values else np.array([])
+    finite = finite[np.isfinite(finite)]
+    low, high = (
+        padded(float(finite.min()), float(finite.max()), 0.08) if finite.size else (0.0, 1.0)
+    )
+    ylim = (high, low) if indicator.kind is Kind.RANK else (low, high)
+    xlim = (years[0] - 0.5, years[-1] + 0.9)
+
+    # Top down: title, plot, x tick labels, legend, footer. The plot's left edge leaves room
+    # for the y tick labels, whose number depends on the plot's height, which depends on
+    # the lines the title wraps to at the width left of the plot's left edge: settled in a
+    # few rounds, the left edge only ever moving right.
+    legend = Legend.lay_out(typeface, entries, LEGEND_SIZE, width - 2 * MARGIN, 4)
+    legend_top = height - FOOTER_HEIGHT - 4 - legend.height
+    bottom = legend_top - 8 - (TICK_LENGTH + 3 + block_height(1, TICK_SIZE))
+    axis_label = (
+        label("lower_is_better", lang)
+        if indicator.kind is Kind.RANK
+        else unit_text(indicator, lang)
+    )
+    strip = MARGIN + block_height(1, LABEL_SIZE) + 6  # the y axis label's strip, on the left
     name = indicator.name_zh if lang == "zh" else indicator.name_en
-    title = clean(f"{indicator.id} {name} ({unit_text(indicator, lang)})")
-    axes.set_title(wrap_name(title, 84), loc="left", fontsize=10)
-    axes.set_xlim(years[0] - 0.5, years[-1] + 0.9)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.yaxis.set_major_formatter(FuncFormatter(_tick))
-    axes.margins(y=0.08)
-    axes.grid(alpha=0.3)
-    if indicator.kind is Kind.RANK:
-        axes.invert_yaxis()
-        axes.set_ylabel(label("lower_is_better", lang), fontsize=8)
-    else:
-        axes.set_ylabel(clean(unit_text(indicator, lang)), fontsize=8)
-    if handles:
-        _legend(body, handles, [str(h.get_label()) for h in handles], min(4, len(handles)))
-    return _encode(figure, chart_name(indicator), title, indicator.key)
+    title = style.clean(f"{indicator.id} {name} ({unit_text(indicator, lang)})")
+    left = strip
+    for _ in range(4):
+        lines, title_size = fit_lines(typeface, title, TITLE_SIZE, width - left - MARGIN, 3, 11.0)
+        top = MARGIN + block_height(len(lines), title_size) + 10
+        yticks = nice_ticks(low, high, max(3, int((bottom - top) // 28)))
+        widest = max((typeface.width(_tick(t), TICK_SIZE) for t in yticks), default=0.0)
+        needed = strip + widest + TICK_LENGTH + 3
+        if needed <= left:
+            break
+        left = needed
+    box = Box(left, top, width - left - MARGIN - 4, bottom - top)
+    axes = Axes(box, xlim, ylim)
+    xticks = nice_ticks(
+        math.ceil(xlim[0]), math.floor(xlim[1]), max(2, int(box.w // 62)), integer=True
+    )
+
+    scene = Scene(width, height, typeface)
+    text_block(scene, box.x, MARGIN, lines, title_size)
+    with scene.clipped(box):
+        end_x = float(axes.x(end))
+        if paths:
+            scene.rect(Box(end_x, box.y, box.right - end_x, box.h), PROJECTED_SHADE)
+        axes.grid(scene, xticks, yticks)
+        if paths:
+            scene.line(
+                [(end_x, box.y), (end_x, box.bottom)], DATA_END_COLOUR, 1.25, dash=(1.25, 2.1)
+            )
+        if lead_index := [s for s in fans if names[s] == lead]:
+            fan_years, _, p25, _, p75, _ = fans[lead_index[0]]
+            inner = np.isfinite(p25) & np.isfinite(p75)
+            outline = np.vstack(
+                [
+                    axes.points(fan_years[inner], p25[inner]),
+                    axes.points(fan_years[inner], p75[inner])[::-1],
+                ]
+            )
+            scene.polygon(outline, style.colours[lead], opacity=BAND_FILL)
+        for s, (fan_years, p5, _, _, _, p95) in fans.items():
+            for edge in (p5, p95):
+                scene.line(
+                    axes.points(fan_years, edge),
+                    style.colours[names[s]],
+                    BAND_WIDTH,
+                    dash=BAND_DASH,
+                    opacity=BAND_OPACITY,
+                )
+        for s, path in paths.items():
+            scene.line(axes.points(years, path), style.colours[names[s]], _path_width(names[s]))
+        if seen is not None:
+            mask = np.isfinite(seen)
+            for x, y in axes.points(years[mask], seen[mask]):
+                scene.circle(x, y, OBSERVED_RADIUS, "#000000")
+        for target in targets:
+            x, y = (float(v) for v in axes.points([target.milestone], [target.value])[0])
+            if growth:
+                level = axes.points([target.start, target.milestone], [target.value] * 2)
+                scene.line(level, TARGET_COLOUR, TARGET_WIDTH, dash=TARGET_DASH)
+            else:
+                scene.polygon(star(x, y, STAR_RADIUS), TARGET_COLOUR)
+            if target.tolerance is not None:
+                ends = axes.y([target.value - target.tolerance, target.value + target.tolerance])
+                scene.line([(x, ends[0]), (x, ends[1])], TARGET_COLOUR, TARGET_WIDTH)
+                for y_end in ends:
+                    scene.line([(x - CAP_HALF, y_end), (x + CAP_HALF, y_end)], TARGET_COLOUR, 1.4)
+    axes.frame(scene, [(t, f"{t:.0f}") for t in xticks], [(t, _tick(t)) for t in yticks], TICK_SIZE)
+    shown, size = fit(typeface, style.clean(axis_label), LABEL_SIZE, box.h, SMALLEST_SIZE)
+    scene.text(MARGIN + 0.8 * size, box.y + box.h / 2, shown, size, anchor="middle", rotation=90)
+    if not paths:
+        # On white, over the grid lines: the one text on the plot.
+        note, size = fit(typeface, label("no_path", lang), TICK_SIZE, box.w - 24, SMALLEST_SIZE)
+        wide = typeface.width(note, size) + 16
+        middle = box.y + box.h / 2
+        scene.rect(Box(box.x + (box.w - wide) / 2, middle - size, wide, 2 * size), "#ffffff")
+        scene.text(
+            box.x + box.w / 2,
+            middle + MIDDLE * size,
+            note,
+            size,
+            colour=NOTE_COLOUR,
+            anchor="middle",
+        )
+    legend.draw(scene, width / 2, legend_top)
+    return _finish(scene, style, chart_name(indicator), title, indicator.key)
+
+
+def _path_width(scenario: str) -> float:
+    """Base's path is drawn thicker, on top of the others."""
+    return BASE_PATH_WIDTH if scenario == BASE else PATH_WIDTH
+
+
+def _tick(value: float) -> str:
+    """A y tick label: thousands separated, whole numbers from 100 up."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value + 0.0:,.4g}"
 
 
 def data_end(projection: Projection, indicator: Indicator) -> int:
@@ -518,213 +594,199 @@ def data_end(projection: Projection, indicator: Indicator) -> int:
     return max(years)
 
 
-def _mark_data_end(axes: Axes, year: int, right: float, lang: Lang) -> Any:
-    """A dotted line where the data end and a light shade over the projected years;
-    returns the shade, whose legend entry says so (no text on the plot)."""
-    shade = axes.axvspan(
-        year,
-        right,
-        color=PROJECTED_SHADE,
-        lw=0,
-        zorder=0,
-        label=label("data_to", lang).format(year=year),
-    )
-    axes.axvline(year, color="#7F8C99", lw=0.9, ls=":", zorder=1)
-    return shade
-
-
-def _tick(value: float, _position: object) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
-
-
-def _draw_band(axes: Axes, band: BandArrays, colour: str, filled: bool) -> None:
-    """The 5–95 % band as a dashed outline, so bands of several scenarios all stay visible;
-    the 25–75 % band filled lightly for one scenario only (``lead_scenario``)."""
-    years, p5, p25, _, p75, p95 = (np.asarray(part, dtype=float) for part in band)
-    for edge in (p5, p95):
-        axes.plot(years, edge, color=colour, lw=0.9, ls=(0, (4, 2)), alpha=0.9, zorder=2)
-    if filled:
-        axes.fill_between(years, p25, p75, color=colour, alpha=0.18, lw=0, zorder=1)
-
-
-def _band_handles(
-    colours: Mapping[str, str], lead: str, lang: Lang, clean: Callable[[str], str]
-) -> list[Any]:
-    """Legend entries of the bands, in grey: a dashed line (5–95 %), a patch (25–75 %)."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    shown = clean(scenario_label(lead, lang))
-    return [
-        Line2D([], [], color="#555555", lw=0.9, ls=(0, (4, 2)), label="5–95%"),
-        Patch(
-            color=colours[lead], alpha=0.18, label=label("band_inner", lang).format(scenario=shown)
-        ),
-    ]
-
-
-def _draw_targets(
-    axes: Axes, projection: Projection, i: int, indicator: Indicator, lang: Lang
-) -> list[Any]:
-    """Stars at the milestones; a growth-rate target is an average over its period, so
-    it is drawn as a dashed level across that period. Their values go into the legend
-    entry ("Target 2025 ≥ 10,000 · 2035 ≥ 20,000"), not onto the plot."""
-    from matplotlib.lines import Line2D
-
-    milestones = projection.catalog.milestones
-    given = []
-    for m, milestone in enumerate(milestones):
-        target = indicator.targets[milestone]
-        if target.value is None:
-            continue
-        given.append(f"{milestone} {target_text(indicator, milestone)}")
-        if indicator.kind is Kind.GROWTH_RATE:
-            start = max(indicator.base_year, milestones[m - 1] if m else indicator.base_year)
-            axes.hlines(target.value, start + 1, milestone, colors=TARGET_COLOUR, linestyles="--")
-        else:
-            axes.scatter(milestone, target.value, marker="*", s=120, color=TARGET_COLOUR, zorder=6)
-        if target.op is Op.ABOUT and indicator.tolerance:
-            axes.errorbar(
-                milestone, target.value, yerr=indicator.tolerance, color=TARGET_COLOUR, capsize=3
-            )
-    if not given:
-        return []
-    growth = indicator.kind is Kind.GROWTH_RATE
-    entry = f"{label('target', lang)} {' · '.join(given)}"
-    return [
-        Line2D(
-            [],
-            [],
-            color=TARGET_COLOUR,
-            ls="--" if growth else "",
-            marker="" if growth else "*",
-            markersize=10,
-            label=entry,
-        )
-    ]
-
-
 def _assessable_rows(projection: Projection) -> list[int]:
     required = projection.assessment.required_cagr
     return [i for i in range(required.shape[1]) if np.isfinite(required[:, i, :]).any()]
 
 
-def _growth_chart(projection: Projection, style: _Style) -> Chart:
+def _row_labels(
+    typeface: Face, labels: Sequence[str], size: float, widest: float
+) -> tuple[list[list[str]], float]:
+    """Row labels as lines, and the width they take: each line within ``widest`` (smaller,
+    or cut, if one is not)."""
+    rows = [
+        [fit(typeface, line, size, widest, SMALLEST_SIZE)[0] for line in text.split("\n")]
+        for text in labels
+    ]
+    taken = max((typeface.width(line, size) for row in rows for line in row), default=0.0)
+    return rows, min(taken, widest)
+
+
+def _draw_row_label(
+    scene: Scene, x: float, centre: float, lines: Sequence[str], size: float
+) -> None:
+    """A row's label right-aligned at ``x``, its lines centred on the row (set closer than
+    text in a paragraph: a row is 26 pixels high and holds two)."""
+    spacing = 1.05 * size
+    first = centre - spacing * (len(lines) - 1) / 2 + MIDDLE * size
+    for k, line in enumerate(lines):
+        shown, shrunk = fit(scene.face, line, size, x - MARGIN, SMALLEST_SIZE)
+        scene.text(x, first + k * spacing, shown, shrunk, anchor="end")
+
+
+def _growth_chart(projection: Projection, style: _Style, typeface: Face) -> _Drawn:
     """Per milestone, the rate each target needs (a bar) beside each scenario's rate (dots,
     base on top)."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
     lang, clean = style.lang, style.clean
     catalog, result = projection.catalog, projection.assessment
     scenarios = projection.scenario_names
     rows = _assessable_rows(projection)
-    positions = np.arange(len(rows))
     milestones = catalog.milestones
-    figure, body, panels = _figure(
-        OVERVIEW_WIDTH, overview_height(len(rows)), style, len(milestones)
-    )
-    for m, (axes, milestone) in enumerate(zip(panels, milestones, strict=True)):
-        required = 100 * result.required_cagr[0, rows, m]
-        rates = 100 * result.scenario_cagr[:, rows, m]
-        low = np.fmin(np.nanmin(rates, axis=0, initial=np.inf), required)
-        high = np.fmax(np.nanmax(rates, axis=0, initial=-np.inf), required)
-        ends = np.isfinite(low) & np.isfinite(high)
-        axes.hlines(positions[ends], low[ends], high[ends], colors="#BBBBBB", lw=1)
-        axes.scatter(
-            required,
-            positions,
-            marker="|",
-            s=180,
-            lw=2,
-            color="black",
-            zorder=4,
-            label=label("required_marker", lang),
-        )
-        for s in drawing_order(scenarios):
-            axes.scatter(
-                rates[s],
-                positions,
-                s=30 if scenarios[s] == BASE else 22,
-                color=style.colours[scenarios[s]],
-                zorder=6 if scenarios[s] == BASE else 5,
-                label=style.scenario(scenarios[s]),
-            )
-        axes.axvline(0, color="grey", lw=0.8)
-        axes.set_title(label("milestone_targets", lang).format(milestone=milestone), fontsize=10)
-        # Steps of 1, 2 or 5 (never 2.5), each tick with the decimals it needs.
-        axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value + 0.0:.6g}%"))
-        axes.set_xlabel(label("growth_from_base", lang), fontsize=8)
-        axes.grid(axis="x", alpha=0.3)
-    panels[0].set_yticks(
-        positions,
+    width, height = OVERVIEW_WIDTH, overview_height(len(rows))
+    scene = Scene(width, height, typeface)
+    entries = [(Key("bar", "#000000", REQUIRED_WIDTH), label("required_marker", lang))]
+    entries += [
+        (Key("dot", style.colours[name], _dot_radius(name)), style.scenario(name))
+        for name in scenarios
+    ]
+    legend = Legend.lay_out(typeface, entries, LEGEND_SIZE, width - 2 * MARGIN, len(entries))
+    title = label("growth_title", lang)
+    panel_top = text_block(scene, width / 2, MARGIN, [title], SUPTITLE_SIZE, anchor="middle") + 8
+    top = panel_top + block_height(1, PANEL_TITLE_SIZE) + 6
+    legend_top = height - FOOTER_HEIGHT - 4 - legend.height
+    axis_label_top = legend_top - 8 - block_height(1, LABEL_SIZE)
+    bottom = axis_label_top - 2 - (TICK_LENGTH + 3 + block_height(1, TICK_SIZE))
+    labels, taken = _row_labels(
+        typeface,
         [
             _lines(clean, row_label(catalog.indicators[i], lang, 42 if lang == "zh" else 40))
             for i in rows
         ],
-        fontsize=8,
-        linespacing=0.95,
+        ROW_SIZE,
+        0.4 * width,
     )
-    panels[0].set_ylim(len(rows) - 0.5, -0.5)
-    handles, names = panels[0].get_legend_handles_labels()
-    drawn = drawing_order(scenarios)  # the legend in the order of --scenario
-    order = [0, *(1 + drawn.index(s) for s in range(len(scenarios)))]
-    _legend(body, [handles[k] for k in order], [names[k] for k in order], len(names))
-    title = label("growth_title", lang)
-    body.suptitle(title, fontsize=11)
-    return _encode(figure, "growth_required_vs_scenario", title)
+    left = MARGIN + taken + 6 + TICK_LENGTH
+    gap, right = 30.0, 24.0  # room for the tick labels at the panels' edges
+    panel_width = (width - left - right - gap * (len(milestones) - 1)) / len(milestones)
+    for m, milestone in enumerate(milestones):
+        box = Box(left + m * (panel_width + gap), top, panel_width, bottom - top)
+        required = 100 * result.required_cagr[0, rows, m]
+        rates = 100 * result.scenario_cagr[:, rows, m]
+        every = np.concatenate([required, rates.ravel(), [0.0]])
+        every = every[np.isfinite(every)]
+        xlim = padded(float(every.min()), float(every.max()), 0.05)
+        axes = Axes(box, xlim, (len(rows), 0))
+        xticks = nice_ticks(*xlim, min(7, max(3, int(box.w // 50))))
+        axes.grid(scene, xticks, [])
+        zero = float(axes.x(0.0))
+        scene.line([(zero, box.y), (zero, box.bottom)], ZERO_COLOUR, 1.1)
+        with np.errstate(all="ignore"):
+            low = np.fmin(np.nanmin(rates, axis=0, initial=np.inf), required)
+            high = np.fmax(np.nanmax(rates, axis=0, initial=-np.inf), required)
+        for r in range(len(rows)):
+            y = float(axes.y(r + 0.5))
+            if np.isfinite(low[r]) and np.isfinite(high[r]):
+                scene.line(axes.points([low[r], high[r]], [r + 0.5] * 2), RANGE_COLOUR, 1.4)
+            if np.isfinite(required[r]):
+                x = float(axes.x(required[r]))
+                scene.line(
+                    [(x, y - REQUIRED_HALF), (x, y + REQUIRED_HALF)], "#000000", REQUIRED_WIDTH
+                )
+            for s in drawing_order(scenarios):
+                if np.isfinite(rates[s, r]):
+                    name = scenarios[s]
+                    scene.circle(
+                        float(axes.x(rates[s, r])), y, _dot_radius(name), style.colours[name]
+                    )
+        ticks = [(t, f"{t + 0.0:.6g}%") for t in xticks]
+        axes.frame(scene, ticks, [(r + 0.5, "") for r in range(len(rows)) if m == 0], TICK_SIZE)
+        heading, size = fit(
+            typeface,
+            label("milestone_targets", lang).format(milestone=milestone),
+            PANEL_TITLE_SIZE,
+            box.w,
+            SMALLEST_SIZE,
+        )
+        text_block(scene, box.x + box.w / 2, panel_top, [heading], size, anchor="middle")
+        words, size = fit(
+            typeface, label("growth_from_base", lang), LABEL_SIZE, box.w + gap, SMALLEST_SIZE
+        )
+        text_block(scene, box.x + box.w / 2, axis_label_top, [words], size, anchor="middle")
+    for r, lines in enumerate(labels):
+        _draw_row_label(
+            scene,
+            left - TICK_LENGTH - 4,
+            top + (r + 0.5) * (bottom - top) / max(1, len(rows)),
+            lines,
+            ROW_SIZE,
+        )
+    legend.draw(scene, width / 2, legend_top)
+    return _finish(scene, style, "growth_required_vs_scenario", title)
 
 
-def _heatmap_chart(projection: Projection, style: _Style) -> Chart:
+def _dot_radius(scenario: str) -> float:
+    return BASE_DOT_RADIUS if scenario == BASE else DOT_RADIUS
+
+
+def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Drawn:
     """Indicators down, scenario x milestone across; colour is the status, text the gap."""
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
     lang, clean = style.lang, style.clean
     catalog, result = projection.catalog, projection.assessment
     scenarios, milestones = projection.scenario_names, catalog.milestones
     statuses = result.outcome.transpose(1, 0, 2).reshape(len(catalog), -1)
     gaps = result.gap_rel.transpose(1, 0, 2).reshape(len(catalog), -1)
-    figure, body, (axes,) = _figure(OVERVIEW_WIDTH, overview_height(len(catalog)), style)
-    colours = ListedColormap([STATUS_COLOURS[name] for name in OUTCOMES])
-    axes.imshow(
-        statuses,
-        cmap=colours,
-        vmin=-0.5,
-        vmax=len(OUTCOMES) - 0.5,
-        aspect="auto",
-        interpolation="nearest",
+    width, height = OVERVIEW_WIDTH, overview_height(len(catalog))
+    scene = Scene(width, height, typeface)
+    entries = [(Key("patch", STATUS_COLOURS[name]), status_label(name, lang)) for name in OUTCOMES]
+    legend = Legend.lay_out(typeface, entries, LEGEND_SIZE, width - 2 * MARGIN, len(entries))
+    title = label("heatmap_title", lang)
+    columns_top = text_block(scene, width / 2, MARGIN, [title], SUPTITLE_SIZE, anchor="middle") + 8
+    top = columns_top + block_height(2, LABEL_SIZE) + 6
+    legend_top = height - FOOTER_HEIGHT - 4 - legend.height
+    bottom = legend_top - 10
+    labels, taken = _row_labels(
+        typeface,
+        [_lines(clean, row_label(ind, lang, 44)) for ind in catalog.indicators],
+        ROW_SIZE,
+        0.42 * width,
     )
+    left = MARGIN + taken + 8
+    box = Box(left, top, width - left - MARGIN, bottom - top)
+    cell_width = box.w / max(1, statuses.shape[1])
+    cell_height = box.h / max(1, len(catalog))
     for (row, column), status in np.ndenumerate(statuses):
         name = OUTCOMES[status]
+        x, y = box.x + column * cell_width, box.y + row * cell_height
+        scene.rect(Box(x, y, cell_width, cell_height), STATUS_COLOURS[name])
         gap = gaps[row, column]
-        text = "✓" if name == "achieved" else ("–" if math.isnan(gap) else f"{gap:+.0%}")
-        colour = "white" if name in _DARK_STATUSES else "black"
-        # Inside its cell, so it cannot move the layout: left out of it, it is not measured.
-        axes.text(
-            column, row, text, ha="center", va="center", fontsize=7, color=colour, in_layout=False
+        # A target met without a relative gap (a growth rate's gap is in points) is a tick.
+        words = "–" if math.isnan(gap) else f"{gap:+.0%}"
+        words = "✓" if name == "met" and math.isnan(gap) else words
+        shown, size = fit(typeface, words, CELL_SIZE, cell_width - 4, 5.0)
+        colour = "#ffffff" if name in _DARK_STATUSES else "#000000"
+        scene.text(
+            x + cell_width / 2,
+            y + cell_height / 2 + MIDDLE * size,
+            shown,
+            size,
+            colour=colour,
+            anchor="middle",
         )
     domains = [indicator.domain_en for indicator in catalog.indicators]
     for row in range(1, len(domains)):
         if domains[row] != domains[row - 1]:
-            axes.axhline(row - 0.5, color="white", lw=2.5)
-    axes.set_yticks(
-        range(len(catalog)),
-        [_lines(clean, row_label(ind, lang, 44)) for ind in catalog.indicators],
-        linespacing=0.95,
-        fontsize=8,
+            y = box.y + row * cell_height
+            scene.line([(box.x, y), (box.right, y)], "#ffffff", 3.5)
+    for s in range(1, len(scenarios)):  # and between scenarios
+        x = box.x + s * len(milestones) * cell_width
+        scene.line([(x, box.y), (x, box.bottom)], "#ffffff", 3.5)
+    scene.rect(box, None, stroke="#222222", width=0.9)
+    # Each scenario's name once, over its milestones' columns, all at one size (the
+    # largest at which every name fits, else cut with …); each column's year under it.
+    group = cell_width * len(milestones)
+    names = [clean(scenario_label(scenario, lang)) for scenario in scenarios]
+    size = min(
+        (fit(typeface, name, LABEL_SIZE, group - 8, SMALLEST_SIZE)[1] for name in names),
+        default=LABEL_SIZE,
     )
-    axes.set_xticks(
-        range(statuses.shape[1]),
-        [f"{clean(scenario_label(s, lang))}\n{m}" for s in scenarios for m in milestones],
-        fontsize=8,
-    )
-    axes.xaxis.tick_top()
-    axes.tick_params(length=0)
-    handles = [
-        Patch(color=STATUS_COLOURS[name], label=status_label(name, lang)) for name in OUTCOMES
-    ]
-    _legend(body, handles, [str(h.get_label()) for h in handles], len(handles))
-    title = label("heatmap_title", lang)
-    body.suptitle(title, fontsize=11)
-    return _encode(figure, "status_heatmap", title)
+    for s, name in enumerate(names):
+        shown, _ = fit(typeface, name, size, group - 8, size)
+        text_block(scene, box.x + (s + 0.5) * group, columns_top, [shown], size, anchor="middle")
+        for m, milestone in enumerate(milestones):
+            centre = box.x + s * group + (m + 0.5) * cell_width
+            year_top = columns_top + 1.2 * LABEL_SIZE
+            text_block(scene, centre, year_top, [str(milestone)], LABEL_SIZE, anchor="middle")
+    for row, lines in enumerate(labels):
+        _draw_row_label(scene, box.x - 6, box.y + (row + 0.5) * cell_height, lines, ROW_SIZE)
+    legend.draw(scene, width / 2, legend_top)
+    return _finish(scene, style, "status_heatmap", title)

@@ -1,10 +1,10 @@
-"""Chinese text in charts: find an installed CJK font for matplotlib.
+"""Chinese text in charts: find an installed CJK font in matplotlib's font list.
 
-Matplotlib's default font (DejaVu Sans) has no CJK glyphs. Without a CJK
-font a chart with Chinese labels shows empty boxes and matplotlib warns once
-per glyph, so the report looks for one (Debian's ``fonts-noto-cjk`` first)
-and, when none is installed, draws its charts with English labels and says
-so in one line instead. Even English charts need it: units are Chinese (亿元).
+The charts' Latin face (DejaVu Sans, which ships with matplotlib) has no CJK
+glyphs. Without a CJK font a chart with Chinese labels shows empty boxes, so the
+report looks for one (Debian's ``fonts-noto-cjk`` first) and, when none is
+installed, draws its charts with English labels and says so in one line instead.
+Even English charts need it: units are Chinese (亿元).
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from matplotlib.typing import RcKeyType
+from typing import Any
 
 # Simplified Chinese first: the same code points render with regional glyph
 # shapes, and the plan is written for mainland readers.
@@ -71,26 +68,15 @@ def _first_known(manager: Any) -> str | None:
     return next((family for family in CJK_FAMILIES if family in names), None)
 
 
-def chart_style(lang: str, font: str | None) -> dict[RcKeyType, Any]:
-    """Matplotlib rc settings for charts in ``lang`` with the CJK ``font`` (None: none found).
-
-    Matplotlib falls back glyph by glyph along a ``font.family`` list (not
-    along ``font.sans-serif``), so Latin text keeps its usual face in English
-    charts and Chinese units still render.
-    """
+def chart_families(lang: str, font: str | None) -> tuple[str, ...]:
+    """The font families of charts in ``lang`` with the CJK ``font`` (None: none found), in
+    the order a glyph is looked for: the Latin face first in English charts, so Latin text
+    keeps its usual face and Chinese units still render; the CJK face first in Chinese
+    ones, so Chinese text and its punctuation come from one face."""
     families = [LATIN_FAMILY] if font is None else [LATIN_FAMILY, font]
     if lang == "zh" and font is not None:
         families.reverse()
-    return {
-        "font.family": families,
-        "axes.unicode_minus": True,
-        "svg.fonttype": "path",  # SVG files open anywhere, fonts or not
-        "svg.hashsalt": "nscc",  # stable ids: the same run gives the same SVG
-        # Names are user text: a "$" in one is a dollar sign, not the start of TeX math
-        # (which would be drawn as math, or fail on a stray backslash).
-        "text.parse_math": False,
-        "text.usetex": False,
-    }
+    return tuple(families)
 
 
 def has_cjk(text: str) -> bool:
