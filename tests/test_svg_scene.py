@@ -99,6 +99,18 @@ def test_chinese_text_is_measured_in_the_cjk_face(latin: Face, both: Face) -> No
     assert 60 < both.width(text, 10) < 90
 
 
+def test_a_long_chinese_title_breaks_between_characters_and_is_cut_on_its_last_line(
+    both: Face,
+) -> None:
+    title = "1 " + "高端装备制造业营业收入占装备制造业营业收入比重" * 6 + " (亿元)"
+    lines, size = fit_lines(both, title, 14, 500, 3, 11)
+    assert size == 11
+    assert len(lines) == 3
+    assert all(both.width(line, size) <= 500 for line in lines)
+    assert lines[-1].endswith("…")
+    assert "".join(lines).removesuffix("…") == title[: len("".join(lines)) - 1]  # no spaces added
+
+
 def test_chart_fonts_put_the_face_of_the_language_first() -> None:
     assert chart_families("en", "Noto Sans CJK SC") == (LATIN_FAMILY, "Noto Sans CJK SC")
     assert chart_families("zh", "Noto Sans CJK SC") == ("Noto Sans CJK SC", LATIN_FAMILY)

@@ -88,9 +88,14 @@ def fit(face: Face, text: str, size: float, width: float, smallest: float) -> tu
     if natural <= width:
         return text, size
     size = max(smallest, size * width / natural)
-    while text and face.width(text + ELLIPSIS, size) > width:
+    return (text if face.width(text, size) <= width else _cut(face, text, size, width)), size
+
+
+def _cut(face: Face, text: str, size: float, width: float) -> str:
+    """The longest start of ``text`` that fits ``width`` with … after it."""
+    while text and face.width(text.rstrip() + ELLIPSIS, size) > width:
         text = text[:-1]
-    return (text.rstrip() + ELLIPSIS if face.width(text, size) <= width else text), size
+    return text.rstrip() + ELLIPSIS
 
 
 def fit_lines(
@@ -104,8 +109,10 @@ def fit_lines(
             break
         size = max(smallest, size * 0.92)
     if len(wrapped) > lines:
-        last, _ = fit(face, " ".join(wrapped[lines - 1 :]) + ELLIPSIS * 4, size, width, size)
-        wrapped = [*wrapped[: lines - 1], last.rstrip(ELLIPSIS).rstrip() + ELLIPSIS]
+        end = 0  # where the lines kept end in ``text`` (Chinese breaks have no space)
+        for line in wrapped[: lines - 1]:
+            end = text.index(line, end) + len(line)
+        wrapped = [*wrapped[: lines - 1], _cut(face, text[end:].lstrip(), size, width)]
     return wrapped, size
 
 

@@ -8,14 +8,14 @@ records what to draw (lines, polygons, circles, text: ``Scene``) and writes it t
 - the SVG directly, text as glyph outlines, each glyph defined once and reused, so the
   file opens anywhere, the chart's fonts installed or not;
 - the PNG painted by matplotlib's Agg rasteriser from the same shapes (no figure, no
-  artists): about 10 ms a chart at 2x. Rasterising the SVG with resvg (vl-convert) took
-  about 50 ms and wrote PNGs 2.3 times larger, for the same picture.
+  artists): about 12 ms a chart at 2x, and 10 more to compress (``Raster.png``), which
+  another thread can do. Rasterising the SVG with resvg (vl-convert) took 45 ms a
+  chart, 125 ms with the plot's clip area, and wrote PNGs twice as large.
 
-Text is shaped by matplotlib's FreeType layer (kerning, ligatures, glyph by glyph
-fallback along a family list: ``Face``), each string once per process: tick labels,
-legend entries and the footer repeat from chart to chart. Whatever is numbered in a
-file (glyphs, clip areas) is numbered in the order it is drawn, so a chart is the same
-bytes whichever process draws it and however many it drew before.
+Text is laid out with matplotlib's FreeType fonts, glyph by glyph along a family list
+(``Face``), each glyph looked up once per process. Whatever is numbered in a file
+(glyphs, clip areas) is numbered in the order it is drawn, so a chart is the same bytes
+whichever process draws it and however many it drew before.
 """
 
 from __future__ import annotations
@@ -208,7 +208,6 @@ class _Shape:
     width: float
     dash: tuple[float, ...] | None
     opacity: float
-    cap: Literal["butt", "round"]
     join: Literal["miter", "round"]
     clip: int | None
 
@@ -273,10 +272,10 @@ class Scene:
         *,
         dash: tuple[float, ...] | None = None,
         opacity: float = 1.0,
-        cap: Literal["butt", "round"] = "butt",
     ) -> None:
-        """A polyline; a point with a NaN coordinate breaks it (a path with gaps)."""
-        self._shape(points, stroke=colour, width=width, dash=dash, opacity=opacity, cap=cap)
+        """A polyline, its ends cut square; a point with a NaN coordinate breaks it (a path
+        with gaps)."""
+        self._shape(points, stroke=colour, width=width, dash=dash, opacity=opacity)
 
     def polygon(
         self,
@@ -312,7 +311,6 @@ class Scene:
                 0.0,
                 None,
                 1.0,
-                "butt",
                 "miter",
                 self._clip,
             )
@@ -350,14 +348,13 @@ class Scene:
         dash: tuple[float, ...] | None = None,
         opacity: float = 1.0,
         closed: bool = False,
-        cap: Literal["butt", "round"] = "butt",
     ) -> None:
         array = np.asarray(points, dtype=float).reshape(-1, 2)
         if np.isfinite(array).all(axis=1).sum() < (1 if closed else 2):
             return
         join: Literal["miter", "round"] = "miter" if closed else "round"
         self._items.append(
-            _Shape(array, 0.0, closed, fill, stroke, width, dash, opacity, cap, join, self._clip)
+            _Shape(array, 0.0, closed, fill, stroke, width, dash, opacity, join, self._clip)
         )
 
     def svg(self) -> bytes:
@@ -430,7 +427,7 @@ class Scene:
                 gc.set_linewidth(item.width if item.stroke is not None else 0)
                 if item.stroke is not None:
                     gc.set_foreground(item.stroke)
-                    gc.set_capstyle("butt" if item.cap == "butt" else "round")
+                    gc.set_capstyle("butt")
                     gc.set_joinstyle(item.join)
                     gc.set_dashes(0, item.dash)
                 path = (
@@ -481,17 +478,19 @@ def _agg_path(points: np.ndarray, closed: bool) -> Path:
 
 
 def _svg_shape(shape: _Shape) -> str:
+    """A path (or circle) element, with only the attributes that differ from SVG's
+    defaults (a miter join)."""
     attributes = [f'fill="{shape.fill or "none"}"']
     if shape.stroke is not None:
         attributes.append(f'stroke="{shape.stroke}" stroke-width="{_number(shape.width)}"')
-        if shape.cap != "butt":
-            attributes.append(f'stroke-linecap="{shape.cap}"')
         if shape.join != "miter":
             attributes.append(f'stroke-linejoin="{shape.join}"')
         if shape.dash:
             attributes.append(f'stroke-dasharray="{" ".join(_number(d) for d in shape.dash)}"')
-    if shape.opacity != 1:
-        attributes.append(f'opacity="{_number(shape.opacity)}"')
+    if shape.opacity != 1:  # per paint, not "opacity", which composites a layer of its own
+        for paint in ("fill", "stroke"):
+            if getattr(shape, paint) is not None:
+                attributes.append(f'{paint}-opacity="{_number(shape.opacity)}"')
     if shape.radius:
         x, y = shape.points[0]
         centre = f'cx="{_number(x)}" cy="{_number(y)}" r="{_number(shape.radius)}"'
