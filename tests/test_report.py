@@ -560,24 +560,201 @@ def test_summary_counts_targets_the_way_the_table_allows(
         assert int(counts[-1][0]) == int(total["Met"])
 
 
-# Golden values of the verdict table, worked out by hand from tests/data (not by nscc):
-# (indicator, base 2035, high 2035) with the compound or additive formula of each path from its
-# latest value, and whether the 2035 target (right) is met.
-GOLDEN_2035 = {
-    # GDP: 9,027.1 (2024) x 1.045 (2025) x 1.055^5 x 1.045^5 in base; target 20,000.
-    "1 Gross domestic product": (9027.1 * 1.045 * 1.055**5 * 1.045**5, None, False),
-    # Population: 924.3 (2024) x 1.0045^11 in base, x 1.008 x 1.012^10 in high; target 1,200.
-    "3 Resident population": (924.3 * 1.0045**11, 924.3 * 1.008 * 1.012**10, False),
+# Golden values of the verdict table, worked out by hand from tests/data (not by nscc): for every
+# indicator of the frozen table, (base 2035, high 2035), each path continued from the indicator's
+# latest observation in observed.csv at or before the as-of year 2025 (else from its 2020 base
+# value) with the rates of tests/data/scenarios/base.yaml and high.yaml for the years after it;
+# None where the table has no 2020 value and nothing is observed (the cell shows "–"). Counts and
+# ranks are whole at a milestone (halves up); growth-rate rows are the geometric average of the
+# path's yearly rates over 2026-2035, in % as the table prints them. Whether each target is met
+# is derived below from these values and the table's targets, not written here.
+#
+# GDP (base and high) and the rows linked to it. Latest GDP: 9,027.1 (2024, C).
+# base: 4.5 % nominal in 2025, 5.5 % a year in 2026-2030, 4.5 % a year in 2031-2035.
+_GDP_BASE_2026_2035 = 1.055**5 * 1.045**5
+_GDP_BASE_2035 = 9027.1 * 1.045 * _GDP_BASE_2026_2035
+# high: nominal = (1 + real)(1 + deflator): real 5.5 % x deflator 0.5 % in 2025, real 6 % x
+# deflator 1.5 % a year in 2026-2030, real 5 % x deflator 1.5 % a year in 2031-2035.
+_GDP_HIGH_2026_2035 = (1.06 * 1.015) ** 5 * (1.05 * 1.015) ** 5
+_GDP_HIGH_2035 = 9027.1 * 1.055 * 1.005 * _GDP_HIGH_2026_2035
+# Finance's share of GDP in 2020 (no finance observation): 516 / 6,571.6, in %.
+_FINANCE_SHARE_2020 = 100 * 516 / 6571.6
+
+
+def _whole(value: float) -> int:
+    """A count or a rank at a milestone, as the methods read it: the nearest whole, halves up."""
+    return math.floor(value + 0.5)
+
+
+GOLDEN_2035: dict[str, tuple[float | None, float | None]] = {
+    # --- City development level
+    # GDP: from 9,027.1 (2024) at the rates above; target >= 20,000.
+    "1 Gross domestic product": (_GDP_BASE_2035, _GDP_HIGH_2035),
+    # Revenue = ratio x GDP, the ratio anchored at the latest observation, 794.2 (2025), over the
+    # path's own 2025 GDP; then base moves the ratio -1 % a year in 2026-2035 and high holds it:
+    # 794.2 x GDP growth 2026-2035 (x 0.99^10 in base); target >= 2,000.
+    "2 General public budget revenue": (
+        794.2 * _GDP_BASE_2026_2035 * 0.99**10,
+        794.2 * _GDP_HIGH_2026_2035,
+    ),
+    # Population: 924.3 (2024) x 1.0045^11 in base (0.45 % a year 2025-2035), x 1.008 (2025)
+    # x 1.012^10 (2026-2035) in high; target >= 1,200.
+    "3 Resident population": (924.3 * 1.0045**11, 924.3 * 1.008 * 1.012**10),
+    # Income growth (growth_rate, no 2020 value: assessable from the rates): rate_of urban income,
+    # whose yearly growth after its 2024 observation (56,117) is 4.5 % a year 2025-2035 in base,
+    # 6.5 % a year 2026-2030 and 6 % a year 2031-2035 in high; the 2035 target (>= 6 %) is the
+    # geometric average over 2026-2035, in %.
+    "4 Average annual growth of urban and rural disposable income": (
+        100 * 0.045,
+        100 * ((1.065**5 * 1.06**5) ** (1 / 10) - 1),
+    ),
+    # --- Integrated hub capacity
+    # Airport: 2,056.4 (2023, B) x 1.08^2 (2024-2025) x 1.05^10 (2026-2035) in base,
+    # x 1.10^2 x 1.08^10 in high; target >= 6,500.
+    "5 Airport passenger throughput": (
+        2056.4 * 1.08**2 * 1.05**10,
+        2056.4 * 1.10**2 * 1.08**10,
+    ),
+    # Air routes (count, whole): no observation, 31 (2020) x 1.02^5 x 1.04^10 in base,
+    # x 1.05^5 x 1.07^10 in high; target >= 75.
+    "6 International air routes": (
+        _whole(31 * 1.02**5 * 1.04**10),
+        _whole(31 * 1.05**5 * 1.07**10),
+    ),
+    # China-Europe trains (count): 381 (2020) x 1.10^5 x 1.06^10 in base, x 1.18^5 x 1.10^10
+    # in high; target >= 3,000.
+    "7 China-Europe freight train departures": (
+        _whole(381 * 1.10**5 * 1.06**10),
+        _whole(381 * 1.18**5 * 1.10**10),
+    ),
     # Freight: no observation, 19,387.7 (2020) x 1.03^15 in base, x 1.06^15 in high; 90,000.
-    "8 Freight volume": (19387.7 * 1.03**15, 19387.7 * 1.06**15, False),
+    "8 Freight volume": (19387.7 * 1.03**15, 19387.7 * 1.06**15),
+    # --- Industrial competitiveness
+    # Industrial output: 5,360 (2020) x 1.055^5 x 1.05^10 in base, x 1.07^15 in high; 20,000.
+    "9 Gross output of industry above designated size": (
+        5360 * 1.055**5 * 1.05**10,
+        5360 * 1.07**15,
+    ),
     # High-end equipment share: 26 (2020) + 1.0 or 1.8 points a year for 15 years; target 50.
-    "10 High-end equipment share of equipment manufacturing revenue": (41.0, 53.0, None),
-    # Road density: 8 (2020) x 1.01^15 or x 1.015^15; target 8: met on both paths.
-    "29 Road network density": (8 * 1.01**15, 8 * 1.015**15, True),
+    "10 High-end equipment share of equipment manufacturing revenue": (
+        26 + 1.0 * 15,
+        26 + 1.8 * 15,
+    ),
+    # Digital economy share: no 2020 value, no observation: not projected.
+    "11 Digital economy core industries share of GDP": (None, None),
+    # Strategic emerging share: 9.7 (2020) + 0.6 or 1.0 points a year for 15 years; target 25.
+    "12 Strategic emerging industries share of GDP": (9.7 + 0.6 * 15, 9.7 + 1.0 * 15),
+    # --- Science and technology innovation
+    # R&D growth (growth_rate, the yearly rate itself, no observation): 8 % every year in base,
+    # 10 % a year 2026-2035 in high, so the 2026-2035 average is that rate; target >= 10 %.
+    "13 Average annual growth of total R&D spending": (100 * 0.08, 100 * 0.10),
+    # Patents per 10,000 residents: no 2020 value, no observation: not projected.
+    "14 High-value invention patents per 10000 residents": (None, None),
+    # High-tech firms (count): 4,200 (2022, B) x 1.12^3 (2023-2025) x 1.05^10 in base,
+    # x 1.18^3 x 1.08^10 in high; target >= 10,000.
+    "15 High-tech enterprises": (
+        _whole(4200 * 1.12**3 * 1.05**10),
+        _whole(4200 * 1.18**3 * 1.08**10),
+    ),
+    # Innovation platforms (count): 906 (2020) x 1.03^15 in base, x 1.05^15 in high; 1,500.
+    "16 Provincial-level and above innovation platforms": (
+        _whole(906 * 1.03**15),
+        _whole(906 * 1.05**15),
+    ),
+    # --- Financial services
+    # Finance value added = share of GDP x GDP, the share from 2020 (no observation): base holds
+    # it; high adds 0.05 point a year in 2021-2025 and 0.15 in 2026-2035; target >= 2,000.
+    "17 Value added of the financial sector": (
+        _FINANCE_SHARE_2020 / 100 * _GDP_BASE_2035,
+        (_FINANCE_SHARE_2020 + 0.05 * 5 + 0.15 * 10) / 100 * _GDP_HIGH_2035,
+    ),
+    # Listed companies (count): 31 (2020) x 1.03^15 in base, x 1.05^5 x 1.08^10 in high; 100.
+    "18 Listed companies": (
+        _whole(31 * 1.03**15),
+        _whole(31 * 1.05**5 * 1.08**10),
+    ),
+    # CFCI rank (rank, down, whole places): 22 (2020) - 0.2 a year for 15 years in base,
+    # - 0.3 a year in 2021-2025 and - 0.6 in 2026-2035 in high (14.5, halves up: 15); <= 15.
+    "19 China Financial Centers Index rank": (
+        _whole(22 - 0.2 * 15),
+        _whole(22 - 0.3 * 5 - 0.6 * 10),
+    ),
+    # --- Cultural influence
+    # Culture share: 2.7 (2020) + 0.15 or 0.35 points a year for 15 years; target 10.
+    "20 Culture and related industries share of GDP": (2.7 + 0.15 * 15, 2.7 + 0.35 * 15),
+    # Digital culture parks and culture parks: no 2020 value, no observation: not projected.
+    "21 Digital culture industry parks (bases)": (None, None),
+    "22 Culture industry parks (bases and blocks)": (None, None),
+    # --- Openness
+    # Trade: 1,445 (2022, A) x 1.045 (2023) x 1.03^2 (2024-2025) x 1.03^10 in base,
+    # x 1.045 x 1.06^2 x 1.05^10 in high; target >= 2,570.
+    "23 Total imports and exports": (
+        1445 * 1.045 * 1.03**2 * 1.03**10,
+        1445 * 1.045 * 1.06**2 * 1.05**10,
+    ),
+    # FDI: 12.1 (2023, A) x 0.95^2 (2024-2025) x 1.04^10 in base, x 1.05^2 x 1.12^10 in high;
+    # target >= 50.
+    "24 Foreign direct investment actually used": (
+        12.1 * 0.95**2 * 1.04**10,
+        12.1 * 1.05**2 * 1.12**10,
+    ),
+    # International events (count): 20 (2020) x 1.03^5 x 1.05^10 in base, x 1.08^5 x 1.12^10
+    # in high; target >= 100.
+    "25 Major international events and competitions held per year": (
+        _whole(20 * 1.03**5 * 1.05**10),
+        _whole(20 * 1.08**5 * 1.12**10),
+    ),
+    # --- Urban livability
+    # Physicians per 1,000 (level): 3.83 (2020) x 1.01^15 in base, x 1.015^15 in high; 4.
+    "26 Licensed (assistant) physicians per 1000 residents": (
+        3.83 * 1.01**15,
+        3.83 * 1.015**15,
+    ),
+    # Unemployment (rate, down; about 5 +-0.2, met within the band or below it): 5.3 (2020)
+    # - 0.04 point a year 2021-2025 - 0.02 a year 2026-2035 in base, - 0.08 and - 0.03 in high.
+    "27 Surveyed urban unemployment rate": (
+        5.3 - 0.04 * 5 - 0.02 * 10,
+        5.3 - 0.08 * 5 - 0.03 * 10,
+    ),
+    # Schooling years (level): 12.1 (2020) x 1.007^15 in base, x 1.01^15 in high; target 15.
+    "28 Average years of schooling of the working-age population": (
+        12.1 * 1.007**15,
+        12.1 * 1.01**15,
+    ),
+    # Road density: 8 (2020) x 1.01^15 or x 1.015^15; target 8.
+    "29 Road network density": (8 * 1.01**15, 8 * 1.015**15),
+    # Green coverage (share): 40.82 (2020) + 0.2 or 0.3 points a year for 15 years; target 43.
+    "30 Green coverage of the built-up area": (40.82 + 0.2 * 15, 40.82 + 0.3 * 15),
+    # Good-air days (rate): 87.7 (2022, C) + 0 points a year 2023-2025 and + 0.1 a year
+    # 2026-2035 in base, + 0.5 a year 2023-2025 and + 0.4 a year 2026-2035 in high; 80.
+    "31 Share of days with good or excellent air quality": (
+        87.7 + 0.0 * 3 + 0.1 * 10,
+        87.7 + 0.5 * 3 + 0.4 * 10,
+    ),
 }
-# The 2035 targets each path meets on the frozen data: frozen when this test was written
-# (a change means the engine's verdicts changed); the rows above are worked out by hand.
-GOLDEN_MET_2035 = {"base": 5, "high": 13}
+
+
+def _meets_2035(value: float, indicator: dict[str, str]) -> bool:
+    """Whether a 2035 value meets the table's target, as the methods define "met": >= X or
+    <= X, and "about X" (~) within X +- tolerance or anywhere beyond the band on the good side
+    (below it for a ``down`` indicator); equal up to a relative 1e-9 meets."""
+    target, op = float(indicator["target_2035"]), indicator["op_2035"]
+    if op == "~":
+        band = float(indicator["tolerance"])
+        target = target + band if indicator["direction"] == "down" else target - band
+        op = "<=" if indicator["direction"] == "down" else ">="
+    slack = 1e-9 * abs(target)
+    return value >= target - slack if op == ">=" else value <= target + slack
+
+
+def _golden_met_2035() -> dict[str, int]:
+    """The 2035 targets each path meets, counted from GOLDEN_2035 and the table's targets."""
+    table = {f"{i['id']} {i['name_en']}": i for i in _frozen_table()}
+    counts = {"base": 0, "high": 0}
+    for name, values in GOLDEN_2035.items():
+        for scenario, value in zip(counts, values, strict=True):
+            counts[scenario] += value is not None and _meets_2035(value, table[name])
+    return counts
 
 
 def test_summary_verdict_table_golden(summary: str) -> None:
@@ -612,22 +789,34 @@ def test_summary_verdict_table_golden(summary: str) -> None:
         else:
             assert " est · " in cell
     assert met_on_data == 0  # revenue 794.2 against 1,000: the one 2025 figure, missed
-    # 2035: the golden rows, to the cent, and their verdict.
-    for name, (base, high, met) in GOLDEN_2035.items():
-        for scenario, expected in (("base", base), ("high", high)):
+    # 2035: every row golden, to the cent (counts and ranks whole, growth rates in %), and its
+    # verdict derived from the table's target; "–" where the table has no 2020 value.
+    assert list(GOLDEN_2035) == list(rows)
+    for indicator in table:
+        name = f"{indicator['id']} {indicator['name_en']}"
+        target, op = float(indicator["target_2035"]), indicator["op_2035"]
+        shown = rows[name]["2035 target"]
+        if op == "~":
+            assert shown == f"≈ {target:g} ±{float(indicator['tolerance']):g}", name
+        else:
+            assert shown.startswith({">=": "≥ ", "<=": "≤ "}[op]), name
+            assert _number(shown) == target, name
+        for scenario, expected in zip(("base", "high"), GOLDEN_2035[name], strict=True):
+            cell = rows[name][f"{scenario} 2035"]
+            assert (expected is None) == (not _assessable(indicator)), name
             if expected is None:
+                assert cell == "–", (name, scenario)
                 continue
-            value, outcome = rows[name][f"{scenario} 2035"].split(" · ")[:2]
+            value, outcome = cell.split(" · ")[:2]
             assert _number(value) == pytest.approx(expected, abs=0.006), (name, scenario)
-            target = _number(rows[name]["2035 target"])
-            assert (outcome == "met") == (expected >= target - 1e-9), (name, scenario)
-            if met is not None:
-                assert (outcome == "met") is met
-    # The counts: the table's "met" cells, the golden numbers and the headline sentence agree.
+            assert (outcome == "met") == _meets_2035(expected, indicator), (name, scenario)
+    # The counts: the table's "met" cells, the counts derived from the golden rows and the
+    # headline sentence agree.
+    met_2035 = _golden_met_2035()
     assessable = sum(_assessable(indicator) for indicator in table)
-    for scenario, count in GOLDEN_MET_2035.items():
+    for scenario, count in met_2035.items():
         cells = [row[f"{scenario} 2035"].split(" · ") for row in rows.values()]
-        assert sum(cell[1:2] == ["met"] for cell in cells) == count
+        assert sum(cell[1:2] == ["met"] for cell in cells) == count, scenario
     sentences = [line[2:] for line in summary.splitlines() if line.startswith("- ")]
     assert sentences[0].startswith(
         f"2025 targets (passed): {met_on_data} met and {len(observed_2025) - met_on_data} "
@@ -635,8 +824,8 @@ def test_summary_verdict_table_golden(summary: str) -> None:
         "figure yet are estimated from the scenarios "
     )
     assert sentences[1] == (
-        f"2035 targets on each path: base meets {GOLDEN_MET_2035['base']} of {assessable}, "
-        f"high meets {GOLDEN_MET_2035['high']} of {assessable}."
+        f"2035 targets on each path: base meets {met_2035['base']} of {assessable}, "
+        f"high meets {met_2035['high']} of {assessable}."
     )
     # The first column: the base path's 2035 outcome.
     for row in rows.values():
