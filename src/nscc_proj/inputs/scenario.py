@@ -218,9 +218,9 @@ class Scenario(BaseModel):
     description_zh: str = ""
     extends: str | None = None
     deflator: RatePath | None = None
-    growth: Annotated[dict[str, GrowthSpec], BeforeValidator(_empty_is_none)] = Field(
-        default_factory=dict
-    )
+    # Pydantic copies a mutable default for each model; ``default_factory=dict`` would cost
+    # an inspection of ``dict``'s text signature (a tokenizer's regexes) at import.
+    growth: Annotated[dict[str, GrowthSpec], BeforeValidator(_empty_is_none)] = {}
     shocks: list[Shock] | None = None
     uncertainty: Uncertainty | None = None
     default: Rate = 0.0

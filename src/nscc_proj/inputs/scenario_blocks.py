@@ -63,7 +63,9 @@ class Uncertainty(BaseModel):
     # What the volatilities were estimated from, as ``nscc calibrate`` writes it; absent
     # when they are the author's own. Shown by ``simulate`` as where its volatilities come from.
     calibrated: str | None = Field(default=None, min_length=1, max_length=500)
-    sigma: dict[str, StrictFloat | str] = Field(default_factory=dict)
-    groups: list[CorrelationGroup] = Field(default_factory=list)
+    # Mutable defaults are copied for each model by pydantic; a ``default_factory`` of
+    # ``dict`` or ``list`` would cost an inspection of its text signature at import.
+    sigma: dict[str, StrictFloat | str] = {}
+    groups: list[CorrelationGroup] = []
     matrix: CorrelationMatrix | None = None
     df: float | None = Field(default=None, gt=2.0, strict=True)

@@ -6,7 +6,6 @@ only when complete, so a failed run never leaves a partial file behind.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -78,6 +77,8 @@ def table_to_csv(table: Table) -> str:
 
 def table_to_json(table: Table) -> str:
     """A JSON array of row objects; missing values are null, rates are fractions."""
+    import json  # here: the CSV forms, which start most often, do without it
+
     return json.dumps(table.records(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
 
