@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import struct
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -64,9 +65,14 @@ class _Glyph:
     index: GlyphIndexType
 
 
-@functools.cache
 def face(families: tuple[str, ...]) -> Face:
-    """The ``Face`` of ``families``, one per process: what it shaped, it keeps."""
+    """The ``Face`` of ``families``, one per thread (as matplotlib keeps its FreeType fonts:
+    FreeType is not thread-safe): what it laid out, it keeps."""
+    return _face(families, threading.get_ident())
+
+
+@functools.cache
+def _face(families: tuple[str, ...], _thread: int) -> Face:
     return Face(families)
 
 
@@ -112,8 +118,10 @@ class Face:
         for char in text:
             glyph = self._glyphs.get(char) or self._glyph(char)
             if previous is not None and previous.font == glyph.font:
+                # In font units, whatever size another user of the shared font set last.
                 font = self._fonts[glyph.font]
-                x += font.get_kerning(previous.index, glyph.index, Kerning.DEFAULT) / 64
+                kerning = font.get_kerning(previous.index, glyph.index, Kerning.UNSCALED)
+                x += kerning * FONT_SCALE / font.units_per_EM
             if glyph.index == 0 and not char.isspace():
                 missing.add(char)
             if len(self._outlines[glyph.key][0]):  # a blank has no outline
