@@ -46,7 +46,7 @@ from nscc_proj.present.charts import (
 from nscc_proj.present.export import table_to_csv, write_atomic
 from nscc_proj.present.fonts import MISSING_FONT_WARNING, cjk_font, strip_cjk
 from nscc_proj.present.labels import label
-from nscc_proj.present.report import build_report, write_report
+from nscc_proj.present.report import ChartJob, build_report, chart_date, write_report
 from nscc_proj.present.workbook import header, sheets_for, workbook_bytes
 from nscc_proj.table import Table
 
@@ -357,6 +357,41 @@ def tiny(tiny_catalog: Catalog) -> Projection:
     return project(tiny_catalog, [scenario_from_dict({"name": "tiny", "growth": TINY_GROWTH})])
 
 
+def test_charts_drawn_by_a_process_of_their_own_are_the_same(tiny: Projection) -> None:
+    """A ChartJob draws in a spawned process what render_charts draws here, and passes its
+    progress on: once per chart."""
+    here, notes = render_charts(tiny, "zh", date=chart_date(REPORT_TIME))
+    ticks: list[int] = []
+    with ChartJob() as job:
+        job.start(tiny, "zh", None, REPORT_TIME)
+        there, their_notes = job.result(lambda: ticks.append(1))
+    assert [(c.name, c.png, c.svg) for c in there] == [(c.name, c.png, c.svg) for c in here]
+    assert their_notes == notes
+    assert len(ticks) == len(here)
+
+
+def test_the_report_is_the_same_whether_its_charts_are_drawn_apart_or_not(
+    monkeypatch: pytest.MonkeyPatch, tiny_table: Path, write_file: Callable[[str, str], Path]
+) -> None:
+    """On two cores the CLI draws the charts in a process of their own: the same files."""
+    monkeypatch.chdir(tiny_table.parent)
+    scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1, rd_growth: '10%'}\n")
+    written = {}
+    for cores in (1, 2):
+        monkeypatch.setattr("nscc_proj.cli.report._cores", lambda cores=cores: cores)
+        out = tiny_table.parent / f"out{cores}"
+        result = invoke(
+            "report", "--data", tiny_table, "-s", scenario, "--out", "out", "--simulate", "200"
+        )
+        assert result.exit_code == 0, result.stderr
+        (tiny_table.parent / "out").rename(out)
+        written[cores] = {
+            p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+        }
+    assert written[1] == written[2]
+    assert len(written[1]) > 4
+
+
 def test_fan_bands_are_drawn_where_given(tiny: Projection) -> None:
     """Bands come as the Monte Carlo band table: one row per scenario x series x year."""
     columns = ("scenario", "indicator_key", "year", "p5", "p25", "p50", "p75", "p95")
@@ -383,6 +418,7 @@ def test_without_a_cjk_font_the_report_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, tiny_table: Path, write_file: Callable[[str, str], Path]
 ) -> None:
     monkeypatch.setattr("nscc_proj.present.charts.cjk_font", lambda: None)
+    monkeypatch.setattr("nscc_proj.cli.report._cores", lambda: 1)  # drawn here, patched
     monkeypatch.chdir(tiny_table.parent)
     scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1, rd_growth: '10%'}\n")
     result = invoke("report", "--data", tiny_table, "-s", scenario, "--lang", "zh", "--out", "out")

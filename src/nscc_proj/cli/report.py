@@ -6,7 +6,9 @@ matplotlib and openpyxl load only when the command runs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import shlex
 import sys
 import time
@@ -92,7 +94,7 @@ def report(
     """
     from nscc_proj.analysis.projection import project as run_projection
     from nscc_proj.present.charts import chart_count, chart_workers
-    from nscc_proj.present.report import build_report, check_folder, write_report
+    from nscc_proj.present.report import ChartJob, build_report, check_folder, write_report
 
     check_range("--simulate", simulate, 1, 10_000_000, "paths", zero=True)
     check_range("--seed", seed, 0, MAX_SEED)
@@ -101,39 +103,47 @@ def report(
     stamp = run_time()
     started = time.perf_counter()
     check_folder(out)
-    catalog, observations = load_inputs(data, observed, no_observed)
-    scenarios = load_scenarios(scenario, catalog, observations, strict)
-    result = run_projection(catalog, scenarios, observations, as_of)
-    bands, probabilities, used_seed = None, None, None
-    volatility: tuple[tuple[str, str], ...] = ()
-    if simulate:
-        from nscc_proj.analysis.simulation import simulate as run_simulation
-        from nscc_proj.present.charts import bands_from_table
+    # On two cores or more, a process of its own draws the charts while this one loads,
+    # simulates and writes the rest; it starts now, so its own start overlaps too.
+    with ChartJob() if _cores() > 1 else contextlib.nullcontext() as job:
+        catalog, observations = load_inputs(data, observed, no_observed)
+        scenarios = load_scenarios(scenario, catalog, observations, strict)
+        result = run_projection(catalog, scenarios, observations, as_of)
+        charts = chart_count(result)
+        bands, probabilities, used_seed = None, None, None
+        volatility: tuple[tuple[str, str], ...] = ()
+        if simulate:
+            from nscc_proj.analysis.simulation import simulate as run_simulation
+            from nscc_proj.present.charts import bands_from_table
 
-        simulation = run_simulation(
-            catalog, scenarios, observations, paths=simulate, seed=seed, bands=True, as_of=as_of
-        )
-        bands, probabilities = bands_from_table(simulation.bands_table()), simulation.table()
-        used_seed, volatility = seed, simulation.volatility_sources()
-    charts = chart_count(result)
-    with progress_bar("Drawing charts") as update:
-        drawn = itertools.count(1)
-        rendered = build_report(
-            result,
-            scenarios,
-            lang.value,
-            bands=bands,
-            seed=used_seed,
-            probabilities=probabilities,
-            paths=simulate or None,
-            run_time=stamp,
-            title=title.strip() if title else None,
-            pdf=pdf,
-            progress=lambda: update(next(drawn), charts),
-            workers=chart_workers(charts),
-            command=shlex.join(["nscc", *sys.argv[1:]]),
-            volatility=volatility,
-        )
+            simulation = run_simulation(
+                catalog, scenarios, observations, paths=simulate, seed=seed, bands=True, as_of=as_of
+            )
+            bands = bands_from_table(simulation.bands_table())
+        if job is not None:
+            job.start(result, lang.value, bands, stamp, chart_workers(charts))
+        if simulate:
+            probabilities = simulation.table()
+            used_seed, volatility = seed, simulation.volatility_sources()
+        with progress_bar("Drawing charts") as update:
+            drawn = itertools.count(1)
+            rendered = build_report(
+                result,
+                scenarios,
+                lang.value,
+                bands=bands,
+                seed=used_seed,
+                probabilities=probabilities,
+                paths=simulate or None,
+                run_time=stamp,
+                title=title.strip() if title else None,
+                pdf=pdf,
+                progress=lambda: update(next(drawn), charts),
+                workers=chart_workers(charts),
+                command=shlex.join(["nscc", *sys.argv[1:]]),
+                volatility=volatility,
+                charts=job,
+            )
     for warning in rendered.warnings:
         typer.echo(f"Warning: {warning}", err=True)
     write_report(rendered, out)
@@ -143,3 +153,11 @@ def report(
         f"(charts/) to {out} in {time.perf_counter() - started:.1f} s",
         err=True,
     )
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.errors import InputError
@@ -46,6 +47,10 @@ from nscc_proj.present.workbook import (
     workbook_bytes,
 )
 from nscc_proj.table import Cell, Table
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from multiprocessing.queues import SimpleQueue
 
 _Row = dict[str, Cell]
 
@@ -75,6 +80,7 @@ def build_report(
     workers: int = 1,
     command: str | None = None,
     volatility: Sequence[tuple[str, str]] = (),
+    charts: ChartJob | None = None,
 ) -> Report:
     """Render every file of the report; nothing touches the disk here (but Chromium's
     temporary folder for the PDF).
@@ -86,18 +92,21 @@ def build_report(
     state (the caller reads the clock, or ``SOURCE_DATE_EPOCH``: the same time gives
     the same bytes); its date is printed under every chart. ``pdf`` adds report.pdf
     where Chromium is found (else a note says why not); ``progress`` is called once per chart drawn;
-    ``workers`` processes draw the charts (see ``render_charts``); ``command`` is the
-    command line the Metadata sheet states, ``volatility`` where a simulation's
-    volatilities came from (``Simulation.volatility_sources``).
+    ``workers`` threads make the charts (see ``render_charts``), unless ``charts`` is a
+    ``ChartJob`` already drawing them in a process of its own (started with the same
+    projection, bands and ``run_time``): then the other files are made meanwhile and
+    the charts collected last. ``command`` is the command line the Metadata sheet
+    states, ``volatility`` where a simulation's volatilities came from
+    (``Simulation.volatility_sources``).
     """
     from nscc_proj import __version__
 
     title = title or plan_title(projection, lang)
     when = run_time.isoformat(timespec="seconds")
-    date = run_time.date().isoformat()
-    charts, notes = render_charts(
-        projection, lang, bands, date=date, progress=progress, workers=workers
-    )
+    if charts is None:
+        drawn, notes = render_charts(
+            projection, lang, bands, date=chart_date(run_time), progress=progress, workers=workers
+        )
     metadata = run_metadata(projection, scenarios, lang, seed, when, paths, command, volatility)
     metadata = {"title / 标题": title, **metadata}
     sheets = sheets_for(projection, lang, metadata)
@@ -105,17 +114,20 @@ def build_report(
         # Monte Carlo results sit before the metadata, which stays last.
         sheets[-1:-1] = probability_sheets(probabilities, projection.catalog, lang)
     rows = projection.assessment_table.records()
-    files = {f"charts/{chart.name}.png": chart.png for chart in charts}
-    files |= {f"charts/{chart.name}.svg": chart.svg for chart in charts}
-    files["report.xlsx"] = workbook_bytes(sheets, lang, run_time)
-    files["summary.md"] = summary_markdown(
+    workbook = workbook_bytes(sheets, lang, run_time)
+    summary = summary_markdown(
         projection, rows, lang, title=title, probabilities=probabilities, paths=paths
     ).encode()
+    if charts is not None:
+        drawn, notes = charts.result(progress)
+    files = {f"charts/{chart.name}.png": chart.png for chart in drawn}
+    files |= {f"charts/{chart.name}.svg": chart.svg for chart in drawn}
+    files |= {"report.xlsx": workbook, "summary.md": summary}
     page = report_html(
         projection,
         scenarios,
         rows,
-        charts,
+        drawn,
         lang,
         f"{when} · nscc {__version__}",
         probabilities,
@@ -129,7 +141,97 @@ def build_report(
             files["report.pdf"] = printed
         else:
             notes.append(printed)
-    return Report(files, tuple(charts), tuple(notes))
+    return Report(files, tuple(drawn), tuple(notes))
+
+
+def chart_date(run_time: datetime) -> str:
+    """The date under every chart: the run's."""
+    return run_time.date().isoformat()
+
+
+class ChartJob:
+    """The report's charts, drawn by a process of their own while this one computes the
+    probabilities and writes the workbook: on two cores the charts (about a second) then
+    cost next to nothing of the report's time.
+
+    The process is spawned when the job is made, so its start (Python, NumPy, the chart
+    modules: about half a second) overlaps the caller's loading and simulating; ``start``
+    hands it the charts to draw, ``result`` waits for them, passing its progress on. The
+    charts are the same bytes as drawn in this process. Spawning imports the caller's
+    main module again: a script needs its ``if __name__ == "__main__"`` guard.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        self._drawn: SimpleQueue[int] = context.SimpleQueue()
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=context, initializer=_chart_process, initargs=(self._drawn,)
+        )
+        self._future: Future[tuple[list[Chart], list[str]]] | None = None
+        self._pool.submit(int)  # starts the process now, not at ``start``
+
+    def start(
+        self,
+        projection: Projection,
+        lang: Lang,
+        bands: Bands | None,
+        run_time: datetime,
+        workers: int = 1,
+    ) -> None:
+        """Draw the charts ``build_report`` would draw for these arguments."""
+        self._future = self._pool.submit(
+            _draw_charts, projection, lang, bands, chart_date(run_time), workers
+        )
+
+    def result(self, progress: Callable[[], None] | None = None) -> tuple[list[Chart], list[str]]:
+        """The charts and their notes, as ``render_charts`` returns them; ``progress`` is
+        called once per chart drawn (late for those drawn before this call)."""
+        from concurrent.futures import wait
+
+        if self._future is None:
+            raise RuntimeError("ChartJob.result before ChartJob.start")
+        while True:
+            done = bool(wait([self._future], timeout=0.05).done)
+            while not self._drawn.empty():
+                self._drawn.get()
+                if progress is not None:
+                    progress()
+            if done:
+                return self._future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ChartJob:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+# In a chart process only: where it counts the charts it has drawn (``ChartJob``).
+_progress: list[SimpleQueue[int]] = []
+
+
+def _chart_process(drawn: SimpleQueue[int]) -> None:
+    """Set up a chart process (this module and the chart modules are loaded by now): its
+    progress queue, and the fonts looked up before the first job comes."""
+    from nscc_proj.present.fonts import cjk_font
+
+    _progress.append(drawn)
+    cjk_font()
+
+
+def _draw_charts(
+    projection: Projection, lang: Lang, bands: Bands | None, date: str, workers: int
+) -> tuple[list[Chart], list[str]]:
+    queue = _progress[0]
+    return render_charts(
+        projection, lang, bands, date=date, progress=lambda: queue.put(1), workers=workers
+    )
 
 
 def _pdf(page: bytes, lang: Lang) -> bytes | str:
