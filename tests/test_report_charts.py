@@ -26,6 +26,7 @@ from nscc_proj.present.charts import (
     PNG_SCALE,
     SCENARIO_COLOURS,
     Chart,
+    _gap_text,
     chart_count,
     chart_footer,
     chart_workers,
@@ -251,3 +252,19 @@ def test_row_labels_keep_the_id_with_the_name(catalog: Catalog) -> None:
         assert english[0] != str(indicator.id)
     long_one = next(i for i in catalog.indicators if i.key == "high_end_equipment_share")
     assert row_label(long_one, "zh", 42).endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("gap", "text"),
+    [
+        (0.0, "0%"),
+        (-0.003, "-0.3%"),
+        (0.0049, "+0.5%"),
+        (0.0004, "≈0%"),
+        (0.12, "+12%"),
+        (-0.6, "-60%"),
+    ],
+)
+def test_a_heatmap_gap_never_reads_plus_or_minus_nought(gap: float, text: str) -> None:
+    """A rank of 14.96 against 15 missed by -0.3 %, not "-0%"."""
+    assert _gap_text(gap) == text

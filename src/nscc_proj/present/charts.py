@@ -718,6 +718,18 @@ def _dot_radius(scenario: str) -> float:
     return BASE_DOT_RADIUS if scenario == BASE else DOT_RADIUS
 
 
+def _gap_text(gap: float) -> str:
+    """A cell's relative gap in whole percent; to a tenth where whole percent would read
+    "+0%" or "-0%" for a gap that is not nil (a rank of 14.96 against 15: -0.3%), and
+    "≈0%" below that."""
+    if gap == 0:
+        return "0%"
+    for text in (f"{gap:+.0%}", f"{gap:+.1%}"):
+        if text.strip("+-0.%"):
+            return text
+    return "≈0%"
+
+
 def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Drawn:
     """Indicators down, scenario x milestone across; colour is the status, text the gap."""
     lang, clean = style.lang, style.clean
@@ -750,7 +762,7 @@ def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Dr
         scene.rect(Box(x, y, cell_width, cell_height), STATUS_COLOURS[name])
         gap = gaps[row, column]
         # A target met without a relative gap (a growth rate's gap is in points) is a tick.
-        words = "–" if math.isnan(gap) else f"{gap:+.0%}"
+        words = "–" if math.isnan(gap) else _gap_text(gap)
         words = "✓" if name == "met" and math.isnan(gap) else words
         shown, size = fit(typeface, words, CELL_SIZE, cell_width - 4, 5.0)
         colour = "#ffffff" if name in _DARK_STATUSES else "#000000"
