@@ -762,7 +762,7 @@ def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Dr
         scene.rect(Box(x, y, cell_width, cell_height), STATUS_COLOURS[name])
         gap = gaps[row, column]
         # A target met without a relative gap (a growth rate's gap is in points) is a tick.
-        words = "–" if math.isnan(gap) else _gap_text(gap)
+        words = "–" if math.isnan(gap) else _gap_text(float(gap))
         words = "✓" if name == "met" and math.isnan(gap) else words
         shown, size = fit(typeface, words, CELL_SIZE, cell_width - 4, 5.0)
         colour = "#ffffff" if name in _DARK_STATUSES else "#000000"
