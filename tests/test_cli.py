@@ -28,7 +28,7 @@ from cli_helpers import assert_input_error, csv_header, csv_rows, find_row, run
 from conftest import FROZEN_SCENARIOS
 from nscc_proj.analysis.projection import ASSESSMENT_COLUMNS, PATH_COLUMNS
 from nscc_proj.analysis.requirements import REQUIRED_COLUMNS
-from nscc_proj.cli import app, app_for
+from nscc_proj.cli import app, app_for, leave
 from nscc_proj.inputs.catalog import Catalog
 
 WriteFile = Callable[[str, str], Path]
@@ -144,6 +144,59 @@ def test_console_script(workdir: Path) -> None:
     assert bad.stdout == ""
     assert bad.stderr.startswith("Error: unknown scenario 'bse'")
     assert len(bad.stderr.splitlines()) == 1
+
+
+def test_the_console_script_ends_with_its_output_whole_and_its_status(workdir: Path) -> None:
+    """``main`` ends the process without Python's teardown: stdout still arrives whole,
+    through a pipe too, with the command's exit status; a reader that goes away early
+    (``| head``) ends it quietly."""
+    script = Path(sys.executable).parent / "nscc"
+    if not script.exists():
+        pytest.skip("the nscc console script is not installed next to this interpreter")
+    piped = subprocess.run([script, "project", "-f", "csv"], capture_output=True, check=False)
+    assert piped.returncode == 0
+    with (workdir / "out.csv").open("wb") as file:
+        subprocess.run([script, "project", "-f", "csv"], stdout=file, check=True)
+    assert (workdir / "out.csv").read_bytes() == piped.stdout
+    # The shipped data (the script's) and the frozen copy (this process's) share a shape.
+    assert len(piped.stdout.splitlines()) == len(run("project", "-f", "csv").stdout.splitlines())
+    head = subprocess.run(
+        f"'{script}' project -f csv | head -c 10; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        check=False,
+    )
+    assert (head.returncode, head.stdout, head.stderr) == (0, piped.stdout[:10], b"")
+
+
+@pytest.mark.parametrize(("code", "status", "said"), [(None, 0, ""), (5, 5, ""), ("no", 1, "no\n")])
+def test_leave_flushes_and_ends_with_the_status(code: object, status: int, said: str) -> None:
+    """Alone in its process, ``leave`` flushes what is buffered and ends at once."""
+    program = (
+        "import sys; from nscc_proj.cli import leave; "
+        f"sys.stdout.write('x' * 100_000); leave({code!r})"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, len(done.stdout), done.stderr) == (status, 100_000, said)
+
+
+def test_leave_exits_as_python_does_while_another_thread_runs() -> None:
+    """A thread still running (a Dask cluster's, say) is joined by Python's own exit."""
+    import threading
+
+    release = threading.Event()
+    waiting = threading.Thread(target=release.wait)
+    waiting.start()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            leave(3)
+    finally:
+        release.set()
+        waiting.join()
+    assert stopped.value.code == 3
 
 
 # --- project: terminal tables -------------------------------------------------------------------
