@@ -125,6 +125,50 @@ def test_a_killed_run_leaves_the_old_or_the_new_report(workdir: Path, inputs: Pa
     assert not [p for p in workdir.iterdir() if p.name.startswith(".out.")]
 
 
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status waits to be read
+
+
+@pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+    reason="needs Linux's /proc/PID/task/TID/children",
+)
+def test_a_killed_run_leaves_no_chart_process_behind(workdir: Path, inputs: Path) -> None:
+    """The process that draws a report's charts ends with the run, even one killed outright
+    (kill -9 leaves no chance to close anything)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nscc_proj", "report", "--data", str(inputs),
+         "-s", str(workdir / "tiny.yaml"), "--out", "out"],
+        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    children: set[int] = set()
+    for _ in range(600):  # until the chart process is there (a minute at most)
+        children = _children(process.pid)
+        if children or process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    if not children:
+        pytest.skip("this machine drew the charts in the report's own process (one core)")
+    for _ in range(300):  # each child sees its parent gone within moments; allow 30 s
+        if not any(_running(child) for child in children):
+            break
+        time.sleep(0.1)
+    assert not [child for child in children if _running(child)]
+
+
 def _without_workbook(digest: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in digest.items() if name != "report.xlsx"}
 

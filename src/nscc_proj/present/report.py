@@ -218,11 +218,27 @@ _progress: list[SimpleQueue[int]] = []
 
 def _chart_process(drawn: SimpleQueue[int]) -> None:
     """Set up a chart process (this module and the chart modules are loaded by now): its
-    progress queue, and the fonts looked up before the first job comes."""
+    progress queue, a watch on the process that made it, and the fonts looked up before
+    the first job comes."""
+    import threading
+
     from nscc_proj.present.fonts import cjk_font
 
     _progress.append(drawn)
+    threading.Thread(target=_end_with_parent, daemon=True).start()
     cjk_font()
+
+
+def _end_with_parent() -> None:
+    """End this process when the one that made it ends: a report killed mid-run (Ctrl-C
+    twice, a CI timeout, ``kill -9``) must not leave its chart process running."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(1)
 
 
 def _draw_charts(
