@@ -16,7 +16,8 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,7 +51,7 @@ from nscc_proj.table import Cell, Table
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
-    from multiprocessing.queues import SimpleQueue
+    from multiprocessing.connection import Connection
 
 _Row = dict[str, Cell]
 
@@ -166,12 +167,18 @@ class ChartJob:
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
-        self._drawn: SimpleQueue[int] = context.SimpleQueue()
+        # One byte a chart drawn, through a pipe (a queue would add a lock, a named
+        # semaphore that a report stopped by Ctrl-C could leave behind).
+        self._drawn, drawing = context.Pipe(duplex=False)
         self._pool = ProcessPoolExecutor(
-            1, mp_context=context, initializer=_chart_process, initargs=(self._drawn,)
+            1, mp_context=context, initializer=_chart_process, initargs=(drawing,)
         )
         self._future: Future[tuple[list[Chart], list[str]]] | None = None
-        self._pool.submit(int)  # starts the process now, not at ``start``
+        # Started now, not at ``start``; with Ctrl-C ignored, as a started process keeps
+        # it: Ctrl-C reaches every process of the terminal's group, and it is the report's
+        # to handle (this process ends with it: ``_end_with_parent``).
+        with _ctrl_c_ignored():
+            self._pool.submit(int)
 
     def start(
         self,
@@ -195,28 +202,46 @@ class ChartJob:
             raise RuntimeError("ChartJob.result before ChartJob.start")
         while True:
             done = bool(wait([self._future], timeout=0.05).done)
-            while not self._drawn.empty():
-                self._drawn.get()
+            while self._drawn.poll():
+                self._drawn.recv_bytes()
                 if progress is not None:
                     progress()
             if done:
                 return self._future.result()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the chart process: after its charts (``wait``), or as soon as it can."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
     def __enter__(self) -> ChartJob:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        # A failed or interrupted report does not wait for charts nobody will see.
+        self.close(wait=kind is None)
 
 
 # In a chart process only: where it counts the charts it has drawn (``ChartJob``).
-_progress: list[SimpleQueue[int]] = []
+_progress: list[Connection] = []
 
 
-def _chart_process(drawn: SimpleQueue[int]) -> None:
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """SIGINT ignored meanwhile, where this thread may set it (the main thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if before is None else before)
+
+
+def _chart_process(drawn: Connection) -> None:
     """Set up a chart process (this module and the chart modules are loaded by now): its
     progress queue, a watch on the process that made it, and the fonts looked up before
     the first job comes."""
@@ -244,9 +269,9 @@ def _end_with_parent() -> None:
 def _draw_charts(
     projection: Projection, lang: Lang, bands: Bands | None, date: str, workers: int
 ) -> tuple[list[Chart], list[str]]:
-    queue = _progress[0]
+    drawn = _progress[0]
     return render_charts(
-        projection, lang, bands, date=date, progress=lambda: queue.put(1), workers=workers
+        projection, lang, bands, date=date, progress=lambda: drawn.send_bytes(b"1"), workers=workers
     )
 
 
