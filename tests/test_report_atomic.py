@@ -181,6 +181,19 @@ def test_a_stopped_run_leaves_no_chart_process_behind(
     assert not [child for child in children if _running(child)]
 
 
+def test_a_finished_run_says_one_line_and_leaves_no_process(workdir: Path, inputs: Path) -> None:
+    """The report's own process and its chart process end cleanly: one line on stderr,
+    nothing from the resource tracker about semaphores left behind."""
+    done = subprocess.run(
+        [sys.executable, "-m", "nscc_proj", "report", "--data", str(inputs), "--no-observed",
+         "-s", str(workdir / "tiny.yaml"), "--out", "out"],
+        cwd=workdir, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith("Wrote report.html")
+
+
 def _without_workbook(digest: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in digest.items() if name != "report.xlsx"}
 
