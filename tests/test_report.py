@@ -378,7 +378,7 @@ def test_the_report_is_the_same_whether_its_charts_are_drawn_apart_or_not(
     scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1, rd_growth: '10%'}\n")
     written = {}
     for cores in (1, 2):
-        monkeypatch.setattr("nscc_proj.cli.report._cores", lambda cores=cores: cores)
+        monkeypatch.setattr("nscc_proj.machine.usable_cores", lambda cores=cores: cores)
         out = tiny_table.parent / f"out{cores}"
         result = invoke(
             "report", "--data", tiny_table, "-s", scenario, "--out", "out", "--simulate", "200"
@@ -418,7 +418,7 @@ def test_without_a_cjk_font_the_report_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, tiny_table: Path, write_file: Callable[[str, str], Path]
 ) -> None:
     monkeypatch.setattr("nscc_proj.present.charts.cjk_font", lambda: None)
-    monkeypatch.setattr("nscc_proj.cli.report._cores", lambda: 1)  # drawn here, patched
+    monkeypatch.setattr("nscc_proj.machine.usable_cores", lambda: 1)  # drawn here, patched
     monkeypatch.chdir(tiny_table.parent)
     scenario = write_file("tiny.yaml", "name: tiny\ngrowth: {gdp: 0.1, rd_growth: '10%'}\n")
     result = invoke("report", "--data", tiny_table, "-s", scenario, "--lang", "zh", "--out", "out")

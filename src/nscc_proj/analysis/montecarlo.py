@@ -28,7 +28,6 @@ the median (points for growth rates). See ``percentiles`` for the error.
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
@@ -1022,8 +1021,6 @@ def default_workers() -> int:
     The cores are those this process may run on (its CPU affinity, where the
     system has one).
     """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+    from nscc_proj.machine import usable_cores
+
+    return max(1, min(usable_cores(), MAX_DEFAULT_WORKERS))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import shlex
 import sys
 import time
@@ -93,6 +92,7 @@ def report(
     Example: nscc report --scenario base --scenario high --out report/ --lang zh
     """
     from nscc_proj.analysis.projection import project as run_projection
+    from nscc_proj.machine import usable_cores
     from nscc_proj.present.charts import chart_count, chart_workers
     from nscc_proj.present.report import ChartJob, build_report, check_folder, write_report
 
@@ -105,7 +105,7 @@ def report(
     check_folder(out)
     # On two cores or more, a process of its own draws the charts while this one loads,
     # simulates and writes the rest; it starts now, so its own start overlaps too.
-    with ChartJob() if _cores() > 1 else contextlib.nullcontext() as job:
+    with ChartJob() if usable_cores() > 1 else contextlib.nullcontext() as job:
         catalog, observations = load_inputs(data, observed, no_observed)
         scenarios = load_scenarios(scenario, catalog, observations, strict)
         result = run_projection(catalog, scenarios, observations, as_of)
@@ -153,11 +153,3 @@ def report(
         f"(charts/) to {out} in {time.perf_counter() - started:.1f} s",
         err=True,
     )
-
-
-def _cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

@@ -228,11 +228,9 @@ def chart_workers(count: int) -> int:
     """Threads to make ``count`` charts: one draws (drawing holds Python's GIL) and, on a
     second core, one compresses each PNG while the next chart is drawn (zlib lets go of
     the GIL); a chart takes about as long to compress as to draw, so one is enough."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return 2 if cores > 1 and count > 1 else 1
+    from nscc_proj.machine import usable_cores
+
+    return 2 if usable_cores() > 1 and count > 1 else 1
 
 
 def _draw(
