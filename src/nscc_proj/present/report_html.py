@@ -176,7 +176,7 @@ def _verdict_html(table: VerdictTable, lang: Lang) -> list[str]:
             body.append("<tr>" + "".join(cells) + "</tr>")
     return [
         f"<h3>{_e(label('verdict_table_title', lang))}</h3>",
-        f'<div class="scroll"><table class="verdict"><thead><tr>{head}</tr></thead>'
+        f'<div class="scroll tall"><table class="verdict"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>",
         '<div class="legend">',
         *(_note(line) for line in table.legend),
