@@ -247,15 +247,15 @@ def test_project_table_in_chinese(workdir: Path) -> None:
     result = run("project", "--scenario", "base", "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "情景:base · 截至 2025 年" in out
+    assert "情景：base · 截至 2025 年" in out
     for name in ("地区生产总值", "常住人口", "货运量"):
         assert name in out
     assert "54 项可评估目标中 14 项达标" in out
     assert "8 项目标无法评估" in out
-    assert "差距较大" in out
+    assert "速度明显不足" in out  # far_off: the pace, not the size of the gap
     assert "滞后" in out
     assert "Scenario:" not in out
-    assert "far off" not in out
+    assert "too slow" not in out
 
 
 def test_project_table_with_several_scenarios(workdir: Path) -> None:
@@ -1116,5 +1116,5 @@ def test_dashboard_keeps_outcome_and_evidence_when_narrow(
     monkeypatch.setenv("COLUMNS", width)
     lines = run("project").stdout.splitlines()
     assert all(len(line) <= int(width) for line in lines)
-    assert any("✗ far off" in line for line in lines)
+    assert any("✗ too slow" in line for line in lines)
     assert any("794.2 obs" in line for line in lines)  # budget revenue 2025, observed

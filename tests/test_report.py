@@ -1061,7 +1061,7 @@ def test_simulated_probabilities_per_target_and_per_domain(tiny: Projection, lan
         tiny, scenarios, lang, probabilities=probabilities, paths=1000, run_time=REPORT_TIME
     )  # type: ignore[arg-type]
     page = report.files["report.html"].decode()
-    heading = "tiny: P(met)" if lang == "en" else "tiny:达标概率"
+    heading = "tiny: P(met)" if lang == "en" else "tiny：达标概率"
     assert f"<th>{heading}</th>" in page
     assert '<td class="num">25.1%' in page  # GDP (id 1) in every milestone
     assert ("share of 1,000 simulated paths" if lang == "en" else "1,000 条模拟路径") in page
@@ -1077,7 +1077,7 @@ def test_simulated_probabilities_per_target_and_per_domain(tiny: Projection, lan
     assert gdp["tiny 2035" if lang == "en" else "tiny 2035 年"].endswith(
         "P 25.1%" if lang == "en" else "概率 25.1%"
     )
-    assert gdp["P(met) 2025: tiny" if lang == "en" else "2025 年达标概率:tiny"].startswith("25.1%")
+    assert gdp["P(met) 2025: tiny" if lang == "en" else "2025 年达标概率：tiny"].startswith("25.1%")
     book = load_workbook(io.BytesIO(report.files["report.xlsx"]))
     names = ["target_probabilities", "domain_probabilities", "metadata"]
     sheets = [label(f"sheet.{name}", lang) for name in names]  # type: ignore[arg-type]

@@ -1,10 +1,12 @@
 """Charts that stand alone, and the report's options: colours fixed by scenario name, base
 on top, a footer with source and date, names that fit, nothing cut at the edge, the same
-bytes however drawn; --title, --pdf, SOURCE_DATE_EPOCH."""
+bytes however drawn; the growth chart drawing the table's needs in the good direction, one
+axis per unit; heatmap words; --title, --pdf, SOURCE_DATE_EPOCH."""
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import shutil
 import struct
@@ -17,7 +19,9 @@ from rich.cells import cell_len
 
 import nscc_proj.cli.report  # noqa: F401 - registers `nscc report` on the app
 from cli_helpers import assert_input_error, run
+from conftest import frozen_data, frozen_scenario
 from nscc_proj.analysis.projection import Projection, project
+from nscc_proj.cli.common import load_inputs
 from nscc_proj.inputs.catalog import Catalog
 from nscc_proj.inputs.scenario import scenario_from_dict
 from nscc_proj.present.charts import (
@@ -27,10 +31,14 @@ from nscc_proj.present.charts import (
     SCENARIO_COLOURS,
     Chart,
     _gap_text,
+    _under_base,
     chart_count,
     chart_footer,
     chart_workers,
     drawing_order,
+    growth_height,
+    growth_rows,
+    heatmap_cell_text,
     overview_height,
     render_charts,
     row_label,
@@ -38,6 +46,7 @@ from nscc_proj.present.charts import (
 )
 from nscc_proj.present.fonts import MISSING_FONT_WARNING, cjk_font
 from nscc_proj.present.labels import Lang
+from nscc_proj.present.report_facts import pace_from_now
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TINY = "name: tiny\ngrowth:\n  gdp: 0.1\n  share: {change: 1}\n"
@@ -132,9 +141,11 @@ def crowded(tiny_catalog: Catalog) -> Projection:
     return project(catalog, scenarios)
 
 
-def _sizes(projection: Projection, rows: int) -> dict[str, tuple[int, int]]:
+def _sizes(projection: Projection) -> dict[str, tuple[int, int]]:
+    rows = growth_rows(projection)
+    units = len({row.group for row in rows})
     return {
-        "growth_required_vs_scenario": (OVERVIEW_WIDTH, overview_height(rows)),
+        "growth_required_vs_scenario": (OVERVIEW_WIDTH, growth_height(len(rows), units)),
         "status_heatmap": (OVERVIEW_WIDTH, overview_height(len(projection.catalog))),
     }
 
@@ -149,6 +160,8 @@ def _check(chart: Chart, size: tuple[int, int]) -> None:
     root = ElementTree.fromstring(chart.svg)
     assert (root.get("width"), root.get("height")) == (str(size[0]), str(size[1]))
     assert chart.svg.count(b"clip-path=") <= 1, chart.name
+    # Every word reads across: a y axis's unit (个, 家) turned on its side reads as an arrow.
+    assert b"rotate(" not in chart.svg, chart.name
     defined = {e.get("id") for e in root.iter("{http://www.w3.org/2000/svg}path") if e.get("id")}
     uses = root.iter("{http://www.w3.org/2000/svg}use")
     assert {e.get("{http://www.w3.org/1999/xlink}href", "")[1:] for e in uses} <= defined
@@ -173,18 +186,10 @@ def test_every_chart_type_is_drawn_to_its_size_within_its_edges(
             "status_heatmap",
         ]
         assert len(charts) == chart_count(projection)
-        sizes = _sizes(projection, _growth_rows(projection))
+        sizes = _sizes(projection)
         for chart in charts:
             _check(chart, sizes.get(chart.name, INDICATOR_SIZE))
         assert notes == ([] if cjk_font() is not None else [MISSING_FONT_WARNING])
-
-
-def _growth_rows(projection: Projection) -> int:
-    """Indicators with a required rate: the growth chart's rows."""
-    import numpy as np
-
-    required = projection.assessment.required_cagr
-    return int(np.isfinite(required).any(axis=(0, 2)).sum())
 
 
 def test_title_names_the_report(workdir: Path, inputs: Path) -> None:
@@ -268,3 +273,122 @@ def test_row_labels_keep_the_id_with_the_name(catalog: Catalog) -> None:
 def test_a_heatmap_gap_never_reads_plus_or_minus_nought(gap: float, text: str) -> None:
     """A rank of 14.96 against 15 missed by -0.3 %, not "-0%"."""
     assert _gap_text(gap) == text
+
+
+# --- The growth chart: the table "Need/yr from now", drawn -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def frozen_four() -> Projection:
+    """The four frozen scenarios on the frozen data and its observations, as of 2025."""
+    with frozen_data():
+        catalog, observed = load_inputs(None, None, False)
+    names = ("base", "high", "low", "shock")
+    return project(catalog, [frozen_scenario(name) for name in names], observed)
+
+
+def test_a_lower_is_better_row_is_drawn_mirrored(tiny_catalog: Catalog) -> None:
+    """The rank (22 in 2020, <= 15 by 2035) needs to climb 7 places in 15 years: -0.47 places
+    a year, drawn +0.47 so that right of the need is on track; the path climbing 0.2 places
+    a year (-0.2) is drawn at +0.2, left of it: missed."""
+    growth = {"gdp": 0.1, "rank": {"change": -0.2}}
+    projection = project(tiny_catalog, [scenario_from_dict({"name": "t", "growth": growth})])
+    rows = {tiny_catalog.indicators[row.index].key: row for row in growth_rows(projection)}
+    rank = rows["rank"]
+    assert (rank.group, rank.sign) == ("places", -1)
+    assert rank.need[1] == pytest.approx(7 / 15)
+    assert rank.paces[0, 1] == pytest.approx(0.2)
+    assert rank.need[0] == pytest.approx(2 / 5)  # <= 20 by 2025: 2 places in 5 years
+    # Unemployment (5 %, down) may rise to 5.7 (~5.5 ±0.2) by 2025: met on the data, its
+    # need (+0.14 points a year the wrong way) drawn at -0.14, left of a path that stays.
+    jobless = rows["jobless"]
+    assert (jobless.group, jobless.sign) == ("points", -1)
+    assert jobless.need[0] == pytest.approx(-0.14)
+    assert bool(jobless.need_met[0])
+    assert jobless.paces[0, 0] == pytest.approx(0.0)
+    # An up row keeps its sign: GDP 100 -> 150 by 2025 needs 8.45 % a year, the path does 10.
+    assert rows["gdp"].sign == 1
+    assert rows["gdp"].need[0] == pytest.approx(1.5 ** (1 / 5) - 1)
+    assert rows["gdp"].paces[0, 0] == pytest.approx(0.1)
+
+
+def test_each_unit_of_a_need_has_its_own_axis(tiny_catalog: Catalog) -> None:
+    """% a year (a level's growth, and a growth-rate target's rate for the years left)
+    first, then points (shares and rates), then places (ranks): never one axis for all."""
+    projection = project(tiny_catalog, [scenario_from_dict({"name": "t", "growth": {}})])
+    rows = growth_rows(projection)
+    keys = [(tiny_catalog.indicators[row.index].key, row.group) for row in rows]
+    assert keys == [
+        ("gdp", "rate"),
+        ("rd_growth", "rate"),
+        ("jobless", "points"),
+        ("share", "points"),
+        ("rank", "places"),
+    ]  # parks: no base value, nothing needed from it (as in the table)
+    assert growth_height(5, 3) > overview_height(5)  # room for the three axes
+    assert growth_height(27, 3) == overview_height(27)
+
+
+def test_the_growth_chart_draws_the_numbers_of_the_table(frozen_four: Projection) -> None:
+    """Every target of the table "Need/yr from now" is on the chart with the same need and the
+    same pace of each scenario (in the good direction), and on every row a dot right of the
+    need is a path that meets its target."""
+    catalog, names = frozen_four.catalog, frozen_four.scenario_names
+    drawn = {row.index: row for row in growth_rows(frozen_four)}
+    checked = 0
+    for row in frozen_four.assessment_table:
+        need = row["need_per_year"]
+        if not isinstance(need, float):
+            continue
+        i = catalog.index[str(row["indicator_key"])]
+        m = catalog.milestones.index(int(str(row["milestone"])))
+        s = names.index(str(row["scenario"]))
+        mine = drawn[i]
+        assert mine.sign * mine.need[m] == pytest.approx(need)
+        pace = pace_from_now(frozen_four, row)
+        assert mine.sign * mine.paces[s, m] == pytest.approx(pace, nan_ok=True)
+        if math.isfinite(pace):
+            on_track = mine.paces[s, m] >= mine.need[m] - 1e-9
+            assert on_track == row["met"], (row["indicator_key"], row["milestone"], names[s])
+            checked += 1
+    assert checked > 150
+
+
+@pytest.mark.parametrize(
+    ("gap", "gap_rel", "growth_rate", "lang", "text"),
+    [
+        (-1.5, math.nan, True, "en", "-1.5 pt"),
+        (-1.5, math.nan, True, "zh", "-1.5个百分点"),
+        (0.04, math.nan, True, "en", "+0.04 pt"),
+        (-1.8e-15, math.nan, True, "en", "0 pt"),  # on the target, up to rounding
+        (math.nan, math.nan, True, "en", "–"),  # not assessable
+        (-230.0, -0.23, False, "zh", "-23%"),
+        (math.nan, math.nan, False, "en", "–"),
+    ],
+)
+def test_a_heatmap_cell_says_a_growth_rate_gap_in_points(
+    gap: float, gap_rel: float, growth_rate: bool, lang: Lang, text: str
+) -> None:
+    """A growth-rate target's gap is a difference of rates: in points, never "–", which marks
+    a target that cannot be assessed."""
+    assert heatmap_cell_text(gap, gap_rel, growth_rate, lang) == text
+
+
+def test_a_path_drawn_under_base_is_named_in_the_legend(tiny_catalog: Catalog) -> None:
+    """A scenario whose path is base's in every year is hidden under it: the legend says so
+    ("shock (= base)"); one that parts from base in any year is not marked."""
+    import numpy as np
+
+    growth = {"gdp": 0.1}
+    scenarios = [
+        scenario_from_dict({"name": name, "growth": growth}) for name in ("base", "same", "low")
+    ]
+    scenarios[2] = scenario_from_dict({"name": "low", "growth": {"gdp": 0.05}})
+    projection = project(tiny_catalog, scenarios)
+    names = projection.scenario_names
+    paths = {s: projection.paths[s, 0] for s in range(len(names))}
+    assert _under_base(names, paths) == {1}
+    assert _under_base(("same", "low"), {0: paths[1], 1: paths[2]}) == set()  # no base drawn
+    parted = dict(paths)
+    parted[1] = np.where(projection.years == 2030, paths[0] + 1, paths[0])
+    assert _under_base(names, parted) == set()

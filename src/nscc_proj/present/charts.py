@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rich.cells import cell_len
 
+from nscc_proj.analysis.standing import period_start
 from nscc_proj.core.assess import OUTCOMES
 from nscc_proj.inputs.catalog import Indicator, Kind, Op
 from nscc_proj.present.fonts import MISSING_FONT_WARNING, chart_families, cjk_font, strip_cjk
@@ -35,6 +36,7 @@ from nscc_proj.present.labels import (
     status_label,
 )
 from nscc_proj.present.plotting import (
+    ASCENT,
     MIDDLE,
     TICK_LENGTH,
     Axes,
@@ -49,7 +51,14 @@ from nscc_proj.present.plotting import (
     text_block,
 )
 from nscc_proj.present.scene import Box, Face, Raster, Scene, face
-from nscc_proj.present.wording import target_text, unit_text, wrap_name
+from nscc_proj.present.wording import (
+    indicator_name,
+    motion_from,
+    rate_left,
+    target_text,
+    unit_text,
+    wrap_name,
+)
 
 if TYPE_CHECKING:
     from nscc_proj.analysis.projection import Projection
@@ -135,6 +144,12 @@ def overview_height(rows: int) -> int:
     """Pixel height of the growth chart and heatmap: they grow with the number of
     indicators, each row room for a name on two lines."""
     return 140 + 26 * rows
+
+
+def growth_height(rows: int, units: int) -> int:
+    """Pixel height of the growth chart: as the heatmap's, but at least room for each row
+    (a name on two lines) and for each unit's panel (its tick labels, a gap)."""
+    return max(overview_height(rows), 150 + 30 * units + 22 * rows)
 
 
 def scenario_colours(names: Sequence[str]) -> dict[str, str]:
@@ -429,8 +444,16 @@ def _indicator_chart(
     targets = _targets(projection, indicator)
     growth = indicator.kind is Kind.GROWTH_RATE
 
+    under_base = _under_base(names, paths)
     entries = [
-        (Key("line", style.colours[names[s]], _path_width(names[s])), style.scenario(names[s]))
+        (
+            Key("line", style.colours[names[s]], _path_width(names[s])),
+            label("same_as_base", lang).format(
+                scenario=style.scenario(names[s]), base=style.scenario(BASE)
+            )
+            if s in under_base
+            else style.scenario(names[s]),
+        )
         for s in sorted(paths)  # the legend in the order of --scenario
     ]
     if seen is not None:
@@ -474,27 +497,31 @@ def _indicator_chart(
     legend = Legend.lay_out(typeface, entries, LEGEND_SIZE, width - 2 * MARGIN, 4)
     legend_top = height - FOOTER_HEIGHT - 4 - legend.height
     bottom = legend_top - 8 - (TICK_LENGTH + 3 + block_height(1, TICK_SIZE))
+    # The y axis's unit reads across, over the tick labels at the plot's top left: a unit of
+    # one Chinese character (个, 家) turned on its side reads as an arrow.
     axis_label = (
-        label("lower_is_better", lang)
-        if indicator.kind is Kind.RANK
-        else unit_text(indicator, lang)
+        label("rank_axis", lang) if indicator.kind is Kind.RANK else unit_text(indicator, lang)
     )
-    strip = MARGIN + block_height(1, LABEL_SIZE) + 6  # the y axis label's strip, on the left
-    name = indicator.name_zh if lang == "zh" else indicator.name_en
-    title = style.clean(f"{indicator.id} {name} ({unit_text(indicator, lang)})")
-    left = strip
+    unit_line, unit_size = fit(
+        typeface, style.clean(axis_label), LABEL_SIZE, width - 2 * MARGIN, SMALLEST_SIZE
+    )
+    unit_height = block_height(1, LABEL_SIZE) + 5
+    title = style.clean(f"{indicator.id} {indicator_name(indicator, lang)}")
+    left = MARGIN
     for _ in range(4):
         lines, title_size = fit_lines(typeface, title, TITLE_SIZE, width - left - MARGIN, 3, 11.0)
-        top = MARGIN + block_height(len(lines), title_size) + 10
+        unit_top = MARGIN + block_height(len(lines), title_size) + 8
+        top = unit_top + unit_height
         yticks = nice_ticks(low, high, max(3, int((bottom - top) // 28)))
         widest = max((typeface.width(_tick(t), TICK_SIZE) for t in yticks), default=0.0)
-        needed = strip + widest + TICK_LENGTH + 3
+        needed = MARGIN + widest + TICK_LENGTH + 3
         if needed <= left:
             break
         left = needed
     else:  # still moving after four rounds (it never has): the title fits the last edge
         lines, title_size = fit_lines(typeface, title, TITLE_SIZE, width - left - MARGIN, 3, 11.0)
-        top = MARGIN + block_height(len(lines), title_size) + 10
+        unit_top = MARGIN + block_height(len(lines), title_size) + 8
+        top = unit_top + unit_height
     box = Box(left, top, width - left - MARGIN - 4, bottom - top)
     axes = Axes(box, xlim, ylim)
     xticks = nice_ticks(
@@ -549,8 +576,7 @@ def _indicator_chart(
                 for y_end in ends:
                     scene.line([(x - CAP_HALF, y_end), (x + CAP_HALF, y_end)], TARGET_COLOUR, 1.4)
     axes.frame(scene, [(t, f"{t:.0f}") for t in xticks], [(t, _tick(t)) for t in yticks], TICK_SIZE)
-    shown, size = fit(typeface, style.clean(axis_label), LABEL_SIZE, box.h, SMALLEST_SIZE)
-    scene.text(MARGIN + 0.8 * size, box.y + box.h / 2, shown, size, anchor="middle", rotation=90)
+    text_block(scene, MARGIN, unit_top, [unit_line], unit_size)
     if not paths:
         # On white, over the grid lines: the one text on the plot.
         note, size = fit(typeface, label("no_path", lang), TICK_SIZE, box.w - 24, SMALLEST_SIZE)
@@ -567,6 +593,19 @@ def _indicator_chart(
         )
     legend.draw(scene, width / 2, legend_top)
     return _finish(scene, style, chart_name(indicator), title, indicator.key)
+
+
+def _under_base(names: Sequence[str], paths: Mapping[int, np.ndarray]) -> set[int]:
+    """The scenarios whose path is base's in every year (to rounding): drawn under base's,
+    they cannot be seen, and the legend says why."""
+    if BASE not in names or names.index(BASE) not in paths:
+        return set()
+    base = paths[names.index(BASE)]
+    return {
+        s
+        for s, path in paths.items()
+        if names[s] != BASE and np.allclose(path, base, rtol=1e-9, atol=0.0, equal_nan=True)
+    }
 
 
 def _path_width(scenario: str) -> float:
@@ -592,9 +631,79 @@ def data_end(projection: Projection, indicator: Indicator) -> int:
     return max(years)
 
 
-def _assessable_rows(projection: Projection) -> list[int]:
-    required = projection.assessment.required_cagr
-    return [i for i in range(required.shape[1]) if np.isfinite(required[:, i, :]).any()]
+# Need units drawn on one axis: a growth-rate target's rate for the years left is a % a
+# year as a level's growth is; points and places each have their own axis.
+GROWTH_GROUPS = {"rate": "rate", "rate_remaining": "rate", "points": "points", "places": "places"}
+GROUP_GAP = 10.0  # between the panels of two units, under the first's tick labels
+NEED_MET_COLOUR = "#8C8C8C"
+SETTLED_SIZE = 8.5
+
+
+@dataclass(frozen=True)
+class GrowthRow:
+    """One indicator of the growth chart: per milestone the need a year from the latest
+    value and each scenario's own motion from the same value (the report's table "Need/yr
+    from now"), in the unit of the need and counted in the good direction: an indicator
+    where lower is better is mirrored (``sign`` -1), so right of the need is on track on
+    every row. A rate is a fraction (the chart shows it in %)."""
+
+    index: int  # the indicator's position in the catalog
+    group: str  # "rate" (% a year), "points" or "places": the axis it is drawn on
+    sign: int  # +1, or -1 for an indicator where lower is better (drawn mirrored)
+    need: np.ndarray  # (M,) NaN where the target needs nothing from now (or has no target)
+    need_met: np.ndarray  # (M,) bool: met on the data; the need is the most it may lose
+    paces: np.ndarray  # (S, M)
+    settled: np.ndarray  # (M,) bool: the milestone's value is observed: nothing left to need
+
+
+def growth_rows(projection: Projection) -> list[GrowthRow]:
+    """The growth chart's rows: every indicator with a need from now at some milestone, the
+    rates first, then points, then places (each unit its own axis), in the table's order."""
+    catalog, standing = projection.catalog, projection.standing
+    projected = projection.assessment.projected  # (S, I, M)
+    found = []
+    for i, indicator in enumerate(catalog.indicators):
+        need = standing.need[i]
+        if not np.isfinite(need).any():
+            continue
+        unit = standing.need_unit[i]
+        paces = np.full((len(projection.scenario_names), len(catalog.milestones)), np.nan)
+        for m, milestone in enumerate(catalog.milestones):
+            if math.isnan(need[m]):
+                continue
+            latest = float(standing.latest_value[i, m])
+            year = int(standing.latest_year[i, m])
+            for s in range(paces.shape[0]):
+                value = float(projected[s, i, m])
+                if unit == "rate_remaining":
+                    start = period_start(catalog, i, m)
+                    paces[s, m] = rate_left(value, milestone - start, year - start, latest)
+                else:
+                    paces[s, m] = motion_from(unit, latest, value, milestone - year)
+        sign = indicator.direction.sign
+        found.append(
+            GrowthRow(
+                i,
+                GROWTH_GROUPS[unit],
+                sign,
+                sign * need,
+                standing.met_on_data[i] & np.isfinite(need),
+                sign * paces,
+                standing.observed_at_milestone[i].copy(),
+            )
+        )
+    order = list(dict.fromkeys(GROWTH_GROUPS.values()))
+    return sorted(found, key=lambda row: order.index(row.group))
+
+
+def _growth_scale(group: str) -> float:
+    """A rate is drawn in %, points and places as they are."""
+    return 100.0 if group == "rate" else 1.0
+
+
+def _growth_tick(group: str, value: float) -> str:
+    text = f"{value + 0.0:.6g}"
+    return f"{text}%" if group == "rate" else text
 
 
 def _row_labels(
@@ -623,109 +732,210 @@ def _draw_row_label(
 
 
 def _growth_chart(projection: Projection, style: _Style, typeface: Face) -> _Drawn:
-    """Per milestone, the rate each target needs (a bar) beside each scenario's rate (dots,
-    base on top)."""
+    """The table "Need/yr from now" drawn: per milestone, what each target needs a year
+    from its latest value (a bar) beside each scenario's own motion from the same value
+    (dots, base on top), in the good direction (so right of the bar is on track on every
+    row), on one axis per unit (% a year, points, places): the table and the chart read
+    the same numbers."""
     lang, clean = style.lang, style.clean
-    catalog, result = projection.catalog, projection.assessment
+    catalog = projection.catalog
     scenarios = projection.scenario_names
-    rows = _assessable_rows(projection)
+    rows = growth_rows(projection)
+    groups = list(dict.fromkeys(row.group for row in rows))
     milestones = catalog.milestones
-    width, height = OVERVIEW_WIDTH, overview_height(len(rows))
+    width, height = OVERVIEW_WIDTH, growth_height(len(rows), len(groups))
     scene = Scene(width, height, typeface)
     entries = [(Key("bar", "#000000", REQUIRED_WIDTH), label("required_marker", lang))]
+    if any(row.need_met.any() for row in rows):
+        entries.append(
+            (Key("bar", NEED_MET_COLOUR, REQUIRED_WIDTH), label("need_met_marker", lang))
+        )
     entries += [
         (Key("dot", style.colours[name], _dot_radius(name)), style.scenario(name))
         for name in scenarios
     ]
     legend = Legend.lay_out(typeface, entries, LEGEND_SIZE, width - 2 * MARGIN, len(entries))
-    title = label("growth_title", lang)
-    panel_top = text_block(scene, width / 2, MARGIN, [title], SUPTITLE_SIZE, anchor="middle") + 8
+    title = label("growth_chart_title", lang).format(as_of=projection.as_of)
+    shown_title, title_size = fit(typeface, title, SUPTITLE_SIZE, width - 2 * MARGIN, 11.0)
+    panel_top = text_block(scene, width / 2, MARGIN, [shown_title], title_size, anchor="middle") + 8
     top = panel_top + block_height(1, PANEL_TITLE_SIZE) + 6
     legend_top = height - FOOTER_HEIGHT - 4 - legend.height
-    axis_label_top = legend_top - 8 - block_height(1, LABEL_SIZE)
-    bottom = axis_label_top - 2 - (TICK_LENGTH + 3 + block_height(1, TICK_SIZE))
-    labels, taken = _row_labels(
-        typeface,
-        [
-            _lines(clean, row_label(catalog.indicators[i], lang, 42 if lang == "zh" else 40))
-            for i in rows
-        ],
-        ROW_SIZE,
-        0.4 * width,
+    note_top = legend_top - 8 - block_height(2, LABEL_SIZE)
+    ticks_height = TICK_LENGTH + 3 + block_height(1, TICK_SIZE)
+    bottom = note_top - 6
+    # Each unit's panel is as high as its rows, its tick labels under it, then a gap.
+    taken = len(groups) * ticks_height + GROUP_GAP * max(0, len(groups) - 1)
+    pitch = (bottom - top - taken) / max(1, len(rows))
+    names = [
+        row_label(catalog.indicators[row.index], lang, 42 if lang == "zh" else 40)
+        + (" ↓" if row.sign < 0 else "")
+        for row in rows
+    ]
+    most_lines = max((len(name.split("\n")) for name in names), default=1)
+    row_size = min(ROW_SIZE, pitch / (1.05 * (most_lines - 1) + 1.1))
+    labels, label_width = _row_labels(
+        typeface, [_lines(clean, name) for name in names], row_size, 0.4 * width
     )
-    left = MARGIN + taken + 6 + TICK_LENGTH
+    left = MARGIN + label_width + 6 + TICK_LENGTH
     gap, right = 30.0, 24.0  # room for the tick labels at the panels' edges
     panel_width = (width - left - right - gap * (len(milestones) - 1)) / len(milestones)
+    # The panels of each unit, top down: (group, first row, number of rows, top edge).
+    bands = []
+    y = top
+    for group in groups:
+        mine = [r for r, row in enumerate(rows) if row.group == group]
+        bands.append((group, mine[0], len(mine), y))
+        y += len(mine) * pitch + ticks_height + GROUP_GAP
+    first_tick: dict[str, float] = {}  # per unit: where the first panel's tick labels start
     for m, milestone in enumerate(milestones):
-        box = Box(left + m * (panel_width + gap), top, panel_width, bottom - top)
-        required = 100 * result.required_cagr[0, rows, m]
-        rates = 100 * result.scenario_cagr[:, rows, m]
-        every = np.concatenate([required, rates.ravel(), [0.0]])
-        every = every[np.isfinite(every)]
-        xlim = padded(float(every.min()), float(every.max()), 0.05)
-        axes = Axes(box, xlim, (len(rows), 0))
-        xticks = nice_ticks(*xlim, min(7, max(3, int(box.w // 50))))
-        axes.grid(scene, xticks, [])
-        zero = float(axes.x(0.0))
-        scene.line([(zero, box.y), (zero, box.bottom)], ZERO_COLOUR, 1.1)
-        with np.errstate(all="ignore"):
-            low = np.fmin(np.nanmin(rates, axis=0, initial=np.inf), required)
-            high = np.fmax(np.nanmax(rates, axis=0, initial=-np.inf), required)
-        for r in range(len(rows)):
-            y = float(axes.y(r + 0.5))
-            if np.isfinite(low[r]) and np.isfinite(high[r]):
-                scene.line(axes.points([low[r], high[r]], [r + 0.5] * 2), RANGE_COLOUR, 1.4)
-            if np.isfinite(required[r]):
-                x = float(axes.x(required[r]))
-                scene.line(
-                    [(x, y - REQUIRED_HALF), (x, y + REQUIRED_HALF)], "#000000", REQUIRED_WIDTH
-                )
-            for s in drawing_order(scenarios):
-                if np.isfinite(rates[s, r]):
-                    name = scenarios[s]
-                    scene.circle(
-                        float(axes.x(rates[s, r])), y, _dot_radius(name), style.colours[name]
-                    )
-        ticks = [(t, f"{t + 0.0:.6g}%") for t in xticks]
-        axes.frame(scene, ticks, [(r + 0.5, "") for r in range(len(rows)) if m == 0], TICK_SIZE)
+        x0 = left + m * (panel_width + gap)
+        for group, first, count, band_top in bands:
+            start = _growth_panel(
+                scene,
+                style,
+                Box(x0, band_top, panel_width, count * pitch),
+                rows[first : first + count],
+                scenarios,
+                m,
+                group,
+                show_names=m == 0,
+            )
+            first_tick.setdefault(group, start)
         heading, size = fit(
             typeface,
             label("milestone_targets", lang).format(milestone=milestone),
             PANEL_TITLE_SIZE,
-            box.w,
+            panel_width,
             SMALLEST_SIZE,
         )
-        text_block(scene, box.x + box.w / 2, panel_top, [heading], size, anchor="middle")
-        words, size = fit(
-            typeface, label("growth_from_base", lang), LABEL_SIZE, box.w + gap, SMALLEST_SIZE
+        text_block(scene, x0 + panel_width / 2, panel_top, [heading], size, anchor="middle")
+    for group, first, count, band_top in bands:
+        for r in range(count):
+            centre = band_top + (r + 0.5) * pitch
+            _draw_row_label(scene, left - TICK_LENGTH - 4, centre, labels[first + r], row_size)
+        # The unit of the panel's ticks, on their line, left of the first.
+        end = min(left - TICK_LENGTH - 4, first_tick[group] - 8)
+        unit, size = fit(
+            typeface, label(f"growth_group.{group}", lang), LABEL_SIZE, end - MARGIN, SMALLEST_SIZE
         )
-        text_block(scene, box.x + box.w / 2, axis_label_top, [words], size, anchor="middle")
-    for r, lines in enumerate(labels):
-        _draw_row_label(
-            scene,
-            left - TICK_LENGTH - 4,
-            top + (r + 0.5) * (bottom - top) / max(1, len(rows)),
-            lines,
-            ROW_SIZE,
-        )
+        baseline = band_top + count * pitch + TICK_LENGTH + 3 + ASCENT * TICK_SIZE
+        scene.text(end, baseline, unit, size, anchor="end")
+    notes = [
+        label("growth_chart_basis", lang).format(table=label("growth_title", lang)),
+        label("growth_chart_direction", lang),
+    ]
+    size = min(
+        fit(typeface, note, LABEL_SIZE, width - 2 * MARGIN, SMALLEST_SIZE)[1] for note in notes
+    )
+    shown = [fit(typeface, note, size, width - 2 * MARGIN, size)[0] for note in notes]
+    text_block(scene, width / 2, note_top, shown, size, anchor="middle")
     legend.draw(scene, width / 2, legend_top)
     return _finish(scene, style, "growth_required_vs_scenario", title)
+
+
+def _growth_panel(
+    scene: Scene,
+    style: _Style,
+    box: Box,
+    rows: Sequence[GrowthRow],
+    scenarios: Sequence[str],
+    m: int,
+    group: str,
+    *,
+    show_names: bool,
+) -> float:
+    """One milestone's panel of one unit: per row the range the need and the paces span, the
+    need (a bar, grey where it is met on the data) and each scenario's dot; ticks under it.
+    Returns where its tick labels start, on the left."""
+    scale = _growth_scale(group)
+    need = scale * np.array([row.need[m] for row in rows])
+    paces = scale * np.array([row.paces[:, m] for row in rows]).T  # (S, R)
+    every = np.concatenate([need, paces.ravel(), [0.0]])
+    every = every[np.isfinite(every)]
+    xlim = padded(float(every.min()), float(every.max()), 0.05)
+    axes = Axes(box, xlim, (len(rows), 0))
+    xticks = nice_ticks(*xlim, min(7, max(3, int(box.w // 55))))
+    axes.grid(scene, xticks, [])
+    zero = float(axes.x(0.0))
+    scene.line([(zero, box.y), (zero, box.bottom)], ZERO_COLOUR, 1.1)
+    with np.errstate(all="ignore"):
+        low = np.fmin(np.nanmin(paces, axis=0, initial=np.inf), need)
+        high = np.fmax(np.nanmax(paces, axis=0, initial=-np.inf), need)
+    order = drawing_order(scenarios)
+    for r, row in enumerate(rows):
+        y = float(axes.y(r + 0.5))
+        if np.isfinite(low[r]) and np.isfinite(high[r]):
+            scene.line(axes.points([low[r], high[r]], [r + 0.5] * 2), RANGE_COLOUR, 1.4)
+        if np.isfinite(need[r]):
+            x = float(axes.x(need[r]))
+            colour = NEED_MET_COLOUR if row.need_met[m] else "#000000"
+            scene.line([(x, y - REQUIRED_HALF), (x, y + REQUIRED_HALF)], colour, REQUIRED_WIDTH)
+        elif row.settled[m]:  # observed at the milestone: the data have settled it
+            words, size = fit(
+                scene.face, label("settled_marker", style.lang), SETTLED_SIZE, box.w - 8, 6.0
+            )
+            scene.text(
+                box.x + box.w / 2,
+                y + MIDDLE * size,
+                words,
+                size,
+                colour=NOTE_COLOUR,
+                anchor="middle",
+            )
+        for s in order:
+            if np.isfinite(paces[s, r]):
+                name = scenarios[s]
+                scene.circle(float(axes.x(paces[s, r])), y, _dot_radius(name), style.colours[name])
+    ticks = [(t, _growth_tick(group, t)) for t in xticks]
+    axes.frame(scene, ticks, [(r + 0.5, "") for r in range(len(rows)) if show_names], TICK_SIZE)
+    return min(
+        (float(axes.x(t)) - scene.face.width(text, TICK_SIZE) / 2 for t, text in ticks),
+        default=box.x,
+    )
 
 
 def _dot_radius(scenario: str) -> float:
     return BASE_DOT_RADIUS if scenario == BASE else DOT_RADIUS
 
 
+# A gap this small is a path that lands on its target, up to floating-point rounding.
+NIL_GAP = 1e-9
+
+
 def _gap_text(gap: float) -> str:
     """A cell's relative gap in whole percent; to a tenth where whole percent would read
     "+0%" or "-0%" for a gap that is not nil (a rank of 14.96 against 15: -0.3%), and
-    "≈0%" below that."""
-    if gap == 0:
+    "≈0%" below that; "0%" for a gap of nought up to floating-point rounding."""
+    if abs(gap) < NIL_GAP:
         return "0%"
     for text in (f"{gap:+.0%}", f"{gap:+.1%}"):
         if text.strip("+-0.%"):
             return text
     return "≈0%"
+
+
+def _points_text(gap: float, lang: Lang) -> str:
+    """A growth-rate target's gap, in percentage points ("-1.5 pt", "-1.5个百分点"): to a
+    tenth, to a hundredth where a tenth would read "+0.0", "≈0" below that."""
+    unit = label("need_unit.points", lang)
+    if abs(gap) < NIL_GAP:
+        return f"0{unit}"
+    for text in (f"{gap:+.1f}", f"{gap:+.2f}"):
+        if text.strip("+-0."):
+            return text + unit
+    return f"≈0{unit}"
+
+
+def heatmap_cell_text(gap: float, gap_rel: float, growth_rate: bool, lang: Lang) -> str:
+    """The words in a heatmap cell: the gap as % of the target, or for a growth-rate target
+    (whose gap is a difference of rates) in points; "–" only where there is no gap (not
+    assessable)."""
+    if growth_rate:
+        return "–" if math.isnan(gap) else _points_text(gap, lang)
+    if not math.isnan(gap_rel):
+        return _gap_text(gap_rel)
+    # A target of 0 has no relative gap: the gap in the indicator's unit.
+    return "–" if math.isnan(gap) else f"{gap + 0.0:+.3g}"
 
 
 def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Drawn:
@@ -734,7 +944,9 @@ def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Dr
     catalog, result = projection.catalog, projection.assessment
     scenarios, milestones = projection.scenario_names, catalog.milestones
     statuses = result.outcome.transpose(1, 0, 2).reshape(len(catalog), -1)
-    gaps = result.gap_rel.transpose(1, 0, 2).reshape(len(catalog), -1)
+    gaps = result.gap.transpose(1, 0, 2).reshape(len(catalog), -1)
+    relative = result.gap_rel.transpose(1, 0, 2).reshape(len(catalog), -1)
+    rates = [indicator.kind is Kind.GROWTH_RATE for indicator in catalog.indicators]
     width, height = OVERVIEW_WIDTH, overview_height(len(catalog))
     scene = Scene(width, height, typeface)
     entries = [(Key("patch", STATUS_COLOURS[name]), status_label(name, lang)) for name in OUTCOMES]
@@ -758,10 +970,10 @@ def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Dr
         name = OUTCOMES[status]
         x, y = box.x + column * cell_width, box.y + row * cell_height
         scene.rect(Box(x, y, cell_width, cell_height), STATUS_COLOURS[name])
-        gap = gaps[row, column]
-        # A target met without a relative gap (a growth rate's gap is in points) is a tick.
-        words = "–" if math.isnan(gap) else _gap_text(float(gap))
-        words = "✓" if name == "met" and math.isnan(gap) else words
+        words = heatmap_cell_text(
+            float(gaps[row, column]), float(relative[row, column]), rates[row], lang
+        )
+        words = "–" if name == "not_assessable" else words
         shown, size = fit(typeface, words, CELL_SIZE, cell_width - 4, 5.0)
         colour = "#ffffff" if name in _DARK_STATUSES else "#000000"
         scene.text(

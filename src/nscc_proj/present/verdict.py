@@ -19,19 +19,19 @@ from dataclasses import dataclass
 
 from nscc_proj.analysis.projection import Projection
 from nscc_proj.core.assess import FAR_OFF_RATIO
+from nscc_proj.inputs.catalog import Indicator
 from nscc_proj.present.charts import lead_scenario
 from nscc_proj.present.labels import Lang, label, scenario_label, status_label
 from nscc_proj.present.report_facts import (
     Probabilities,
     by_target,
-    latest_cell,
     motion_text,
     need_cell,
     pace_from_now,
     probability_cell,
     value_parts,
 )
-from nscc_proj.present.wording import domain_name, indicator_name, target_text
+from nscc_proj.present.wording import domain_name, indicator_name, latest_words, target_text
 from nscc_proj.table import Cell
 
 _Row = dict[str, Cell]
@@ -125,7 +125,7 @@ def verdict_table(
         cells = [
             VerdictCell(STATUS_ICONS[icon], status=icon, numeric=False),
             VerdictCell(f"{indicator.id} {indicator_name(indicator, lang)}", numeric=False),
-            VerdictCell(latest_cell(projection, mine[last][lead])),
+            VerdictCell(_latest(indicator, mine[last][lead], lang)),
         ]
         for milestone in milestones:
             cells.append(VerdictCell(target_text(indicator, milestone)))
@@ -178,6 +178,13 @@ def verdict_table(
             label("verdict_probability_note", lang).format(paths=f"{paths:,}" if paths else "–")
         )
     return VerdictTable(lead, header, list(groups.items()), legend)
+
+
+def _latest(indicator: Indicator, row: _Row, lang: Lang) -> str:
+    """The latest value behind the row, its year and grade in the reader's language."""
+    return latest_words(
+        indicator, row["latest_value"], row["latest_year"], row["latest_grade"], lang
+    )
 
 
 def _outcome_cell(

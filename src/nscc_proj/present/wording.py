@@ -15,7 +15,7 @@ import re
 from rich.cells import cell_len
 
 from nscc_proj.inputs.catalog import Indicator, Kind, Op
-from nscc_proj.present.labels import Lang, label
+from nscc_proj.present.labels import Lang, grade_label, label
 from nscc_proj.table import Cell
 
 Row = dict[str, Cell]
@@ -75,8 +75,10 @@ def short_name(indicator: Indicator, lang: Lang) -> str:
 
 
 def indicator_name(indicator: Indicator, lang: Lang) -> str:
-    name = indicator.name_zh if lang == "zh" else indicator.name_en
-    return f"{name} ({unit_text(indicator, lang)})"
+    """'GDP (100 million yuan)'; in Chinese with full-width brackets: '地区生产总值（亿元）'."""
+    if lang == "zh":
+        return f"{indicator.name_zh}（{unit_text(indicator, lang)}）"
+    return f"{indicator.name_en} ({unit_text(indicator, lang)})"
 
 
 def unit_text(indicator: Indicator, lang: Lang) -> str:
@@ -126,11 +128,56 @@ def need_words(row: Row, lang: Lang) -> str:
     return f"{label('met_prefix', lang)} {amount}" if row["already_met"] else amount
 
 
-def evidence_words(row: Row) -> str:
+def evidence_words(row: Row, lang: Lang = "en") -> str:
     """Grade and year of the latest value behind the row; † where none since the base year."""
     if row["latest_grade"] is None:
         return "†"
-    return f"{row['latest_grade']} {row['latest_year']}"
+    return f"{grade_label(str(row['latest_grade']), lang)} {row['latest_year']}"
+
+
+def latest_words(indicator: Indicator, value: Cell, year: Cell, grade: Cell, lang: Lang) -> str:
+    """The latest value behind a target with its year and grade, '9,027.10 (2024, C)' (in
+    Chinese '9,027.10（2024，B推算）'); a growth-rate target's is its average rate so far,
+    in %; † where there is none since the base year."""
+    if grade is None:
+        return "†"
+    if indicator.kind is Kind.GROWTH_RATE:
+        shown = f"{number(value)}%"
+    elif indicator.kind in (Kind.COUNT, Kind.RANK) and _finite(value):
+        assert isinstance(value, int | float)
+        shown = f"{value:,.0f}"
+    else:
+        shown = number(value)
+    grade_text = grade_label(str(grade), lang)
+    return f"{shown}（{year}，{grade_text}）" if lang == "zh" else f"{shown} ({year}, {grade_text})"
+
+
+def motion_from(unit: str, latest: float, projected: float, years: int) -> float:
+    """A path's own yearly motion from the latest value to its value at the milestone,
+    ``years`` later, in the unit of a need (``standing.need_unit``), so the two compare:
+    compound growth a year (a fraction) for ``rate``, the change a year for ``points`` and
+    ``places``. NaN where there is none (no years left, a rate from nothing)."""
+    if years <= 0 or math.isnan(latest) or math.isnan(projected):
+        return math.nan
+    if unit == "rate":
+        if latest <= 0 or projected < 0:
+            return math.nan
+        return float((projected / latest) ** (1.0 / years) - 1.0)
+    return (projected - latest) / years
+
+
+def rate_left(average: float, span: int, done: int, so_far: float) -> float:
+    """For a growth-rate target: the average rate (a fraction) the ``span - done`` years left
+    of its period take for the whole period to average ``average`` (in %), the first
+    ``done`` years having averaged ``so_far`` (in %); ``average`` itself where nothing is
+    done yet (or nothing known of it); NaN where no year is left."""
+    if done >= span:
+        return math.nan
+    if done <= 0 or math.isnan(so_far):
+        return average / 100.0
+    wanted = (1 + average / 100.0) ** span
+    achieved = (1 + so_far / 100.0) ** done
+    return float((wanted / achieved) ** (1.0 / (span - done)) - 1.0)
 
 
 def wrap_name(text: str, width: int) -> str:
