@@ -370,6 +370,46 @@ def test_charts_drawn_by_a_process_of_their_own_are_the_same(tiny: Projection) -
     assert len(ticks) == len(here)
 
 
+def test_charts_are_drawn_here_when_their_process_has_died(tiny: Projection) -> None:
+    """Killed (out of memory, say), the chart process is replaced by drawing here."""
+    here, notes = render_charts(tiny, "en", date=chart_date(REPORT_TIME))
+    with ChartJob() as job:
+        job._process.kill()
+        job._process.join()
+        job.start(tiny, "en", None, REPORT_TIME)
+        there, their_notes = job.result()
+    assert [(c.name, c.png) for c in there] == [(c.name, c.png) for c in here]
+    assert their_notes == notes
+
+
+def test_an_error_in_the_chart_process_is_raised_in_the_report(tiny: Projection) -> None:
+    broken = {("tiny", "gdp"): ("not", "a", "band")}  # six arrays of numbers expected
+    with pytest.raises(ValueError, match="convert") as here:
+        render_charts(tiny, "en", broken)  # type: ignore[arg-type]
+    with ChartJob() as job:
+        job.start(tiny, "en", broken, REPORT_TIME)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="convert") as there:
+            job.result()
+    assert str(there.value) == str(here.value)
+
+
+def test_a_report_that_fails_does_not_wait_for_its_charts(tiny: Projection) -> None:
+    """The chart process ends with the failure, its charts not awaited."""
+    job = ChartJob()
+
+    def fail() -> None:
+        with job:
+            job.start(tiny, "en", None, REPORT_TIME)
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        fail()
+    assert not job._process.is_alive()
+    with ChartJob() as idle:  # never given a job: it ends when the report closes its pipe
+        pass
+    assert idle._process.exitcode == 0
+
+
 def test_the_report_is_the_same_whether_its_charts_are_drawn_apart_or_not(
     monkeypatch: pytest.MonkeyPatch, tiny_table: Path, write_file: Callable[[str, str], Path]
 ) -> None:

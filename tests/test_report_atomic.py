@@ -150,7 +150,7 @@ def test_a_stopped_run_leaves_no_chart_process_behind(
 ) -> None:
     """The process that draws a report's charts ends with the run, even one killed outright
     (kill -9 leaves no chance to close anything); Ctrl-C, which the terminal sends to every
-    process of its group, stops the run in one line at most, with no traceback."""
+    process of its group, stops the run (status 130) and leaves nothing to clean up."""
     process = subprocess.Popen(
         [sys.executable, "-m", "nscc_proj", "report", "--data", str(inputs), "--no-observed",
          "-s", str(workdir / "tiny.yaml"), "--out", "out"],
@@ -169,9 +169,8 @@ def test_a_stopped_run_leaves_no_chart_process_behind(
         os.killpg(process.pid, signal.SIGINT)
     _, said = process.communicate()
     if how == "Ctrl-C":  # (after kill -9, the resource tracker says what it cleans up)
-        assert "Traceback" not in said
+        assert process.returncode == 130
         assert "leaked" not in said
-        assert len(said.splitlines()) <= 1
     if not children:
         pytest.skip("this machine drew the charts in the report's own process (one core)")
     for _ in range(300):  # each child sees its parent gone within moments; allow 30 s

@@ -12,7 +12,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -34,6 +34,9 @@ from nscc_proj.cli.common import (
     run_time,
 )
 from nscc_proj.errors import InputError
+
+if TYPE_CHECKING:
+    from nscc_proj.present.report import ChartJob
 
 
 @app.command()
@@ -92,9 +95,8 @@ def report(
     Example: nscc report --scenario base --scenario high --out report/ --lang zh
     """
     from nscc_proj.analysis.projection import project as run_projection
-    from nscc_proj.machine import usable_cores
     from nscc_proj.present.charts import chart_count, chart_workers
-    from nscc_proj.present.report import ChartJob, build_report, check_folder, write_report
+    from nscc_proj.present.report import build_report, check_folder, write_report
 
     check_range("--simulate", simulate, 1, 10_000_000, "paths", zero=True)
     check_range("--seed", seed, 0, MAX_SEED)
@@ -105,7 +107,7 @@ def report(
     check_folder(out)
     # On two cores or more, a process of its own draws the charts while this one loads,
     # simulates and writes the rest; it starts now, so its own start overlaps too.
-    with ChartJob() if usable_cores() > 1 else contextlib.nullcontext() as job:
+    with _chart_job() as job:
         catalog, observations = load_inputs(data, observed, no_observed)
         scenarios = load_scenarios(scenario, catalog, observations, strict)
         result = run_projection(catalog, scenarios, observations, as_of)
@@ -153,3 +155,17 @@ def report(
         f"(charts/) to {out} in {time.perf_counter() - started:.1f} s",
         err=True,
     )
+
+
+def _chart_job() -> contextlib.AbstractContextManager[ChartJob | None]:
+    """A process of its own for the charts, on two cores or more, where one can start
+    (a system without working process pipes draws them in the report's process)."""
+    from nscc_proj.machine import usable_cores
+    from nscc_proj.present.report import ChartJob
+
+    if usable_cores() > 1:
+        try:
+            return ChartJob()
+        except OSError:
+            pass
+    return contextlib.nullcontext()

@@ -10,6 +10,7 @@ byte for byte; the time of the run goes into the workbook and the HTML.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -50,7 +51,6 @@ from nscc_proj.present.workbook import (
 from nscc_proj.table import Cell, Table
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
     from multiprocessing.connection import Connection
 
 _Row = dict[str, Cell]
@@ -158,27 +158,36 @@ class ChartJob:
     The process is spawned when the job is made, so its start (Python, NumPy, the chart
     modules: about half a second) overlaps the caller's loading and simulating; ``start``
     hands it the charts to draw, ``result`` waits for them, passing its progress on. The
-    charts are the same bytes as drawn in this process. Spawning imports the caller's
-    main module again: a script needs its ``if __name__ == "__main__"`` guard.
+    charts are the same bytes as drawn in this process. One pipe carries everything, and
+    nothing else is shared (no queue, no lock: nothing a stopped run could leave behind).
+    Should the chart process die (killed, out of memory), ``result`` draws the charts
+    here instead. Spawning imports the caller's main module again: a script needs its
+    ``if __name__ == "__main__"`` guard.
     """
 
     def __init__(self) -> None:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
-        # One byte a chart drawn, through a pipe (a queue would add a lock, a named
-        # semaphore that a report stopped by Ctrl-C could leave behind).
-        self._drawn, drawing = context.Pipe(duplex=False)
-        self._pool = ProcessPoolExecutor(
-            1, mp_context=context, initializer=_chart_process, initargs=(drawing,)
+        self._pipe, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_chart_process, args=(theirs,), name="nscc-charts", daemon=True
         )
-        self._future: Future[tuple[list[Chart], list[str]]] | None = None
-        # Started now, not at ``start``; with Ctrl-C ignored, as a started process keeps
-        # it: Ctrl-C reaches every process of the terminal's group, and it is the report's
-        # to handle (this process ends with it: ``_end_with_parent``).
-        with _ctrl_c_ignored():
-            self._pool.submit(int)
+        # Ctrl-C reaches every process of the terminal's group; it is the report's to
+        # handle, and the chart process ends with the report (``_end_with_parent``). Held
+        # back while the process starts, it starts with it held, and it is delivered here
+        # afterwards.
+        try:
+            with _ctrl_c_held():
+                self._process.start()
+        except BaseException:  # Ctrl-C held back meanwhile comes now: no charts, then
+            if self._process.pid is not None:
+                self._process.kill()
+                self._process.join()
+            raise
+        finally:
+            theirs.close()
+        self._job: tuple[Projection, Lang, Bands | None, str, int] | None = None
 
     def start(
         self,
@@ -189,29 +198,41 @@ class ChartJob:
         workers: int = 1,
     ) -> None:
         """Draw the charts ``build_report`` would draw for these arguments."""
-        self._future = self._pool.submit(
-            _draw_charts, projection, lang, bands, chart_date(run_time), workers
-        )
+        self._job = (projection, lang, bands, chart_date(run_time), workers)
+        with contextlib.suppress(OSError):  # gone already: ``result`` draws them here
+            self._pipe.send(self._job)
 
     def result(self, progress: Callable[[], None] | None = None) -> tuple[list[Chart], list[str]]:
         """The charts and their notes, as ``render_charts`` returns them; ``progress`` is
-        called once per chart drawn (late for those drawn before this call)."""
-        from concurrent.futures import wait
-
-        if self._future is None:
+        called once per chart drawn. An error in the chart process is raised here."""
+        if self._job is None:
             raise RuntimeError("ChartJob.result before ChartJob.start")
-        while True:
-            done = bool(wait([self._future], timeout=0.05).done)
-            while self._drawn.poll():
-                self._drawn.recv_bytes()
-                if progress is not None:
-                    progress()
-            if done:
-                return self._future.result()
+        try:
+            while True:
+                kind, payload = self._pipe.recv()
+                if kind == "drawn":
+                    if progress is not None:
+                        progress()
+                elif kind == "done":
+                    charts: tuple[list[Chart], list[str]] = payload
+                    return charts
+                else:
+                    raise payload
+        except (EOFError, OSError):  # the chart process died: draw them here
+            projection, lang, bands, date, workers = self._job
+            return render_charts(
+                projection, lang, bands, date=date, progress=progress, workers=workers
+            )
 
     def close(self, *, wait: bool = True) -> None:
-        """Stop the chart process: after its charts (``wait``), or as soon as it can."""
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        """End the chart process: once it has sent its charts (``wait``), else at once."""
+        self._pipe.close()  # a process still waiting for its job ends on that
+        if not wait:
+            self._process.terminate()
+        self._process.join(timeout=None if wait else 5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
 
     def __enter__(self) -> ChartJob:
         return self
@@ -221,42 +242,63 @@ class ChartJob:
         self.close(wait=kind is None)
 
 
-# In a chart process only: where it counts the charts it has drawn (``ChartJob``).
-_progress: list[Connection] = []
-
-
 @contextmanager
-def _ctrl_c_ignored() -> Iterator[None]:
-    """SIGINT ignored meanwhile, where this thread may set it (the main thread)."""
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT held back meanwhile, where this system and thread allow it (POSIX signal
+    masks): a process started meanwhile starts with it held."""
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
         yield
         return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Started first: starting it unblocks SIGINT and SIGTERM, which it holds back itself.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    before = block(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if before is None else before)
+        block(signal.SIG_SETMASK, before)
 
 
-def _chart_process(drawn: Connection) -> None:
-    """Set up a chart process (this module and the chart modules are loaded by now): its
-    progress queue, a watch on the process that made it, and the fonts looked up before
-    the first job comes."""
+def _chart_process(pipe: Connection) -> None:
+    """The chart process: waits for its job (it ends if the report closes the pipe
+    first), draws it, sends a word per chart drawn, then the charts or the error."""
+    import signal
     import threading
 
     from nscc_proj.present.fonts import cjk_font
 
-    _progress.append(drawn)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the report's to handle (also on Windows)
     threading.Thread(target=_end_with_parent, daemon=True).start()
-    cjk_font()
+    cjk_font()  # the fonts looked up before the job comes
+    try:
+        projection, lang, bands, date, workers = pipe.recv()
+    except EOFError:
+        return
+    try:
+        drawn = render_charts(
+            projection,
+            lang,
+            bands,
+            date=date,
+            progress=lambda: pipe.send(("drawn", None)),
+            workers=workers,
+        )
+    except Exception as exc:  # told to the report, which raises it
+        try:
+            pipe.send(("failed", exc))
+        except Exception:  # an error that does not pickle: its words, then
+            pipe.send(("failed", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        return
+    pipe.send(("done", drawn))
 
 
 def _end_with_parent() -> None:
-    """End this process when the one that made it ends: a report killed mid-run (Ctrl-C
-    twice, a CI timeout, ``kill -9``) must not leave its chart process running."""
+    """End this process when the one that made it ends: a report killed mid-run (a CI
+    timeout, ``kill -9``) must not leave its chart process running."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -264,15 +306,6 @@ def _end_with_parent() -> None:
     if parent is not None:
         wait([parent.sentinel])
         os._exit(1)
-
-
-def _draw_charts(
-    projection: Projection, lang: Lang, bands: Bands | None, date: str, workers: int
-) -> tuple[list[Chart], list[str]]:
-    drawn = _progress[0]
-    return render_charts(
-        projection, lang, bands, date=date, progress=lambda: drawn.send_bytes(b"1"), workers=workers
-    )
 
 
 def _pdf(page: bytes, lang: Lang) -> bytes | str:
