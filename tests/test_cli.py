@@ -183,6 +183,20 @@ def test_leave_flushes_and_ends_with_the_status(code: object, status: int, said:
     assert (done.returncode, len(done.stdout), done.stderr) == (status, 100_000, said)
 
 
+def test_leave_runs_the_exit_handlers_and_copes_without_streams() -> None:
+    """Handlers registered with atexit (coverage's, a plugin's) still run; a process
+    without stdout (``nscc ... >&-``) still ends with its status."""
+    program = (
+        "import atexit, sys; from nscc_proj.cli import leave; "
+        "atexit.register(lambda: sys.stderr.write('handled')); "
+        "sys.stdout = None; leave(4)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (4, "handled")
+
+
 def test_leave_exits_as_python_does_while_another_thread_runs() -> None:
     """A thread still running (a Dask cluster's, say) is joined by Python's own exit."""
     import threading

@@ -7,6 +7,7 @@ own and registers itself on ``app`` when imported here.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -58,24 +59,29 @@ def leave(code: object) -> NoReturn:
 
     Python's teardown of the five to seven hundred modules a run loads takes about 35 ms,
     a tenth of ``nscc project``, and does nothing a finished command needs: its files are
-    written and closed, its pools and processes joined. So, once stdout and stderr are
-    flushed, the process ends at once (``os._exit``), unless a thread or a child process
-    still runs (a Dask cluster's, say): then Python's own exit joins them, as always. A
-    failed flush (a full disk, a closed pipe) gives status 120, as Python's exit does.
+    written and closed, its pools and processes joined. So, once the exit handlers have
+    run (``atexit``: coverage's, a plugin's) and stdout and stderr are flushed, the
+    process ends at once (``os._exit``), unless a thread or a child process still runs (a
+    Dask cluster's, say) or a profiler or tracer watches (it writes its results after
+    the program returns): then Python's own exit, as always. A failed flush (a full
+    disk, a closed pipe) gives status 120, as Python's exit does.
     """
     if code is None:
         status = 0
     elif isinstance(code, int):
         status = code
     else:
-        print(code, file=sys.stderr)
+        if sys.stderr is not None:
+            print(code, file=sys.stderr)
         status = 1
-    if not _alone():
+    if not _alone() or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(status)
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (OSError, ValueError):  # ValueError: the stream was closed
+            if stream is not None:
+                stream.flush()
+        except Exception:  # OSError; ValueError: the stream was closed
             status = status or 120
     os._exit(status)
 
