@@ -392,3 +392,15 @@ def test_a_path_drawn_under_base_is_named_in_the_legend(tiny_catalog: Catalog) -
     parted = dict(paths)
     parted[1] = np.where(projection.years == 2030, paths[0] + 1, paths[0])
     assert _under_base(names, parted) == set()
+
+
+def test_a_band_with_a_gap_every_other_year_is_drawn(tiny: Projection) -> None:
+    """A band known only in alternate years has no run of two points: its edges draw
+    nothing (no crash, no empty path)."""
+    import numpy as np
+
+    years = tiny.years.astype(float)
+    path = tiny.paths[0, 0]
+    gappy = np.where(np.arange(len(years)) % 2 == 0, path, np.nan)
+    charts, _ = render_charts(tiny, "en", {("tiny", "gdp"): (years, *(gappy,) * 5)})
+    assert all(b'd=""' not in chart.svg for chart in charts)

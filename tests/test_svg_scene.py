@@ -171,3 +171,27 @@ def test_numbers_in_an_svg_keep_two_decimals_at_most(latin: Face) -> None:
     numbers = re.findall(r"-?\d+\.\d+", svg)
     assert numbers
     assert all(len(number.split(".")[1]) <= 2 for number in numbers)
+
+
+@pytest.mark.parametrize(
+    ("points", "closed"),
+    [
+        ([(0, 0), (float("nan"), float("nan")), (10, 10)], False),  # two runs of one point
+        ([(5, 5)], True),  # a polygon of one point
+        ([(0, 0), (float("inf"), 3), (10, 10)], False),  # a line through inf
+        ([(float("nan"), 1), (2, 2), (float("nan"), 3)], True),
+    ],
+)
+def test_a_shape_with_no_run_of_two_points_draws_nothing(
+    latin: Face, points: list[tuple[float, float]], closed: bool
+) -> None:
+    scene = Scene(40, 30, latin)
+    if closed:
+        scene.polygon(points, "#C0392B")
+    else:
+        scene.line(points, "#C0392B", 2.0)
+    svg = scene.svg()
+    assert b'd=""' not in svg
+    assert svg.count(b"<path") == 1  # the white background only
+    with_nothing = Scene(40, 30, latin)
+    assert scene.paint(2).png() == with_nothing.paint(2).png()

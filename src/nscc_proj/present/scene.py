@@ -358,7 +358,7 @@ class Scene:
         closed: bool = False,
     ) -> None:
         array = np.asarray(points, dtype=float).reshape(-1, 2)
-        if np.isfinite(array).all(axis=1).sum() < (1 if closed else 2):
+        if not _runs(array):  # no run of two finite points or more: nothing to draw
             return
         join: Literal["miter", "round"] = "miter" if closed else "round"
         self._items.append(
