@@ -1047,7 +1047,7 @@ def test_workbook_carries_the_readings(english: Path) -> None:
     assert metadata["as of (data cut-off) / 截至年份"] == 2025
     assert str(metadata["command line / 命令行"]).startswith("nscc ")
     thresholds = str(metadata["outcome thresholds / 情景结果阈值"])
-    assert f"far off: 0 <= R < {FAR_OFF_RATIO}" in thresholds
+    assert f"too slow (far_off): 0 <= R < {FAR_OFF_RATIO}" in thresholds
     assert (
         metadata["title / 标题"] == "Shenyang, National Central City plan: the targets as of 2025"
     )

@@ -275,7 +275,7 @@ def test_metadata_rows(
     command = str(metadata["command line / 命令行"])
     assert command.startswith("nscc report -s base -s high")
     assert ("--simulate" in command) is simulated
-    assert "far off" in str(metadata["outcome thresholds / 情景结果阈值"])
+    assert "too slow (far_off)" in str(metadata["outcome thresholds / 情景结果阈值"])
     # The observations the run stands on: every source once, counts by grade and vintage.
     observed = _frozen_observations()
     sources = {value for field, value in metadata.items() if field.startswith("data source ")}

@@ -23,6 +23,7 @@ from nscc_proj.present.labels import Lang, label, scenario_label, source_text, s
 from nscc_proj.present.wording import (
     gap_words,
     indicator_name,
+    latest_words,
     need_words,
     number,
     percent,
@@ -132,16 +133,12 @@ def value_cell(projection: Projection, row: _Row, lang: Lang) -> str:
     return " ".join(part for part in value_parts(projection, row, lang) if part)
 
 
-def latest_cell(projection: Projection, row: _Row) -> str:
-    """The latest value behind the row with its year and grade; † where there is none
-    since the base year."""
-    if row["latest_grade"] is None:
-        return "†"
+def latest_cell(projection: Projection, row: _Row, lang: Lang) -> str:
+    """The latest value behind the row with its year and grade (``latest_words``)."""
     indicator = projection.catalog[str(row["indicator_key"])]
-    shown = amount(indicator, row["latest_value"])
-    if indicator.kind is Kind.GROWTH_RATE:  # the average rate so far, in %
-        shown = f"{number(row['latest_value'])}%"
-    return f"{shown} ({row['latest_year']}, {row['latest_grade']})"
+    return latest_words(
+        indicator, row["latest_value"], row["latest_year"], row["latest_grade"], lang
+    )
 
 
 def schedule_cell(row: _Row, lang: Lang) -> str:
@@ -239,7 +236,7 @@ def growth_rows(projection: Projection, rows: Sequence[_Row], lang: Lang) -> lis
         cells = [
             f"{indicator.id} {indicator_name(indicator, lang)}",
             str(milestone),
-            latest_cell(projection, first),
+            latest_cell(projection, first, lang),
             need_cell(first, lang),
         ]
         for row in group:

@@ -12,7 +12,14 @@ from nscc_proj.analysis.projection import Projection
 from nscc_proj.core.assess import FAR_OFF_RATIO, OUTCOMES
 from nscc_proj.inputs.scenario import Scenario
 from nscc_proj.present.charts import Chart
-from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
+from nscc_proj.present.labels import (
+    Lang,
+    grade_label,
+    label,
+    light_colour,
+    scenario_label,
+    status_label,
+)
 from nscc_proj.present.report_facts import (
     Probabilities,
     by_target,
@@ -309,7 +316,7 @@ def _domain_sections(
                     f"{indicator.id} {indicator_name(indicator, lang)}",
                     str(milestone),
                     target_text(indicator, milestone),
-                    latest_cell(projection, first),
+                    latest_cell(projection, first, lang),
                     schedule_cell(first, lang),
                     need_cell(first, lang),
                 ]
@@ -360,7 +367,13 @@ def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lan
     ]
     observed = projection.observed
     source_rows = [
-        [_series_name(projection, o.key, lang), str(o.year), f"{o.value:,g}", o.grade, o.source]
+        [
+            _series_name(projection, o.key, lang),
+            str(o.year),
+            f"{o.value:,g}",
+            grade_label(o.grade, lang),
+            o.source,
+        ]
         for o in (() if observed is None else observed.records)
     ]
     source_header = [label(n, lang) for n in ("indicator", "year", "value", "grade", "source")]

@@ -555,7 +555,7 @@ def run_metadata(
         "as of (data cut-off) / 截至年份": projection.as_of,
         "command line / 命令行": command,
         "outcome thresholds / 情景结果阈值": (
-            f"met; missed: R >= {FAR_OFF_RATIO}; far off: 0 <= R < {FAR_OFF_RATIO}; "
+            f"met; missed: R >= {FAR_OFF_RATIO}; too slow (far_off): 0 <= R < {FAR_OFF_RATIO}; "
             "moving away: R < 0 (R = d x scenario rate / |required rate|)"
         ),
         "indicator table / 指标表": projection.catalog.source,
