@@ -12,6 +12,7 @@ import shutil
 import struct
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -404,3 +405,33 @@ def test_a_band_with_a_gap_every_other_year_is_drawn(tiny: Projection) -> None:
     gappy = np.where(np.arange(len(years)) % 2 == 0, path, np.nan)
     charts, _ = render_charts(tiny, "en", {("tiny", "gdp"): (years, *(gappy,) * 5)})
     assert all(b'd=""' not in chart.svg for chart in charts)
+
+
+def test_a_band_that_draws_nothing_has_no_legend_key(
+    tiny: Projection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An all-NaN band draws nothing, so the chart is the one without it; a band with only
+    its outer edges keeps "5–95%" but not the 25–75% key."""
+    import numpy as np
+
+    from nscc_proj.present import charts
+
+    years = tiny.years.astype(float)
+    nan = np.full(len(years), np.nan)
+    plain, _ = render_charts(tiny, "en")
+    blank, _ = render_charts(tiny, "en", {("tiny", "gdp"): (years, *(nan,) * 5)})
+    assert [chart.svg for chart in blank] == [chart.svg for chart in plain]
+
+    shown: list[list[str]] = []
+    lay_out = charts.Legend.lay_out
+
+    def spy(*args: Any) -> Any:
+        shown.append([text for _, text in args[1]])
+        return lay_out(*args)
+
+    monkeypatch.setattr(charts.Legend, "lay_out", spy)
+    path = tiny.paths[0, 0]
+    render_charts(tiny, "en", {("tiny", "gdp"): (years, path, nan, path, nan, path)})
+    texts = [text for entries in shown for text in entries]
+    assert "5–95%" in texts
+    assert not any("25–75%" in text for text in texts)

@@ -466,9 +466,13 @@ def _indicator_chart(
             else Key("star", TARGET_COLOUR, 7.0)
         )
         entries.append((key, f"{label('target', lang)} {given}"))
-    if fans:
+    # A band's keys only where it draws something: an all-NaN band draws nothing.
+    if any(np.isfinite(edge).any() for fan in fans.values() for edge in (fan[1], fan[5])):
         entries.append((Key("line", BAND_KEY_COLOUR, BAND_WIDTH, BAND_DASH), "5–95%"))
-    if any(names[s] == lead for s in fans):
+    if any(
+        names[s] == lead and (np.isfinite(fan[2]) & np.isfinite(fan[4])).any()
+        for s, fan in fans.items()
+    ):
         shown = style.clean(scenario_label(lead, lang))
         inner = label("band_inner", lang).format(scenario=shown)
         entries.append((Key("patch", style.colours[lead], opacity=BAND_FILL), inner))
