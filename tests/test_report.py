@@ -1248,3 +1248,17 @@ _FRAME = """<!DOCTYPE html><html><body style="margin:0">
   probe.textContent = e.data;
   document.body.appendChild(probe);
 }});</script></body></html>"""
+
+
+def test_a_shipped_scenario_is_named_by_its_file_not_its_place_in_the_package(
+    tmp_path: Path,
+) -> None:
+    from nscc_proj.inputs.scenario import shipped_scenario_dir
+    from nscc_proj.present.report_html import _scenario_file
+
+    shipped = str(shipped_scenario_dir() / "base.yaml")
+    assert _scenario_file(shipped, "en") == "base.yaml (shipped)"
+    assert _scenario_file(shipped, "zh") == "base.yaml（随附）"
+    own = str(tmp_path / "scenarios" / "base.yaml")
+    assert _scenario_file(own, "zh") == own
+    assert _scenario_file(None, "en") == ""

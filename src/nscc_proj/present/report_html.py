@@ -18,6 +18,7 @@ from nscc_proj.present.labels import (
     label,
     light_colour,
     scenario_label,
+    source_text,
     status_label,
 )
 from nscc_proj.present.report_facts import (
@@ -361,7 +362,7 @@ def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lan
         [
             scenario_label(s.name, lang),
             ((s.description_zh if lang == "zh" else "") or s.description).strip(),
-            s.source or "",
+            _scenario_file(s.source, lang),
         ]
         for s in scenarios
     ]
@@ -395,3 +396,18 @@ def _methodology_html(projection: Projection, scenarios: Sequence[Scenario], lan
 def _series_name(projection: Projection, key: str, lang: Lang) -> str:
     series = projection.catalog[key]
     return short_indicator(series, lang)
+
+
+def _scenario_file(source: str | None, lang: Lang) -> str:
+    """Where a scenario was read from: a shipped one by its file name, "(shipped)" (its
+    place inside the installed package says nothing to a reader), another as given."""
+    from pathlib import Path
+
+    from nscc_proj.inputs.scenario import shipped_scenario_dir
+
+    if source is None:
+        return ""
+    path = Path(source)
+    if path.parent.resolve() == shipped_scenario_dir().resolve():
+        return source_text(f"{path.name} (shipped)", lang)
+    return source

@@ -37,7 +37,7 @@ from nscc_proj.core.assess import OUTCOMES
 from nscc_proj.core.engine import Link, Links, Mode, link_depth
 from nscc_proj.inputs.catalog import Indicator, Kind
 from nscc_proj.inputs.scenario import Scenario
-from nscc_proj.present.labels import Lang, label, light_colour, status_label
+from nscc_proj.present.labels import Lang, label, light_colour, scenario_label, status_label
 from nscc_proj.present.wording import (
     domain_name,
     indicator_name,
@@ -94,7 +94,11 @@ def whatif_panel(
     title = _word("title", lang)
     section = [
         f'<section id="{ANCHOR}" class="whatif"><h2>{_e(title)}</h2>',
-        _p(_word("intro", lang).format(scenario=scenario.name, as_of=projection.as_of)),
+        _p(
+            _word("intro", lang).format(
+                scenario=scenario_label(scenario.name, lang), as_of=projection.as_of
+            )
+        ),
         f"<noscript>{_p(_word('noscript', lang))}</noscript>",
         '<div class="wi-bar">',
         f'<button type="button" id="wi-reset">{_e(_word("reset", lang))}</button>',
