@@ -167,7 +167,7 @@ def test_a_scene_paints_at_twice_its_size_where_the_svg_draws(latin: Face) -> No
 
 
 def test_numbers_in_an_svg_keep_two_decimals_at_most(latin: Face) -> None:
-    svg = _scene(latin).svg().decode()
+    svg = re.sub(r"scale\([^)]*\)", "", _scene(latin).svg().decode())  # a text's size: exact
     numbers = re.findall(r"-?\d+\.\d+", svg)
     assert numbers
     assert all(len(number.split(".")[1]) <= 2 for number in numbers)
@@ -195,3 +195,11 @@ def test_a_shape_with_no_run_of_two_points_draws_nothing(
     assert svg.count(b"<path") == 1  # the white background only
     with_nothing = Scene(40, 30, latin)
     assert scene.paint(2).png() == with_nothing.paint(2).png()
+
+
+@pytest.mark.parametrize(("size", "scale"), [(10.5, "0.105"), (9.5, "0.095"), (12, "0.12")])
+def test_an_svg_text_is_written_at_its_size(latin: Face, size: float, scale: str) -> None:
+    """10.5-px text is scaled by 0.105, not rounded to 0.1 (5 % smaller than measured)."""
+    scene = Scene(100, 40, latin)
+    scene.text(5, 20, "Ab", size)
+    assert f"scale({scale} -{scale})".encode() in scene.svg()

@@ -512,7 +512,8 @@ def _svg_shape(shape: _Shape) -> str:
 
 def _svg_text(text: _Text, face: Face, glyphs: dict[str, int]) -> str:
     """The text as glyph references, each glyph's outline defined once per file."""
-    scale = _number(text.size / FONT_SCALE)
+    # The size as given (10.5 px is 0.105, not 0.1): the text then matches its measured box.
+    scale = f"{text.size / FONT_SCALE:.6g}"
     turn = f" rotate({_number(-text.rotation)})" if text.rotation else ""
     uses = []
     for key, x in face.shape(text.text).glyphs:
