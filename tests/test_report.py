@@ -1262,3 +1262,15 @@ def test_a_shipped_scenario_is_named_by_its_file_not_its_place_in_the_package(
     own = str(tmp_path / "scenarios" / "base.yaml")
     assert _scenario_file(own, "zh") == own
     assert _scenario_file(None, "en") == ""
+
+
+def test_the_verdict_gives_the_same_latest_value_as_the_other_tables(summary: str) -> None:
+    """A growth-rate target's 2035 period has no reading yet; its latest value is still the
+    average so far that the 2025 target reads (4.30 % over 2021-2024 for urban income)."""
+    verdict = _summary_tables(summary)["Every target at a glance"]
+    growth = _summary_tables(summary)["Required vs. scenario growth"]
+    for row in growth:
+        name = row["Indicator"]
+        mine = [r for r in verdict if r["Indicator"] == name]
+        if mine and row["Latest (year, grade)"] != "†":
+            assert mine[0]["Latest (year, grade)"] == row["Latest (year, grade)"], name

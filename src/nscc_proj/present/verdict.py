@@ -125,7 +125,7 @@ def verdict_table(
         cells = [
             VerdictCell(STATUS_ICONS[icon], status=icon, numeric=False),
             VerdictCell(f"{indicator.id} {indicator_name(indicator, lang)}", numeric=False),
-            VerdictCell(_latest(indicator, mine[last][lead], lang)),
+            VerdictCell(_latest(indicator, [mine[m][lead] for m in milestones], lang)),
         ]
         for milestone in milestones:
             cells.append(VerdictCell(target_text(indicator, milestone)))
@@ -180,8 +180,12 @@ def verdict_table(
     return VerdictTable(lead, header, list(groups.items()), legend)
 
 
-def _latest(indicator: Indicator, row: _Row, lang: Lang) -> str:
-    """The latest value behind the row, its year and grade in the reader's language."""
+def _latest(indicator: Indicator, rows: Sequence[_Row], lang: Lang) -> str:
+    """The latest value behind any of the indicator's targets, its year and grade in the
+    reader's language. A growth-rate target reads its own period: the 2035 one has no
+    reading yet where the 2025 one has the average so far, which is the latest there is."""
+    observed = [row for row in rows if row["latest_grade"] is not None]
+    row = max(observed, key=lambda r: int(str(r["latest_year"]))) if observed else rows[-1]
     return latest_words(
         indicator, row["latest_value"], row["latest_year"], row["latest_grade"], lang
     )
