@@ -203,3 +203,27 @@ def test_an_svg_text_is_written_at_its_size(latin: Face, size: float, scale: str
     scene = Scene(100, 40, latin)
     scene.text(5, 20, "Ab", size)
     assert f"scale({scale} -{scale})".encode() in scene.svg()
+
+
+def test_a_very_long_text_is_cut_in_a_few_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 5000-character name is cut by a binary search: a few dozen measures (each kept
+    by the face), not one per character (41 s and 1.5 GB for a report)."""
+    fresh = Face((LATIN_FAMILY,))
+    measured: list[str] = []
+    width = fresh.width
+
+    def counted(text: str, size: float) -> float:
+        measured.append(text)
+        return width(text, size)
+
+    monkeypatch.setattr(fresh, "width", counted)
+    text = "growth of something " * 250
+    cut, size = fit(fresh, text, 14, 300, 11)
+    assert size == 11
+    assert cut.endswith("…")
+    assert fresh.width(cut, size) <= 300
+    assert fresh.width(text[: len(cut)] + "…", size) > 300  # one character more would not fit
+    assert len(measured) < 40
+    lines, _ = fit_lines(fresh, "x" * 5000, 14, 300, 3, 11)
+    assert len(lines) == 3
+    assert sum(map(len, measured)) < 100_000  # linear in the length: lines, a few cuts

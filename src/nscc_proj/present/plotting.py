@@ -92,10 +92,17 @@ def fit(face: Face, text: str, size: float, width: float, smallest: float) -> tu
 
 
 def _cut(face: Face, text: str, size: float, width: float) -> str:
-    """The longest start of ``text`` that fits ``width`` with … after it."""
-    while text and face.width(text.rstrip() + ELLIPSIS, size) > width:
-        text = text[:-1]
-    return text.rstrip() + ELLIPSIS
+    """The longest start of ``text`` that fits ``width`` with … after it: a binary search
+    over its length, so a text of any length is measured a few dozen times, not once per
+    character (each measure is kept by the face)."""
+    low, high = 0, len(text)  # the start of ``low`` characters fits (none: … alone)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if face.width(text[:middle].rstrip() + ELLIPSIS, size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + ELLIPSIS
 
 
 def fit_lines(
