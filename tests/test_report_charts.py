@@ -435,3 +435,21 @@ def test_a_band_that_draws_nothing_has_no_legend_key(
     texts = [text for entries in shown for text in entries]
     assert "5–95%" in texts
     assert not any("25–75%" in text for text in texts)
+
+
+def test_a_long_scenario_name_leaves_the_plot_its_height(tiny_catalog: Catalog) -> None:
+    """With a 3000-character scenario name, and with a dozen scenarios, the plot (its clip
+    area) keeps at least MIN_PLOT_HEIGHT under the title: the chart grows if it must."""
+    from nscc_proj.present.charts import MIN_PLOT_HEIGHT
+
+    growth = {"gdp": 0.1}
+    for names in (["base", "long_" * 600], [f"s{n}" for n in range(14)]):
+        scenarios = [scenario_from_dict({"name": name, "growth": growth}) for name in names]
+        charts, _ = render_charts(project(tiny_catalog, scenarios), "en")
+        for chart in charts[2:]:
+            root = ElementTree.fromstring(chart.svg)
+            clip = next(root.iter("{http://www.w3.org/2000/svg}clipPath"))[0]
+            assert float(clip.get("height", 0)) >= MIN_PLOT_HEIGHT
+            assert float(clip.get("y", 0)) > 40  # under the title
+            assert float(clip.get("y", 0)) + float(clip.get("height", 0)) < chart.height
+            assert chart.height == int(root.get("height", 0))

@@ -227,3 +227,15 @@ def test_a_very_long_text_is_cut_in_a_few_measures(monkeypatch: pytest.MonkeyPat
     lines, _ = fit_lines(fresh, "x" * 5000, 14, 300, 3, 11)
     assert len(lines) == 3
     assert sum(map(len, measured)) < 100_000  # linear in the length: lines, a few cuts
+
+
+def test_a_legend_entry_keeps_to_two_lines(latin: Face) -> None:
+    """A 3000-character scenario name is cut with … at the end of its second line: the
+    legend keeps its height (it wrapped to two dozen lines over the plot)."""
+    long = "scenario with a very long name " * 100
+    legend = Legend.lay_out(latin, [(Key("line", "#000000"), long)], 10.5, 600, 4)
+    ((_, lines),) = legend.columns[0]
+    assert len(lines) == 2
+    assert lines[-1].endswith("…")
+    assert all(latin.width(line, 10.5) <= 600 - 30 for line in lines)
+    assert legend.height < 40

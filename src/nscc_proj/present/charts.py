@@ -67,6 +67,9 @@ if TYPE_CHECKING:
 # PNGs are drawn at twice their size on the page, sharp on a high-density screen and on paper.
 PNG_SCALE = 2
 INDICATOR_SIZE = (640, 400)
+# The least height of an indicator chart's plot, in pixels: a chart with a taller legend
+# is drawn taller.
+MIN_PLOT_HEIGHT = 160.0
 OVERVIEW_WIDTH = 960
 # A scenario keeps its colour from chart to chart and run to run, whatever the order of
 # --scenario: the shipped ones have theirs (Okabe-Ito, colour-blind safe); any other name
@@ -499,6 +502,11 @@ def _indicator_chart(
     # the lines the title wraps to at the width left of the plot's left edge: settled in a
     # few rounds, the left edge only ever moving right.
     legend = Legend.lay_out(typeface, entries, LEGEND_SIZE, width - 2 * MARGIN, 4)
+    # The plot keeps MIN_PLOT_HEIGHT whatever the legend takes (many scenarios): the chart
+    # grows taller, measured against the tallest title (three lines).
+    below = FOOTER_HEIGHT + 4 + legend.height + 8 + TICK_LENGTH + 3 + block_height(1, TICK_SIZE)
+    above = MARGIN + block_height(3, TITLE_SIZE) + 8 + block_height(1, LABEL_SIZE) + 5
+    height = max(height, math.ceil(above + MIN_PLOT_HEIGHT + below))
     legend_top = height - FOOTER_HEIGHT - 4 - legend.height
     bottom = legend_top - 8 - (TICK_LENGTH + 3 + block_height(1, TICK_SIZE))
     # The y axis's unit reads across, over the tick labels at the plot's top left: a unit of

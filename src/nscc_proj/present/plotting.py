@@ -252,13 +252,15 @@ def star(x: float, y: float, radius: float) -> np.ndarray:
 KEY_WIDTH = 24.0
 KEY_GAP = 6.0
 COLUMN_GAP = 20.0
+ENTRY_LINES = 2
 
 
 @dataclass(frozen=True)
 class Legend:
     """Entries in columns, filled column by column (the scenarios stay together), as many
     columns as fit the width (at most the number asked for); an entry wider than the
-    whole width wraps onto more lines."""
+    whole width wraps onto a second line, cut with … at the end of it (a scenario's name
+    can be any length: the legend must leave the plot its room)."""
 
     columns: tuple[tuple[tuple[Key, tuple[str, ...]], ...], ...]
     widths: tuple[float, ...]
@@ -269,7 +271,10 @@ class Legend:
         cls, face: Face, entries: Sequence[tuple[Key, str]], size: float, width: float, most: int
     ) -> Legend:
         room = width - KEY_WIDTH - KEY_GAP
-        wrapped = [(key, tuple(wrap(face, text, size, room))) for key, text in entries]
+        wrapped = [
+            (key, tuple(fit_lines(face, text, size, room, ENTRY_LINES, size)[0]))
+            for key, text in entries
+        ]
         natural = [
             KEY_WIDTH + KEY_GAP + max(face.width(t, size) for t in lines) for _, lines in wrapped
         ]
