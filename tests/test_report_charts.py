@@ -488,3 +488,47 @@ def test_a_raster_is_let_go_once_its_png_is_made(
     charts, _ = render_charts(tiny, "en", workers=2)
     assert len(charts) == chart_count(tiny) >= 3
     assert left == [0] * len(charts)
+
+
+def test_a_heatmap_of_many_scenarios_keeps_its_years_apart_and_cuts_no_value(
+    tiny_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many scenarios the columns are narrow: the years shrink (or shorten) to fit
+    their columns instead of running together ("202035"), and a value too wide for its
+    cell is left out rather than cut ("-2…" reads as another number)."""
+    import itertools
+    import re
+
+    from nscc_proj.present import charts
+
+    drawn: list[tuple[int, float, float, str, float, str]] = []
+    finished: dict[int, str] = {}
+    text, finish = charts.Scene.text, charts._finish
+
+    def spy_text(scene: Any, x: float, y: float, words: str, size: float, **kw: Any) -> None:
+        drawn.append((id(scene), x, y, words, size, kw.get("anchor", "start")))
+        text(scene, x, y, words, size, **kw)
+
+    def spy_finish(scene: Any, *args: Any, **kw: Any) -> Any:
+        finished[id(scene)] = args[1]
+        return finish(scene, *args, **kw)
+
+    monkeypatch.setattr(charts.Scene, "text", spy_text)
+    monkeypatch.setattr(charts, "_finish", spy_finish)
+    growth = {"gdp": -0.2, "share": {"change": -3}}
+    names = ["base", *(f"s{n}" for n in range(17))]
+    scenarios = [scenario_from_dict({"name": name, "growth": growth}) for name in names]
+    render_charts(project(tiny_catalog, scenarios), "en")
+    heatmap = next(scene for scene, name in finished.items() if name == "status_heatmap")
+    typeface = charts.face(charts.chart_families("en", cjk_font()))
+    placed = [d for d in drawn if d[0] == heatmap and d[5] == "middle"]
+    years = [d for d in placed if re.fullmatch(r"(20|\u2019)\d\d", d[3])]
+    assert years  # the years are there, fitted
+    by_line: dict[float, list[tuple[float, float]]] = {}
+    for _, x, y, words, size, _ in placed:
+        half = typeface.width(words, size) / 2
+        by_line.setdefault(round(y, 1), []).append((x - half, x + half))
+    for spans in by_line.values():
+        spans.sort()
+        assert all(a[1] <= b[0] + 0.01 for a, b in itertools.pairwise(spans))
+    assert not any(re.fullmatch(r"[-+]?\d.*…", d[3]) for d in placed)

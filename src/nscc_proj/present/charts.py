@@ -958,6 +958,19 @@ def heatmap_cell_text(gap: float, gap_rel: float, growth_rate: bool, lang: Lang)
     return "–" if math.isnan(gap) else f"{gap + 0.0:+.3g}"
 
 
+def _column_years(
+    typeface: Face, milestones: Sequence[int], room: float
+) -> tuple[list[str], float]:
+    """The milestones' years as column heads within ``room`` each, all at one size (down to
+    ``SMALLEST_SIZE``): in full, else as '35, else none."""
+    for years in ([str(m) for m in milestones], [f"’{m % 100:02d}" for m in milestones]):
+        widest = max((typeface.width(year, LABEL_SIZE) for year in years), default=0.0)
+        size = LABEL_SIZE if widest <= room else LABEL_SIZE * room / widest
+        if size >= SMALLEST_SIZE:
+            return years, size
+    return ["" for _ in milestones], LABEL_SIZE
+
+
 def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Drawn:
     """Indicators down, scenario x milestone across; colour is the status, text the gap."""
     lang, clean = style.lang, style.clean
@@ -995,6 +1008,8 @@ def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Dr
         )
         words = "–" if name == "not_assessable" else words
         shown, size = fit(typeface, words, CELL_SIZE, cell_width - 4, 5.0)
+        if shown != words:  # a value cut ("-2…") reads as another number: left out
+            continue
         colour = "#ffffff" if name in _DARK_STATUSES else "#000000"
         scene.text(
             x + cell_width / 2,
@@ -1021,13 +1036,17 @@ def _heatmap_chart(projection: Projection, style: _Style, typeface: Face) -> _Dr
         (fit(typeface, name, LABEL_SIZE, group - 8, SMALLEST_SIZE)[1] for name in names),
         default=LABEL_SIZE,
     )
+    # The years at one size that fits a column (many scenarios: narrow columns), else as
+    # 'NN, else left out: cut or overlapping ("202035"), they read as other numbers.
+    years, year_size = _column_years(typeface, milestones, cell_width - 3)
     for s, name in enumerate(names):
         shown, _ = fit(typeface, name, size, group - 8, size)
         text_block(scene, box.x + (s + 0.5) * group, columns_top, [shown], size, anchor="middle")
-        for m, milestone in enumerate(milestones):
+        for m, year in enumerate(years):
             centre = box.x + s * group + (m + 0.5) * cell_width
             year_top = columns_top + 1.2 * LABEL_SIZE
-            text_block(scene, centre, year_top, [str(milestone)], LABEL_SIZE, anchor="middle")
+            if year:
+                text_block(scene, centre, year_top, [year], year_size, anchor="middle")
     for row, lines in enumerate(labels):
         _draw_row_label(scene, box.x - 6, box.y + (row + 0.5) * cell_height, lines, ROW_SIZE)
     legend.draw(scene, width / 2, legend_top)
