@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import shutil
 import struct
 from collections.abc import Callable
@@ -532,3 +533,19 @@ def test_a_heatmap_of_many_scenarios_keeps_its_years_apart_and_cuts_no_value(
         spans.sort()
         assert all(a[1] <= b[0] + 0.01 for a, b in itertools.pairwise(spans))
     assert not any(re.fullmatch(r"[-+]?\d.*…", d[3]) for d in placed)
+
+
+def test_two_charts_inlined_in_one_page_share_no_id(tiny: Projection) -> None:
+    """Each chart's SVG ids (glyphs, clip areas) begin with its name: two SVGs in one HTML
+    page do not take each other's glyphs."""
+    charts, _ = render_charts(tiny, "en")
+    seen: set[str] = set()
+    for chart in charts:
+        root = ElementTree.fromstring(chart.svg)
+        ids = {element.get("id", "") for element in root.iter() if element.get("id")}
+        assert ids
+        assert all(i.startswith(chart.name + "-") for i in ids)
+        assert not ids & seen
+        seen |= ids
+        refs = re.findall(rb'(?:href="#|url\(#)([^")]+)', chart.svg)
+        assert {ref.decode() for ref in refs} <= ids

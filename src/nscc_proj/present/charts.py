@@ -357,7 +357,7 @@ def _finish(scene: Scene, style: _Style, name: str, title: str, key: str | None 
     footer, size = fit(scene.face, style.footer, FOOTER_SIZE, scene.width - 2 * MARGIN, 6.5)
     baseline = scene.height - 6  # its descenders 3 pixels above the edge
     scene.text(MARGIN, baseline, footer, size, colour=FOOTER_COLOUR)
-    raster, svg = scene.paint(PNG_SCALE), scene.svg()
+    raster, svg = scene.paint(PNG_SCALE), scene.svg(name)
     return _Drawn(
         name, title, raster, svg, scene.width, scene.height, key, frozenset(scene.missing)
     )

@@ -13,7 +13,7 @@ records what to draw (lines, polygons, circles, text: ``Scene``) and writes it t
   chart, 125 ms with the plot's clip area, and wrote PNGs twice as large.
 
 Text is laid out with matplotlib's FreeType fonts, glyph by glyph along a family list
-(``Face``), each glyph looked up once per process. Whatever is numbered in a file
+(``Face``), each glyph looked up once per thread. Whatever is numbered in a file
 (glyphs, clip areas) is numbered in the order it is drawn, so a chart is the same bytes
 whichever process draws it and however many it drew before.
 """
@@ -21,6 +21,7 @@ whichever process draws it and however many it drew before.
 from __future__ import annotations
 
 import functools
+import re
 import struct
 import threading
 import zlib
@@ -365,8 +366,10 @@ class Scene:
             _Shape(array, 0.0, closed, fill, stroke, width, dash, opacity, join, self._clip)
         )
 
-    def svg(self) -> bytes:
-        """The scene as an SVG document (UTF-8)."""
+    def svg(self, name: str = "") -> bytes:
+        """The scene as an SVG document (UTF-8). Its ids (glyphs, clip areas) begin with
+        ``name`` (the chart's), so two charts inlined in one page do not share them."""
+        ids = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + "-" if name else ""
         glyphs: dict[str, int] = {}
         body: list[str] = []
         group: int | None = None
@@ -375,19 +378,23 @@ class Scene:
                 if group is not None:
                     body.append("</g>")
                 if item.clip is not None:
-                    body.append(f'<g clip-path="url(#c{item.clip})">')
+                    body.append(f'<g clip-path="url(#{ids}c{item.clip})">')
                 group = item.clip
             body.append(
-                _svg_text(item, self.face, glyphs) if isinstance(item, _Text) else _svg_shape(item)
+                _svg_text(item, self.face, glyphs, ids)
+                if isinstance(item, _Text)
+                else _svg_shape(item)
             )
         if group is not None:
             body.append("</g>")
         defs = [
-            f'<clipPath id="c{n}"><rect x="{_number(box.x)}" y="{_number(box.y)}" '
+            f'<clipPath id="{ids}c{n}"><rect x="{_number(box.x)}" y="{_number(box.y)}" '
             f'width="{_number(box.w)}" height="{_number(box.h)}"/></clipPath>'
             for n, box in enumerate(self._clips)
         ]
-        defs += [f'<path id="g{n}" d="{self.face.svg_outline(key)}"/>' for key, n in glyphs.items()]
+        defs += [
+            f'<path id="{ids}g{n}" d="{self.face.svg_outline(key)}"/>' for key, n in glyphs.items()
+        ]
         head = (
             '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n'
             '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
@@ -510,7 +517,7 @@ def _svg_shape(shape: _Shape) -> str:
     return f'<path d="{data}" {" ".join(attributes)}/>'
 
 
-def _svg_text(text: _Text, face: Face, glyphs: dict[str, int]) -> str:
+def _svg_text(text: _Text, face: Face, glyphs: dict[str, int], ids: str) -> str:
     """The text as glyph references, each glyph's outline defined once per file."""
     # The size as given (10.5 px is 0.105, not 0.1): the text then matches its measured box.
     scale = f"{text.size / FONT_SCALE:.6g}"
@@ -518,7 +525,7 @@ def _svg_text(text: _Text, face: Face, glyphs: dict[str, int]) -> str:
     uses = []
     for key, x in face.shape(text.text).glyphs:
         number = glyphs.setdefault(key, len(glyphs))
-        uses.append(f'<use xlink:href="#g{number}" x="{_number(x)}"/>')
+        uses.append(f'<use xlink:href="#{ids}g{number}" x="{_number(x)}"/>')
     colour = "" if text.colour == "#000000" else f' fill="{text.colour}"'
     place = f"translate({_number(text.x)} {_number(text.y)}){turn} scale({scale} -{scale})"
     return f'<g transform="{place}"{colour}>{"".join(uses)}</g>'
