@@ -549,3 +549,26 @@ def test_two_charts_inlined_in_one_page_share_no_id(tiny: Projection) -> None:
         seen |= ids
         refs = re.findall(rb'(?:href="#|url\(#)([^")]+)', chart.svg)
         assert {ref.decode() for ref in refs} <= ids
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_very_long_name_is_cut_to_its_row_in_one_pass(
+    catalog: Catalog, lang: Lang, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 5000-character name is cut in one pass over it, not measured again after each
+    character taken off (25 million cells for one Chinese row label)."""
+    from nscc_proj.present import charts
+
+    measured: list[int] = []
+
+    def counted(text: str) -> int:
+        measured.append(len(text))
+        return cell_len(text)
+
+    monkeypatch.setattr(charts, "cell_len", counted)
+    indicator = catalog.indicators[0]
+    long = indicator.model_copy(update={"name_zh": "很长的名字" * 1000, "name_en": "long " * 1000})
+    text = row_label(long, lang, 34)
+    assert text.endswith("…")
+    assert all(cell_len(line) <= 34 for line in text.split("\n"))
+    assert sum(measured) < 50_000

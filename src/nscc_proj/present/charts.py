@@ -384,24 +384,29 @@ def row_label(indicator: Indicator, lang: Lang, width: int = 34) -> str:
         # row, so a Chinese name keeps one line, cut with … where it is too long.
         text = prefix + name
         if cell_len(text) > width:
-            while cell_len(text) > width - 2:
-                text = text[:-1]
-            text += "…"
+            text = _within_cells(text, width - 2) + "…"
         return text
     lines = wrap_name(prefix + name, width).split("\n")
     if len(lines) > 1 and lines[0] == str(indicator.id):
         # The name is one run that fits a line but not beside its id: break it between
         # characters, as evenly as two lines allow, so the id starts it.
-        head = name[: max(1, -(-len(name) // 2))]
-        while cell_len(prefix + head) > width:
-            head = head[:-1]
+        head = _within_cells(name[: max(1, -(-len(name) // 2))], width - cell_len(prefix))
         lines = [prefix + head, *wrap_name(name[len(head) :], width).split("\n")]
     if len(lines) > 2:
-        second = " ".join(lines[1:])
-        while cell_len(second) > width - 1:
-            second = second[:-1]
+        second = _within_cells(" ".join(lines[1:]), width - 1)
         lines = [lines[0], second.rstrip() + "…"]
     return "\n".join(lines)
+
+
+def _within_cells(text: str, cells: int) -> str:
+    """The longest start of ``text`` at most ``cells`` terminal cells wide, in one pass (a
+    name can be thousands of characters)."""
+    taken = 0
+    for i, char in enumerate(text):
+        taken += cell_len(char)
+        if taken > cells:
+            return text[:i]
+    return text
 
 
 @dataclass(frozen=True)
