@@ -162,7 +162,9 @@ class ChartJob:
     nothing else is shared (no queue, no lock: nothing a stopped run could leave behind).
     Should the chart process die (killed, out of memory), ``result`` draws the charts
     here instead. Spawning imports the caller's main module again: a script needs its
-    ``if __name__ == "__main__"`` guard.
+    ``if __name__ == "__main__"`` guard. Known gap: a Ctrl-C sent in the moment the chart
+    process starts is, rarely, not acted on (about one in twenty tries timed to land
+    there); a second Ctrl-C stops the report.
     """
 
     def __init__(self) -> None:
@@ -244,23 +246,37 @@ class ChartJob:
 
 @contextmanager
 def _ctrl_c_held() -> Iterator[None]:
-    """SIGINT held back meanwhile, where this system and thread allow it (POSIX signal
-    masks): a process started meanwhile starts with it held."""
+    """Ctrl-C (SIGINT) held back meanwhile and acted on afterwards, where this thread may
+    handle signals (the main thread): a process started meanwhile starts with it blocked
+    (a signal mask outlives the start of a program), and this one receives it after.
+
+    The mask alone does not hold it back here: NumPy's BLAS threads leave SIGINT open and
+    any thread may take it for the process, so it is also noted by a handler of its own
+    while the process starts, and passed on to the usual handler once it has started.
+    """
     import signal
+    import threading
 
     block = getattr(signal, "pthread_sigmask", None)
-    if block is None:
+    if block is None or threading.current_thread() is not threading.main_thread():
         yield
         return
-    # Started first: starting it unblocks SIGINT and SIGTERM, which it holds back itself.
+    # Started first: its own start unblocks SIGINT and SIGTERM, which it holds back itself.
     from multiprocessing import resource_tracker
 
     resource_tracker.ensure_running()
-    before = block(signal.SIG_BLOCK, {signal.SIGINT})
+    noted: list[int] = []
+    usual = signal.signal(signal.SIGINT, lambda number, _: noted.append(number))
+    mask = block(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        block(signal.SIG_SETMASK, before)
+        block(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, signal.SIG_DFL if usual is None else usual)
+    if noted and callable(usual):
+        usual(signal.SIGINT, None)  # Python's own raises KeyboardInterrupt
+    elif noted and usual == signal.SIG_DFL:
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def _chart_process(pipe: Connection) -> None:
