@@ -13,6 +13,10 @@ Tests about the shipped data itself use ``shipped_catalog`` and ``shipped_workdi
 
 from __future__ import annotations
 
+# isort: off
+import requirements  # noqa: F401 - first: one line, not an ImportError, where one is missing
+
+# isort: on
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
