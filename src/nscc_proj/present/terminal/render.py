@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from rich.table import Column
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from nscc_proj.inputs.catalog import Catalog, Kind
+from nscc_proj.inputs.catalog import Catalog, Indicator, Kind
 from nscc_proj.present.labels import Lang, label
 from nscc_proj.present.wording import (
     compact_number,
@@ -539,12 +539,7 @@ def _scenario_table_with(
             justify="left" if name in ("outcome", "gap_bar", "schedule", "sdg") else "right",
             no_wrap=True,
         )
-    previous_key, domain = None, None
-    for row in rows:
-        indicator = catalog[str(row["indicator_key"])]
-        first_row = indicator.key != previous_key
-        domain = _domain_heading(view, domain_name(indicator, lang), domain)
-        previous_key = indicator.key
+    for row, indicator, first_row in _by_domain(view, catalog, rows, lang):
         row = {
             **row,
             "_target": target_text(indicator, int(str(row["milestone"]))),
@@ -567,13 +562,21 @@ def _table(title: str, caption: str | None = None) -> RichTable:
     )
 
 
-def _domain_heading(view: RichTable, domain: str, previous: str | None) -> str:
-    """A bold heading row (after a rule) when the domain changes; returns the domain."""
-    if domain != previous:
-        if previous is not None:
-            view.add_section()
-        view.add_row(Name(domain, style="bold cyan", heading=True))
-    return domain
+def _by_domain(
+    view: RichTable, catalog: Catalog, rows: Iterable[_Row], lang: Lang
+) -> Iterator[tuple[_Row, Indicator, bool]]:
+    """Each row with its indicator and whether it is the indicator's first row; a bold
+    heading row (after a rule) goes into ``view`` where the domain changes."""
+    previous: Indicator | None = None
+    for row in rows:
+        indicator = catalog[str(row["indicator_key"])]
+        domain = domain_name(indicator, lang)
+        if previous is None or domain != domain_name(previous, lang):
+            if previous is not None:
+                view.add_section()
+            view.add_row(Name(domain, style="bold cyan", heading=True))
+        yield row, indicator, previous is None or indicator.key != previous.key
+        previous = indicator
 
 
 def required_view(catalog: Catalog, table: Table, lang: Lang, width: int = 100) -> RichTable:
@@ -590,12 +593,7 @@ def required_view(catalog: Catalog, table: Table, lang: Lang, width: int = 100) 
     names += ["need", "from_base", "grade"] if from_latest else ["required", "change"]
     for name in names:
         view.add_column(label(name, lang), justify="right", no_wrap=True)
-    previous_key, domain = None, None
-    for row in table:
-        indicator = catalog[str(row["indicator_key"])]
-        first_row = indicator.key != previous_key
-        domain = _domain_heading(view, domain_name(indicator, lang), domain)
-        previous_key = indicator.key
+    for row, indicator, first_row in _by_domain(view, catalog, table, lang):
         cells: list[RenderableType] = [
             Name(f"{indicator.id} {short_name(indicator, lang)}" if first_row else ""),
             str(row["from_year"] if row["from_year"] is not None else "–"),
