@@ -46,6 +46,7 @@ from nscc_proj.present.charts import (
 from nscc_proj.present.export import table_to_csv, write_atomic
 from nscc_proj.present.fonts import MISSING_FONT_WARNING, cjk_font, strip_cjk
 from nscc_proj.present.labels import label
+from nscc_proj.present.pdf import HEADLESS_FLAGS
 from nscc_proj.present.report import ChartJob, build_report, chart_date, write_report
 from nscc_proj.present.workbook import header, sheets_for, workbook_bytes
 from nscc_proj.table import Table
@@ -69,13 +70,7 @@ TINY_GROWTH = {
 }
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    *HEADLESS_FLAGS,
     "--hide-scrollbars",
     "--enable-logging=stderr",
     "--v=0",

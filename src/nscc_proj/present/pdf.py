@@ -16,6 +16,16 @@ from pathlib import Path
 # Names Chromium goes by on Debian, Fedora, Arch and in Google's packages.
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _TIMEOUT = 120  # seconds; a page of 33 charts prints in 2-5 s
+# Headless, offline and quiet: no sandbox (containers), GPU, network, updates or sync.
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 
 
 def find_chromium() -> str | None:
@@ -34,13 +44,7 @@ def print_pdf(page: bytes, chromium: str) -> bytes:
         source.write_bytes(page)
         command = [
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *HEADLESS_FLAGS,
             "--no-pdf-header-footer",
             f"--user-data-dir={Path(folder) / 'profile'}",
             f"--print-to-pdf={target}",
