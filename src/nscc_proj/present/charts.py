@@ -604,17 +604,13 @@ def _indicator_chart(
     text_block(scene, MARGIN, unit_top, [unit_line], unit_size)
     if not paths:
         # On white, over the grid lines: the one text on the plot.
-        note, size = fit(typeface, label("no_path", lang), TICK_SIZE, box.w - 24, SMALLEST_SIZE)
-        wide = typeface.width(note, size) + 16
-        middle = box.y + box.h / 2
-        scene.rect(Box(box.x + (box.w - wide) / 2, middle - size, wide, 2 * size), "#ffffff")
-        scene.text(
-            box.x + box.w / 2,
-            middle + MIDDLE * size,
-            note,
-            size,
-            colour=NOTE_COLOUR,
-            anchor="middle",
+        _note(
+            scene,
+            label("no_path", lang),
+            (box.x + box.w / 2, box.y + box.h / 2),
+            box.w - 24,
+            (TICK_SIZE, SMALLEST_SIZE),
+            backed=True,
         )
     legend.draw(scene, width / 2, legend_top)
     return _finish(scene, style, chart_name(indicator), title, indicator.key)
@@ -641,6 +637,26 @@ def _path_width(scenario: str) -> float:
 def _tick(value: float) -> str:
     """A y tick label: thousands separated, whole numbers from 100 up."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value + 0.0:,.4g}"
+
+
+def _note(
+    scene: Scene,
+    words: str,
+    centre: tuple[float, float],
+    room: float,
+    sizes: tuple[float, float],
+    *,
+    backed: bool = False,
+) -> None:
+    """Grey words centred on ``centre`` within ``room`` pixels, at the first of ``sizes``
+    or shrunk as far as the second: the notes on a plot ("no path", "observed");
+    ``backed`` on a white box, over the grid lines."""
+    shown, size = fit(scene.face, words, sizes[0], room, sizes[1])
+    x, middle = centre
+    if backed:
+        wide = scene.face.width(shown, size) + 16
+        scene.rect(Box(x - wide / 2, middle - size, wide, 2 * size), "#ffffff")
+    scene.text(x, middle + MIDDLE * size, shown, size, colour=NOTE_COLOUR, anchor="middle")
 
 
 def data_end(projection: Projection, indicator: Indicator) -> int:
@@ -896,16 +912,12 @@ def _growth_panel(
             colour = NEED_MET_COLOUR if row.need_met[m] else "#000000"
             scene.line([(x, y - REQUIRED_HALF), (x, y + REQUIRED_HALF)], colour, REQUIRED_WIDTH)
         elif row.settled[m]:  # observed at the milestone: the data have settled it
-            words, size = fit(
-                scene.face, label("settled_marker", style.lang), SETTLED_SIZE, box.w - 8, 6.0
-            )
-            scene.text(
-                box.x + box.w / 2,
-                y + MIDDLE * size,
-                words,
-                size,
-                colour=NOTE_COLOUR,
-                anchor="middle",
+            _note(
+                scene,
+                label("settled_marker", style.lang),
+                (box.x + box.w / 2, y),
+                box.w - 8,
+                (SETTLED_SIZE, 6.0),
             )
         for s in order:
             if np.isfinite(paces[s, r]):
