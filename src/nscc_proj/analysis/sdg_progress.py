@@ -30,13 +30,6 @@ from __future__ import annotations
 
 import numpy as np
 
-SDG_STATUSES = (
-    "target_achieved",
-    "on_track",
-    "progress_needs_acceleration",
-    "limited_progress",
-    "deterioration",
-)
 ON_TRACK, ACCELERATION, LIMITED = 0.95, 0.6, 0.0
 
 

@@ -35,8 +35,6 @@ from nscc_proj.inputs.observed import Observations
 
 EVIDENCE = ("observed", "estimated", "projected")
 SCHEDULES = ("achieved", "ahead", "behind")
-# How a need is measured, by the kind of indicator (see ``need_unit``).
-NEED_UNITS = ("rate", "points", "places", "rate_remaining")
 
 
 def need_unit(kind: Kind) -> str:

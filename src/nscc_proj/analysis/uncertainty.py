@@ -26,7 +26,6 @@ from functools import cached_property
 import numpy as np
 
 from nscc_proj.core.engine import Link, Mode
-from nscc_proj.errors import InputError
 from nscc_proj.inputs.catalog import Catalog, Kind
 from nscc_proj.inputs.quantities import parse_change, parse_rate
 from nscc_proj.inputs.scenario import Scenario
@@ -270,20 +269,3 @@ def correlation_root(correlation: np.ndarray) -> np.ndarray | None:
         return None
     root: np.ndarray = vectors * np.sqrt(np.clip(values, 0.0, None))
     return root
-
-
-def shocked_increments(steps: np.ndarray, sigma: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Increments (P, N, T) around ``steps`` (N, T) for draws ``z`` (P, N, T) of unit variance.
-
-    ``steps`` are in ``engine.increments`` form, where a compound step is a
-    log growth factor: adding ``sigma * z`` there multiplies the factor by
-    ``exp(sigma * z)``, and adds the shock to every other kind of step.
-    """
-    shocked: np.ndarray = z * sigma[:, None]
-    shocked += steps
-    return shocked
-
-
-def check_paths(paths: int) -> None:
-    if paths < 1:
-        raise InputError(f"must be at least 1, got {paths}", field="paths")

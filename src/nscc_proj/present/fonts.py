@@ -79,10 +79,6 @@ def chart_families(lang: str, font: str | None) -> tuple[str, ...]:
     return tuple(families)
 
 
-def has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
-
-
 def strip_cjk(text: str) -> str:
     """Text without CJK characters, for a chart drawn without a CJK font.
 

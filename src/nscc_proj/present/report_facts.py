@@ -19,7 +19,7 @@ from nscc_proj.core.assess import FAR_OFF_RATIO
 from nscc_proj.inputs.catalog import Indicator, Kind
 from nscc_proj.inputs.catalog_io import SHIPPED_SOURCE
 from nscc_proj.present.charts import lead_scenario
-from nscc_proj.present.labels import Lang, label, scenario_label, source_text, status_label
+from nscc_proj.present.labels import Lang, label, scenario_label, source_text
 from nscc_proj.present.wording import (
     gap_words,
     indicator_name,
@@ -28,7 +28,6 @@ from nscc_proj.present.wording import (
     number,
     percent,
     schedule_words,
-    target_text,
 )
 from nscc_proj.present.workbook import largest_gaps, summary_table
 from nscc_proj.table import Cell, Table
@@ -129,10 +128,6 @@ def value_parts(projection: Projection, row: _Row, lang: Lang) -> tuple[str, str
     return amount(indicator, row["projected_value"]), evidence_mark(row, lang)
 
 
-def value_cell(projection: Projection, row: _Row, lang: Lang) -> str:
-    return " ".join(part for part in value_parts(projection, row, lang) if part)
-
-
 def latest_cell(projection: Projection, row: _Row, lang: Lang) -> str:
     """The latest value behind the row with its year and grade (``latest_words``)."""
     indicator = projection.catalog[str(row["indicator_key"])]
@@ -198,23 +193,6 @@ def short_indicator(indicator: Indicator, lang: Lang) -> str:
 
 
 # --- Tables ---------------------------------------------------------------------------------------
-
-
-def gap_cells(projection: Projection, row: _Row, lang: Lang) -> list[str]:
-    indicator = projection.catalog[str(row["indicator_key"])]
-    return [
-        f"{indicator.id} {indicator_name(indicator, lang)}",
-        str(row["milestone"]),
-        target_text(indicator, int(str(row["milestone"]))),
-        value_cell(projection, row, lang),
-        gap_words(row),
-        status_label(str(row["outcome"]), lang),
-    ]
-
-
-def gap_header(lang: Lang) -> list[str]:
-    names = ("indicator", "milestone", "target", "value", "gap", "outcome_long")
-    return [label(name, lang) for name in names]
 
 
 def growth_header(projection: Projection, lang: Lang) -> list[str]:

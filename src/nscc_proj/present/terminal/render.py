@@ -620,13 +620,6 @@ def required_view(catalog: Catalog, table: Table, lang: Lang, width: int = 100) 
     return view
 
 
-def _points(rate: Cell) -> str:
-    """A difference of rates in percentage points: 0.0123 -> '+1.23 pt'."""
-    if not isinstance(rate, int | float) or isinstance(rate, bool) or math.isnan(rate):
-        return "–"
-    return f"{100 * rate:+.2f} pt"
-
-
 def catalog_view(catalog: Catalog, lang: Lang, width: int = 100) -> RichTable:
     """The catalog; keys break only after an underscore (error messages send users here)."""
     view = _table(label("catalog_title", lang).format(count=len(catalog), source=catalog.source))
